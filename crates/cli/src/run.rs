@@ -1,0 +1,236 @@
+//! `capsa run`: one module, one fresh VM, exactly the granted capabilities.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow, bail};
+use capsa_runtime::manifest::{self, parse_duration, parse_size};
+use capsa_runtime::outcome::{EXIT_NOT_RUNNABLE, EXIT_USAGE};
+use capsa_runtime::{DirGrant, Input, Output, Runtime, RuntimeError, RuntimeOptions, VmConfig};
+use clap::Args;
+
+/// Options of `capsa run`. Nothing is granted unless asked for, except that
+/// the guest's stdin, stdout and stderr are the terminal's (`--stdin null` etc.
+/// to withdraw them).
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Grant a host directory: HOST[:GUEST][:ro] (also wasmtime's HOST::GUEST).
+    /// GUEST defaults to HOST; `:ro` makes it read-only.
+    #[arg(long = "dir", value_name = "HOST[:GUEST][:ro]")]
+    dirs: Vec<String>,
+    /// Grant an environment variable: K=V, or K to pass the host's value of K.
+    #[arg(long = "env", value_name = "K=V")]
+    env: Vec<String>,
+    /// Grant host entropy (random_get, /dev/urandom).
+    #[arg(long)]
+    random: bool,
+    /// Grant the real clocks (and real file timestamps).
+    #[arg(long)]
+    clock: bool,
+    /// stdin: inherit (default), null, or a host file path.
+    #[arg(long, value_name = "inherit|null|FILE")]
+    stdin: Option<String>,
+    /// stdout: inherit (default), null, or a host file path (created).
+    #[arg(long, value_name = "inherit|null|FILE")]
+    stdout: Option<String>,
+    /// stderr: inherit (default), null, or a host file path (created).
+    #[arg(long, value_name = "inherit|null|FILE")]
+    stderr: Option<String>,
+    /// Read grants and limits from a TOML manifest (flags add to it).
+    #[arg(long, value_name = "FILE")]
+    manifest: Option<PathBuf>,
+    /// Fuel limit (default 5000000000).
+    #[arg(long)]
+    fuel: Option<u64>,
+    /// Wall-clock limit, e.g. 30s, 500ms, 2m (default 30s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    timeout: Option<std::time::Duration>,
+    /// Linear memory limit, e.g. 512MiB (default).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    memory: Option<u64>,
+    /// Wasm stack limit, e.g. 1MiB (default).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    stack: Option<u64>,
+    /// stdout byte cap (default 1GiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_stdout: Option<u64>,
+    /// stderr byte cap (default 1GiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_stderr: Option<u64>,
+    /// Bytes the VM may store in its own filesystem (default 512MiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    disk: Option<u64>,
+    /// Inodes the VM may create (default 65536).
+    #[arg(long)]
+    inodes: Option<u64>,
+    /// Open fds per process (default 1024).
+    #[arg(long)]
+    fds: Option<usize>,
+    /// Compiled-module cache directory (default ~/.cache/capsa).
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// The module to run.
+    module: PathBuf,
+    /// Arguments passed to the module (argv[1..]).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+/// Runs `capsa run` and returns capsa's exit code.
+pub fn main(args: RunArgs) -> i32 {
+    let config = match vm_config(&args) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("capsa: {err:#}");
+            return EXIT_USAGE;
+        }
+    };
+    let wasm = match std::fs::read(&args.module) {
+        Ok(wasm) => wasm,
+        Err(err) => {
+            eprintln!("capsa: cannot read {}: {err}", args.module.display());
+            return EXIT_USAGE;
+        }
+    };
+    let name = args.module.file_name().map_or_else(|| "main".to_string(), |n| n.to_string_lossy().into_owned());
+    let argv: Vec<String> = std::iter::once(name).chain(args.args.iter().cloned()).collect();
+    let result = Runtime::new(RuntimeOptions { cache_dir: args.cache_dir.clone() })
+        .and_then(|runtime| runtime.vm(config))
+        .and_then(|vm| vm.run(&wasm, &argv));
+    match result {
+        Ok(outcome) => {
+            if let Some(reason) = outcome.status.reason() {
+                eprintln!("{reason}");
+            }
+            outcome.status.code()
+        }
+        Err(err) => {
+            eprintln!("capsa: {}: {err}", args.module.display());
+            match err {
+                RuntimeError::Grant(_) | RuntimeError::Cache(..) => EXIT_USAGE,
+                RuntimeError::InvalidModule(_)
+                | RuntimeError::UnknownImports(_)
+                | RuntimeError::NotCommand(_)
+                | RuntimeError::Instantiate(_)
+                | RuntimeError::Engine(_)
+                | RuntimeError::Internal(_) => EXIT_NOT_RUNNABLE,
+            }
+        }
+    }
+}
+
+/// Builds the VM configuration: the manifest first, then the flags.
+fn vm_config(args: &RunArgs) -> Result<VmConfig> {
+    let mut config = VmConfig::default();
+    config.grants.stdin = Input::Inherit;
+    config.grants.stdout = Output::Inherit;
+    config.grants.stderr = Output::Inherit;
+    if let Some(path) = &args.manifest {
+        manifest::load(path, &mut config)?;
+    }
+    for spec in &args.dirs {
+        config.grants.dirs.push(parse_dir(spec)?);
+    }
+    for spec in &args.env {
+        config.grants.env.push(parse_env(spec)?);
+    }
+    config.grants.random |= args.random;
+    config.grants.clock |= args.clock;
+    if let Some(spec) = &args.stdin {
+        config.grants.stdin = match spec.as_str() {
+            "inherit" => Input::Inherit,
+            "null" => Input::Null,
+            path => Input::File(PathBuf::from(path)),
+        };
+    }
+    for (slot, spec) in [(&mut config.grants.stdout, &args.stdout), (&mut config.grants.stderr, &args.stderr)] {
+        if let Some(spec) = spec {
+            *slot = match spec.as_str() {
+                "inherit" => Output::Inherit,
+                "null" => Output::Null,
+                path => Output::File(PathBuf::from(path)),
+            };
+        }
+    }
+    let limits = &mut config.limits;
+    if let Some(v) = args.fuel {
+        limits.fuel = v;
+    }
+    if let Some(v) = args.timeout {
+        limits.wall = v;
+    }
+    if let Some(v) = args.memory {
+        limits.memory = v;
+    }
+    if let Some(v) = args.stack {
+        limits.stack = usize::try_from(v).context("--stack is too large")?;
+    }
+    if let Some(v) = args.max_stdout {
+        limits.stdout_bytes = v;
+    }
+    if let Some(v) = args.max_stderr {
+        limits.stderr_bytes = v;
+    }
+    if let Some(v) = args.disk {
+        limits.disk_bytes = v;
+    }
+    if let Some(v) = args.inodes {
+        limits.disk_inodes = v;
+    }
+    if let Some(v) = args.fds {
+        limits.fds = v;
+    }
+    Ok(config)
+}
+
+/// Parses `HOST[:GUEST][:ro|:rw]` or `HOST::GUEST`.
+fn parse_dir(spec: &str) -> Result<DirGrant> {
+    let (rest, read_only) = match spec.rsplit_once(':') {
+        Some((rest, "ro")) => (rest, true),
+        Some((rest, "rw")) => (rest, false),
+        _ => (spec, false),
+    };
+    let (host, guest) = match rest.split_once("::").or_else(|| rest.split_once(':')) {
+        Some((host, guest)) => (host, guest),
+        None => (rest, rest),
+    };
+    if host.is_empty() || guest.is_empty() {
+        bail!("--dir {spec}: expected HOST[:GUEST][:ro]");
+    }
+    Ok(DirGrant { host: PathBuf::from(host), guest: guest.to_string(), read_only })
+}
+
+/// Parses `K=V`, or `K` to pass the host's value.
+fn parse_env(spec: &str) -> Result<(String, String)> {
+    match spec.split_once('=') {
+        Some(("", _)) => bail!("--env {spec}: empty name"),
+        Some((key, value)) => Ok((key.to_string(), value.to_string())),
+        None => {
+            let value = std::env::var(spec).map_err(|_| anyhow!("--env {spec}: not set on the host"))?;
+            Ok((spec.to_string(), value))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dir_specs() {
+        let d = parse_dir("/a:/b:ro").unwrap();
+        assert_eq!((d.host, d.guest.as_str(), d.read_only), (PathBuf::from("/a"), "/b", true));
+        let d = parse_dir("/a::b").unwrap();
+        assert_eq!((d.host, d.guest.as_str(), d.read_only), (PathBuf::from("/a"), "b", false));
+        let d = parse_dir("data").unwrap();
+        assert_eq!((d.host, d.guest.as_str()), (PathBuf::from("data"), "data"));
+        let d = parse_dir("data:ro").unwrap();
+        assert_eq!((d.host, d.guest.as_str(), d.read_only), (PathBuf::from("data"), "data", true));
+        assert!(parse_dir(":x").is_err());
+    }
+
+    #[test]
+    fn env_specs() {
+        assert_eq!(parse_env("A=b=c").unwrap(), ("A".into(), "b=c".into()));
+        assert!(parse_env("=x").is_err());
+    }
+}

@@ -1,0 +1,131 @@
+//! A process's fd table: small integers naming shared open-file descriptions.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::error::{KernelError, Result};
+use crate::file::OpenFile;
+
+/// A file descriptor number.
+pub type Fd = u32;
+
+/// One slot of an fd table.
+#[derive(Debug, Clone)]
+pub struct FdEntry {
+    /// The shared open-file description.
+    pub file: Arc<OpenFile>,
+    /// For a preopened directory: the guest path it is announced under.
+    pub preopen: Option<String>,
+}
+
+impl FdEntry {
+    /// An ordinary (non-preopen) entry.
+    pub fn new(file: Arc<OpenFile>) -> Self {
+        FdEntry {
+            file,
+            preopen: None,
+        }
+    }
+}
+
+/// The fd table of one process. Bounded: past `max_fds` entries, `insert` fails
+/// with `TooManyFiles`.
+#[derive(Debug, Clone)]
+pub struct FdTable {
+    entries: BTreeMap<Fd, FdEntry>,
+    max_fds: usize,
+}
+
+impl FdTable {
+    /// An empty table holding at most `max_fds` entries.
+    pub fn new(max_fds: usize) -> Self {
+        FdTable {
+            entries: BTreeMap::new(),
+            max_fds,
+        }
+    }
+
+    /// Inserts at the lowest free number.
+    ///
+    /// # Errors
+    /// `TooManyFiles` when full.
+    pub fn insert(&mut self, entry: FdEntry) -> Result<Fd> {
+        if self.entries.len() >= self.max_fds {
+            return Err(KernelError::TooManyFiles);
+        }
+        let mut fd: Fd = 0;
+        for &used in self.entries.keys() {
+            if used != fd {
+                break;
+            }
+            fd += 1;
+        }
+        self.entries.insert(fd, entry);
+        Ok(fd)
+    }
+
+    /// Puts `entry` at `fd`, returning what was there (as `dup2`).
+    ///
+    /// # Errors
+    /// `TooManyFiles` if `fd` is new and the table is full, or `fd` is at or above the limit.
+    pub fn insert_at(&mut self, fd: Fd, entry: FdEntry) -> Result<Option<FdEntry>> {
+        if fd as usize >= self.max_fds
+            || (!self.entries.contains_key(&fd) && self.entries.len() >= self.max_fds)
+        {
+            return Err(KernelError::TooManyFiles);
+        }
+        Ok(self.entries.insert(fd, entry))
+    }
+
+    /// The entry at `fd`.
+    ///
+    /// # Errors
+    /// `BadFd` if `fd` is not open.
+    pub fn get(&self, fd: Fd) -> Result<&FdEntry> {
+        self.entries.get(&fd).ok_or(KernelError::BadFd)
+    }
+
+    /// The open file at `fd`.
+    ///
+    /// # Errors
+    /// `BadFd` if `fd` is not open.
+    pub fn file(&self, fd: Fd) -> Result<Arc<OpenFile>> {
+        self.get(fd).map(|entry| entry.file.clone())
+    }
+
+    /// Closes `fd`, returning its entry.
+    ///
+    /// # Errors
+    /// `BadFd` if `fd` is not open.
+    pub fn remove(&mut self, fd: Fd) -> Result<FdEntry> {
+        self.entries.remove(&fd).ok_or(KernelError::BadFd)
+    }
+
+    /// Moves `from` onto `to`, closing what was at `to` (WASI `fd_renumber`).
+    ///
+    /// # Errors
+    /// `BadFd` if either is not open.
+    pub fn renumber(&mut self, from: Fd, to: Fd) -> Result<()> {
+        if !self.entries.contains_key(&to) {
+            return Err(KernelError::BadFd);
+        }
+        let entry = self.remove(from)?;
+        self.entries.insert(to, entry);
+        Ok(())
+    }
+
+    /// Number of open fds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no fd is open.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Open fds in increasing order.
+    pub fn iter(&self) -> impl Iterator<Item = (Fd, &FdEntry)> {
+        self.entries.iter().map(|(fd, entry)| (*fd, entry))
+    }
+}

@@ -1,0 +1,49 @@
+//! capsa's virtual kernel. It owns everything a guest can observe of the
+//! "machine": the filesystem ([`vfs`]), open files and fd tables ([`file`],
+//! [`fd`]), credentials ([`cred`]), clocks and entropy ([`kernel`]). It has no
+//! wasm types and no unsafe code; the WASI adapter drives it.
+//!
+//! ```
+//! use capsa_kernel::{Cred, Kernel, KernelConfig, OpenOptions, Quota, VfsConfig};
+//!
+//! let kernel = Kernel::new(KernelConfig {
+//!     vfs: VfsConfig {
+//!         layers: vec![],
+//!         mounts: vec![],
+//!         quota: Quota { max_bytes: 1 << 20, max_inodes: 100 },
+//!         real_time: false,
+//!         entropy: false,
+//!     },
+//!     clock: false,
+//!     entropy: false,
+//! })?;
+//! let root = kernel.vfs().root();
+//! let opts = OpenOptions { write: true, create: true, mode: 0o644, ..OpenOptions::default() };
+//! let file = kernel.vfs().open_at(&Cred::root(), &root, "tmp/hello", opts)?;
+//! file.write(b"hi")?;
+//! assert_eq!(file.stat()?.size, 2);
+//! # Ok::<(), capsa_kernel::KernelError>(())
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod cred;
+pub mod error;
+pub mod fd;
+pub mod file;
+pub mod kernel;
+pub mod layer;
+pub mod stdio;
+pub mod types;
+pub mod vfs;
+
+pub use cred::Cred;
+pub use error::{KernelError, LimitKind, Result};
+pub use fd::{Fd, FdEntry, FdTable};
+pub use file::OpenFile;
+pub use kernel::{Kernel, KernelConfig};
+pub use layer::{Layer, LayerBuilder, Meta};
+pub use stdio::{HostInput, HostOutput};
+pub use types::{
+    ClockId, DirEntry, FileType, OpenOptions, Readiness, SetTime, Stat, StatusFlags, Timestamp,
+};
+pub use vfs::{Mount, Quota, Usage, Vfs, VfsConfig};

@@ -1,0 +1,110 @@
+//! Building a VFS: the empty upper layer over the read-only layers, `/dev`,
+//! `/tmp` and the mount points. Only the root directory (and the few
+//! directories on the way to `/dev`, `/tmp` and mount points) is
+//! materialized, so booting costs nothing per layer file.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use crate::error::{KernelError, Result};
+use crate::layer::Meta;
+use crate::vfs::inode::{Body, DeviceKind, DirData, ROOT_INO, State};
+use crate::vfs::{MountEntry, Vfs, VfsConfig};
+
+/// The devices under `/dev`.
+const DEVICES: [(&str, DeviceKind); 8] = [
+    ("null", DeviceKind::Null),
+    ("zero", DeviceKind::Zero),
+    ("full", DeviceKind::Full),
+    ("urandom", DeviceKind::Urandom),
+    ("random", DeviceKind::Random),
+    ("stdin", DeviceKind::Stdin),
+    ("stdout", DeviceKind::Stdout),
+    ("stderr", DeviceKind::Stderr),
+];
+
+/// `Stat::dev` of the first host mount; the next ones count up from here.
+const FIRST_MOUNT_DEV: u64 = 2;
+
+pub(super) fn build(config: VfsConfig) -> Result<Arc<Vfs>> {
+    let layers = config
+        .layers
+        .iter()
+        .map(|layer| layer.root.clone())
+        .collect();
+    let mut st = State::new(layers, config.quota, config.real_time);
+
+    let dev = ensure_dir(&mut st, &["dev"])?;
+    for (name, kind) in DEVICES {
+        let ino = st.alloc(Meta::root(0o666), Body::Device(kind), false)?;
+        if st.lookup(dev, name)?.is_some() {
+            st.unlink_name(dev, name)?;
+        }
+        st.link_into(dev, name, ino)?;
+    }
+    let tmp = ensure_dir(&mut st, &["tmp"])?;
+    st.get_mut(tmp)?.mode = 0o1777;
+
+    let mut mounts: Vec<MountEntry> = Vec::new();
+    let mut points: Vec<Vec<&str>> = Vec::new();
+    for (index, mount) in config.mounts.iter().enumerate() {
+        let names = mount_names(&mount.guest_path)?;
+        let overlaps = |other: &Vec<&str>| other.starts_with(&names) || names.starts_with(other);
+        if points.iter().any(overlaps) {
+            return Err(KernelError::Invalid);
+        }
+        let point = ensure_dir(&mut st, &names)?;
+        st.get_mut(point)?.dir_mut()?.mount = Some(index);
+        let dev = FIRST_MOUNT_DEV
+            .checked_add(index as u64)
+            .ok_or(KernelError::Invalid)?;
+        mounts.push(MountEntry {
+            dir: mount.dir.try_clone()?,
+            read_only: mount.read_only,
+            dev,
+            point,
+        });
+        points.push(names);
+    }
+    Ok(Arc::new(Vfs {
+        state: Mutex::new(st),
+        mounts,
+        real_time: config.real_time,
+        entropy: config.entropy,
+    }))
+}
+
+/// The components of a mount point: absolute, not the root, no `.` or `..`.
+fn mount_names(path: &str) -> Result<Vec<&str>> {
+    if !path.starts_with('/') || path.contains('\0') {
+        return Err(KernelError::Invalid);
+    }
+    let names: Vec<&str> = path.split('/').filter(|name| !name.is_empty()).collect();
+    if names.is_empty() || names.iter().any(|name| *name == "." || *name == "..") {
+        return Err(KernelError::Invalid);
+    }
+    Ok(names)
+}
+
+/// `mkdir -p` from the root, root-owned 0755, not charged to the quota.
+fn ensure_dir(st: &mut State, names: &[&str]) -> Result<u64> {
+    let mut dir = ROOT_INO;
+    for name in names {
+        dir = match st.lookup(dir, name)? {
+            Some(ino) if st.get(ino)?.is_dir() => ino,
+            Some(_) => return Err(KernelError::NotDir),
+            None => {
+                let data = DirData {
+                    entries: BTreeMap::new(),
+                    parent: dir,
+                    pending: Vec::new(),
+                    mount: None,
+                };
+                let ino = st.alloc(Meta::root(0o755), Body::Dir(data), false)?;
+                st.link_into(dir, name, ino)?;
+                ino
+            }
+        };
+    }
+    Ok(dir)
+}

@@ -1,0 +1,122 @@
+//! What a VM is allowed and how much it may use: grants (deny by default) and
+//! limits (always on).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where a guest's stdin comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Input {
+    /// Reads see end of file at once (the default).
+    #[default]
+    Null,
+    /// The host process's own stdin.
+    Inherit,
+    /// These bytes, then end of file.
+    Bytes(Vec<u8>),
+    /// A host file, opened by the runtime at boot.
+    File(PathBuf),
+}
+
+/// Where a guest's stdout or stderr goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Output {
+    /// Discarded (the default).
+    #[default]
+    Null,
+    /// The host process's own stdout/stderr.
+    Inherit,
+    /// Kept in memory and returned in the [`crate::Outcome`].
+    Capture,
+    /// A host file, created or truncated by the runtime at boot.
+    File(PathBuf),
+}
+
+/// A host directory granted to the VM at a guest path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirGrant {
+    /// Host directory.
+    pub host: PathBuf,
+    /// Guest path it appears at; also its preopen name. A relative guest path is
+    /// mounted under `/` and announced by its relative name.
+    pub guest: String,
+    /// Whether writes fail with EROFS.
+    pub read_only: bool,
+}
+
+/// The capabilities of a VM. `Grants::default()` grants nothing: no host
+/// directory, no environment, no clock, no entropy, stdin at EOF, stdout and
+/// stderr discarded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    /// Host directories, mounted and preopened in this order (fd 3, 4, …), before
+    /// the VM root `/`.
+    pub dirs: Vec<DirGrant>,
+    /// Environment variables, in order.
+    pub env: Vec<(String, String)>,
+    /// The guest may read host entropy (`random_get`, `/dev/urandom`).
+    pub random: bool,
+    /// The guest may read the real clocks.
+    pub clock: bool,
+    /// stdin.
+    pub stdin: Input,
+    /// stdout.
+    pub stdout: Output,
+    /// stderr.
+    pub stderr: Output,
+}
+
+/// Resource limits of a VM. Always on; `Limits::default()` is the command budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Fuel (roughly, wasm instructions) per process.
+    pub fuel: u64,
+    /// Wall-clock time per process.
+    pub wall: Duration,
+    /// Linear memory per instance, in bytes.
+    pub memory: u64,
+    /// Wasm stack, in bytes.
+    pub stack: usize,
+    /// Bytes a process may write to stdout.
+    pub stdout_bytes: u64,
+    /// Bytes a process may write to stderr.
+    pub stderr_bytes: u64,
+    /// Bytes the VM may store in its writable filesystem layer.
+    pub disk_bytes: u64,
+    /// Inodes the VM may create.
+    pub disk_inodes: u64,
+    /// Open fds per process.
+    pub fds: usize,
+}
+
+impl Limits {
+    /// The default budget of a command (seed 002): 5e9 fuel, 30 s.
+    pub const COMMAND_FUEL: u64 = 5_000_000_000;
+    /// The budget of a compiler (seed 002): 8e11 fuel, 180 s.
+    pub const COMPILER_FUEL: u64 = 800_000_000_000;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            fuel: Self::COMMAND_FUEL,
+            wall: Duration::from_secs(30),
+            memory: 512 << 20,
+            stack: 1 << 20,
+            stdout_bytes: 1 << 30,
+            stderr_bytes: 1 << 30,
+            disk_bytes: 512 << 20,
+            disk_inodes: 65_536,
+            fds: 1024,
+        }
+    }
+}
+
+/// Everything a VM is built from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VmConfig {
+    /// Capabilities.
+    pub grants: Grants,
+    /// Limits.
+    pub limits: Limits,
+}

@@ -1,0 +1,113 @@
+//! Running one guest process: a wasmtime store with the process's WASI context
+//! and limits, on a thread of its own, and the classification of how it ended.
+
+use std::sync::Arc;
+
+use capsa_kernel::LimitKind;
+use capsa_wasi::{GuestExit, KillReason, WasiCtx, WasiView};
+use wasmtime::{Module, Store, StoreLimits, StoreLimitsBuilder, Trap, UpdateDeadline};
+
+use crate::RuntimeError;
+use crate::config::Limits;
+use crate::engine::EngineEntry;
+use crate::outcome::{ExitStatus, Limit};
+
+/// Host stack kept for the host's own frames beyond the wasm stack.
+const HOST_STACK_MARGIN: usize = 4 << 20;
+/// Most table elements an instance may have.
+const MAX_TABLE_ELEMENTS: usize = 1 << 20;
+
+/// The data of a process's wasmtime store.
+pub struct ProcessData {
+    /// The WASI context.
+    pub wasi: WasiCtx,
+    limits: StoreLimits,
+}
+
+impl WasiView for ProcessData {
+    fn wasi(&mut self) -> &mut WasiCtx {
+        &mut self.wasi
+    }
+}
+
+/// Runs `module` as a process with `ctx` under `limits`, on its own thread
+/// (wasm runs on the native stack, which must outgrow the wasm stack).
+///
+/// # Errors
+/// `Instantiate` if the instance cannot be created for a reason that is not
+/// the guest's doing (e.g. its minimum memory exceeds the limit); `Internal`
+/// if the thread cannot be started.
+pub fn run(entry: Arc<EngineEntry>, module: Module, ctx: WasiCtx, limits: Limits) -> Result<ExitStatus, RuntimeError> {
+    let stack = limits.stack.saturating_add(HOST_STACK_MARGIN);
+    let thread = std::thread::Builder::new()
+        .name("capsa-process".into())
+        .stack_size(stack)
+        .spawn(move || execute(&entry, &module, ctx, &limits))
+        .map_err(|e| RuntimeError::Internal(format!("cannot start a process thread: {e}")))?;
+    thread.join().map_err(|_| RuntimeError::Internal("a process thread panicked".into()))?
+}
+
+fn execute(entry: &EngineEntry, module: &Module, ctx: WasiCtx, limits: &Limits) -> Result<ExitStatus, RuntimeError> {
+    let control = ctx.control.clone();
+    let store_limits = StoreLimitsBuilder::new()
+        .memory_size(usize::try_from(limits.memory).unwrap_or(usize::MAX))
+        .table_elements(MAX_TABLE_ELEMENTS)
+        .instances(1)
+        .trap_on_grow_failure(false)
+        .build();
+    let mut store = Store::new(&entry.engine, ProcessData { wasi: ctx, limits: store_limits });
+    store.limiter(|data| &mut data.limits);
+    store.set_fuel(limits.fuel).map_err(|e| RuntimeError::Internal(e.to_string()))?;
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| match control.pending() {
+        Some(reason) => Err(wasmtime::Error::new(GuestExit::Killed(reason))),
+        None => Ok(UpdateDeadline::Continue(1)),
+    });
+
+    let instance = match entry.linker.instantiate(&mut store, module) {
+        Ok(instance) => instance,
+        Err(err) => {
+            // A start function that traps or exits is the guest's doing;
+            // anything else (limits on the declared minimums) is not runnable.
+            return match classify(&err, limits) {
+                Some(status) => Ok(status),
+                None => Err(RuntimeError::Instantiate(format!("{err:#}"))),
+            };
+        }
+    };
+    let start =
+        instance.get_typed_func::<(), ()>(&mut store, "_start").map_err(|e| RuntimeError::NotCommand(e.to_string()))?;
+    let status = match start.call(&mut store, ()) {
+        Ok(()) => ExitStatus::Exited(0),
+        Err(err) => classify(&err, limits).unwrap_or_else(|| ExitStatus::Trapped(format!("{err:#}"))),
+    };
+    Ok(status)
+}
+
+/// What a guest's error means, if it came from the guest or its limits.
+fn classify(err: &wasmtime::Error, limits: &Limits) -> Option<ExitStatus> {
+    if let Some(exit) = err.downcast_ref::<GuestExit>() {
+        return Some(match *exit {
+            GuestExit::Exit(code) => ExitStatus::Exited(code),
+            GuestExit::Signal(signal) | GuestExit::Killed(KillReason::Signal(signal)) => ExitStatus::Signaled(signal),
+            GuestExit::Killed(KillReason::WallClock) => ExitStatus::Killed(Limit::WallClock(limits.wall)),
+            GuestExit::Killed(KillReason::Output(LimitKind::Stdout)) => {
+                ExitStatus::Killed(Limit::Stdout(limits.stdout_bytes))
+            }
+            GuestExit::Killed(KillReason::Output(LimitKind::Stderr)) => {
+                ExitStatus::Killed(Limit::Stderr(limits.stderr_bytes))
+            }
+        });
+    }
+    if let Some(trap) = err.downcast_ref::<Trap>() {
+        return Some(match trap {
+            Trap::OutOfFuel => ExitStatus::Killed(Limit::Fuel(limits.fuel)),
+            Trap::Interrupt => ExitStatus::Killed(Limit::WallClock(limits.wall)),
+            other => ExitStatus::Trapped(other.to_string()),
+        });
+    }
+    if let Some(bad) = err.downcast_ref::<capsa_wasi::memory::BadPointer>() {
+        return Some(ExitStatus::Trapped(bad.to_string()));
+    }
+    None
+}

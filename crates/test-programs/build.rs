@@ -1,0 +1,207 @@
+//! Builds the guest workspace's `test-programs` package for wasm32-wasip1 and
+//! generates `$OUT_DIR/programs.rs`: one constant per program (the absolute
+//! path of its `.wasm`), one `foreach_<area>!` macro per area and
+//! `foreach_program!` over all of them.
+//!
+//! The nested `cargo build` runs with an environment cleaned of what the outer
+//! cargo sets for build scripts (target, profile, flags, wrappers, jobserver),
+//! so that it builds the guests exactly as `cd guest && cargo build --release
+//! --target wasm32-wasip1` would, into `guest/target`.
+
+use std::collections::BTreeMap;
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TARGET: &str = "wasm32-wasip1";
+const PACKAGE: &str = "test-programs";
+
+/// Variables the outer cargo (or clippy, or a coverage tool) sets that would
+/// change or break the nested build.
+const REMOVED_VARS: &[&str] = &[
+    "CARGO_TARGET_DIR",
+    "CARGO_BUILD_TARGET",
+    "CARGO_BUILD_TARGET_DIR",
+    "CARGO_BUILD_RUSTFLAGS",
+    "CARGO_BUILD_RUSTC",
+    "CARGO_BUILD_RUSTC_WRAPPER",
+    "CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER",
+    "CARGO_ENCODED_RUSTFLAGS",
+    "CARGO_ENCODED_RUSTDOCFLAGS",
+    "RUSTFLAGS",
+    "RUSTDOCFLAGS",
+    "RUSTC",
+    "RUSTDOC",
+    "RUSTC_LINKER",
+    "RUSTC_WRAPPER",
+    "RUSTC_WORKSPACE_WRAPPER",
+    "CLIPPY_ARGS",
+    "CLIPPY_CONF_DIR",
+    "CARGO_MAKEFLAGS",
+    "MAKEFLAGS",
+    "MFLAGS",
+    "TARGET",
+    "HOST",
+    "OUT_DIR",
+    "OPT_LEVEL",
+    "PROFILE",
+    "DEBUG",
+    "NUM_JOBS",
+    "CARGO_MANIFEST_DIR",
+    "CARGO_MANIFEST_PATH",
+    "CARGO_MANIFEST_LINKS",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_CRATE_NAME",
+];
+
+/// Prefixes of variables removed for the same reason: per-package and
+/// per-profile settings of the outer build.
+const REMOVED_PREFIXES: &[&str] = &["CARGO_CFG_", "CARGO_FEATURE_", "CARGO_PKG_", "CARGO_PROFILE_", "DEP_"];
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let repo = manifest_dir
+        .parent()
+        .and_then(Path::parent)
+        .expect("crates/test-programs is two levels below the repository root")
+        .to_path_buf();
+    let guest = repo.join("guest");
+    let bin_dir = guest.join(PACKAGE).join("src").join("bin");
+    let target_dir = guest.join("target");
+
+    for path in [
+        guest.join("Cargo.toml"),
+        guest.join("Cargo.lock"),
+        guest.join(PACKAGE).join("Cargo.toml"),
+        guest.join(PACKAGE).join("src"),
+    ] {
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
+
+    let programs = program_names(&bin_dir);
+    build_guests(&guest, &target_dir);
+
+    let wasm_dir = target_dir.join(TARGET).join("release");
+    let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR")).join("programs.rs");
+    fs::write(&out, generate(&programs, &wasm_dir)).expect("writing programs.rs");
+}
+
+/// The program names: the stems of `src/bin/*.rs`, sorted.
+fn program_names(bin_dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(bin_dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", bin_dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+        .map(|path| {
+            let stem = path.file_stem().expect("file stem").to_str().expect("UTF-8 name");
+            assert!(
+                stem.split_once('_').is_some_and(|(area, case)| !area.is_empty() && !case.is_empty())
+                    && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "guest program {stem:?} is not named <area>_<case> in lowercase snake case"
+            );
+            stem.to_string()
+        })
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no guest programs in {}", bin_dir.display());
+    names
+}
+
+/// Runs the nested `cargo build` and fails the build script with its output.
+fn build_guests(guest: &Path, target_dir: &Path) {
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(&cargo);
+    cmd.arg("build")
+        .arg("--release")
+        .arg("--target")
+        .arg(TARGET)
+        .arg("--manifest-path")
+        .arg(guest.join("Cargo.toml"))
+        .arg("-p")
+        .arg(PACKAGE)
+        .arg("--bins")
+        .arg("--target-dir")
+        .arg(target_dir)
+        .current_dir(guest);
+    for (key, _) in env::vars_os() {
+        let Some(key) = key.to_str() else { continue };
+        if REMOVED_VARS.contains(&key) || REMOVED_PREFIXES.iter().any(|p| key.starts_with(p)) {
+            cmd.env_remove(key);
+        }
+    }
+
+    let output = cmd.output().unwrap_or_else(|e| panic!("running {}: {e}", Path::new(&cargo).display()));
+    // Cargo shows a build script's stderr when it fails (and with -vv).
+    let mut stderr = std::io::stderr();
+    stderr.write_all(&output.stdout).ok();
+    stderr.write_all(&output.stderr).ok();
+    if !output.status.success() {
+        let text = String::from_utf8_lossy(&output.stderr);
+        let hint = if text.contains("can't find crate for `core`") || text.contains("target may not be installed") {
+            format!("\nhint: the {TARGET} target is missing: run `rustup target add {TARGET}`")
+        } else {
+            String::new()
+        };
+        panic!(
+            "building the guest programs failed ({}): {:?}{hint}\n(the nested cargo's output is above)",
+            output.status, cmd
+        );
+    }
+}
+
+/// The contents of `programs.rs`.
+fn generate(programs: &[String], wasm_dir: &Path) -> String {
+    let mut code = String::new();
+    let mut areas: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for name in programs {
+        let wasm = wasm_dir.join(format!("{name}.wasm"));
+        assert!(wasm.is_file(), "the guest build did not produce {}", wasm.display());
+        let path = wasm.to_str().expect("UTF-8 path to the guest target dir");
+        writeln!(
+            code,
+            "/// `guest/test-programs/src/bin/{name}.rs`, built for wasm32-wasip1.\n\
+             pub const {}: &str = {path:?};",
+            name.to_uppercase()
+        )
+        .unwrap();
+        let area = name.split_once('_').expect("checked above").0;
+        areas.entry(area).or_default().push(name);
+    }
+
+    writeln!(
+        code,
+        "\n/// Every program: `(name, path to its .wasm)`, sorted by name.\n\
+         pub const ALL: &[(&str, &str)] = &["
+    )
+    .unwrap();
+    for name in programs {
+        writeln!(code, "    ({name:?}, {}),", name.to_uppercase()).unwrap();
+    }
+    writeln!(code, "];").unwrap();
+
+    for (area, names) in &areas {
+        write_foreach(&mut code, &format!("foreach_{area}"), &format!("area `{area}`"), names);
+    }
+    let all: Vec<&str> = programs.iter().map(String::as_str).collect();
+    write_foreach(&mut code, "foreach_program", "every area", &all);
+    code
+}
+
+fn write_foreach(code: &mut String, macro_name: &str, what: &str, names: &[&str]) {
+    writeln!(
+        code,
+        "\n/// Invokes `$m!(<name>)` once for each guest program of {what}, with\n\
+         /// the program name as an identifier (e.g. `{example}`).\n\
+         #[macro_export]\n\
+         macro_rules! {macro_name} {{\n    ($m:ident) => {{",
+        example = names[0]
+    )
+    .unwrap();
+    for name in names {
+        writeln!(code, "        $m!({name});").unwrap();
+    }
+    writeln!(code, "    }};\n}}").unwrap();
+}
