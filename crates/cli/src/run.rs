@@ -26,6 +26,9 @@ pub struct RunArgs {
     /// Grant the real clocks (and real file timestamps).
     #[arg(long)]
     clock: bool,
+    /// Run as root (uid 0) inside the VM instead of uid 1000.
+    #[arg(long)]
+    root: bool,
     /// stdin: inherit (default), null, or a host file path.
     #[arg(long, value_name = "inherit|null|FILE")]
     stdin: Option<String>,
@@ -65,6 +68,9 @@ pub struct RunArgs {
     /// Open fds per process (default 1024).
     #[arg(long)]
     fds: Option<usize>,
+    /// Live processes per VM (default 64).
+    #[arg(long)]
+    processes: Option<usize>,
     /// Compiled-module cache directory (default ~/.cache/capsa).
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
@@ -135,6 +141,7 @@ fn vm_config(args: &RunArgs) -> Result<VmConfig> {
     }
     config.grants.random |= args.random;
     config.grants.clock |= args.clock;
+    config.root |= args.root;
     if let Some(spec) = &args.stdin {
         config.grants.stdin = match spec.as_str() {
             "inherit" => Input::Inherit,
@@ -178,6 +185,9 @@ fn vm_config(args: &RunArgs) -> Result<VmConfig> {
     }
     if let Some(v) = args.fds {
         limits.fds = v;
+    }
+    if let Some(v) = args.processes {
+        limits.processes = v;
     }
     Ok(config)
 }

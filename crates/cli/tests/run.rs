@@ -220,7 +220,8 @@ fn compiled_modules_are_cached_by_content() {
     let sb = Sandbox::new();
     let module = sb.file("exit.wat", command("i32.const 7 call $exit"));
     assert_eq!(sb.capsa(&[path(&module)]).status.code(), Some(7));
-    let artifacts: Vec<_> = walk(&sb.cache().join("modules")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "cwasm")).collect();
+    let artifacts: Vec<_> =
+        walk(&sb.cache().join("modules")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "cwasm")).collect();
     assert_eq!(artifacts.len(), 1, "{artifacts:?}");
     let before = std::fs::metadata(&artifacts[0]).and_then(|m| m.modified()).expect("mtime");
     // Same bytes under another name: the artifact is reused, not rewritten.

@@ -14,20 +14,12 @@ pub struct Cred {
 impl Cred {
     /// The superuser.
     pub fn root() -> Self {
-        Cred {
-            uid: 0,
-            gid: 0,
-            groups: Vec::new(),
-        }
+        Cred { uid: 0, gid: 0, groups: Vec::new() }
     }
 
     /// An ordinary user with one group.
     pub fn user(uid: u32, gid: u32) -> Self {
-        Cred {
-            uid,
-            gid,
-            groups: Vec::new(),
-        }
+        Cred { uid, gid, groups: Vec::new() }
     }
 
     /// Whether this is the superuser.

@@ -106,6 +106,21 @@ pub enum KernelError {
     /// EIO: a host I/O error that has no closer meaning.
     #[error("input/output error")]
     Io,
+    /// ENOEXEC: the file is neither a wasm module nor a `#!` script.
+    #[error("exec format error")]
+    NotExecutable,
+    /// ECHILD: no child process matches.
+    #[error("no child processes")]
+    NoChild,
+    /// ESRCH: no such process or process group.
+    #[error("no such process")]
+    NoSuchProcess,
+    /// E2BIG: an argument or environment list is too long.
+    #[error("argument list too long")]
+    ArgListTooLong,
+    /// ERANGE: a result does not fit the caller's buffer.
+    #[error("result too large")]
+    Range,
     /// A hard per-instance limit was reached; the process must be ended.
     #[error("{0:?} limit reached")]
     LimitExceeded(LimitKind),
@@ -146,8 +161,12 @@ fn from_os_code(code: i32) -> Option<KernelError> {
     Some(match code {
         1 => KernelError::NotPermitted,     // EPERM
         2 => KernelError::NotFound,         // ENOENT
+        3 => KernelError::NoSuchProcess,    // ESRCH
         4 => KernelError::Interrupted,      // EINTR
+        7 => KernelError::ArgListTooLong,   // E2BIG
+        8 => KernelError::NotExecutable,    // ENOEXEC
         9 => KernelError::BadFd,            // EBADF
+        10 => KernelError::NoChild,         // ECHILD
         11 => KernelError::WouldBlock,      // EAGAIN
         13 => KernelError::AccessDenied,    // EACCES
         16 => KernelError::Busy,            // EBUSY
@@ -163,6 +182,7 @@ fn from_os_code(code: i32) -> Option<KernelError> {
         30 => KernelError::ReadOnly,        // EROFS
         31 => KernelError::TooManyLinks,    // EMLINK
         32 => KernelError::BrokenPipe,      // EPIPE
+        34 => KernelError::Range,           // ERANGE
         36 => KernelError::NameTooLong,     // ENAMETOOLONG
         38 => KernelError::NoSys,           // ENOSYS
         39 => KernelError::NotEmpty,        // ENOTEMPTY

@@ -21,10 +21,7 @@ pub struct FdEntry {
 impl FdEntry {
     /// An ordinary (non-preopen) entry.
     pub fn new(file: Arc<OpenFile>) -> Self {
-        FdEntry {
-            file,
-            preopen: None,
-        }
+        FdEntry { file, preopen: None }
     }
 }
 
@@ -39,10 +36,7 @@ pub struct FdTable {
 impl FdTable {
     /// An empty table holding at most `max_fds` entries.
     pub fn new(max_fds: usize) -> Self {
-        FdTable {
-            entries: BTreeMap::new(),
-            max_fds,
-        }
+        FdTable { entries: BTreeMap::new(), max_fds }
     }
 
     /// Inserts at the lowest free number.
@@ -69,9 +63,7 @@ impl FdTable {
     /// # Errors
     /// `TooManyFiles` if `fd` is new and the table is full, or `fd` is at or above the limit.
     pub fn insert_at(&mut self, fd: Fd, entry: FdEntry) -> Result<Option<FdEntry>> {
-        if fd as usize >= self.max_fds
-            || (!self.entries.contains_key(&fd) && self.entries.len() >= self.max_fds)
-        {
+        if fd as usize >= self.max_fds || (!self.entries.contains_key(&fd) && self.entries.len() >= self.max_fds) {
             return Err(KernelError::TooManyFiles);
         }
         Ok(self.entries.insert(fd, entry))
@@ -111,6 +103,37 @@ impl FdTable {
         }
         let entry = self.remove(from)?;
         self.entries.insert(to, entry);
+        Ok(())
+    }
+
+    /// Duplicates `fd` onto the lowest free number (`dup`): both share one
+    /// open-file description. The copy is never a preopen.
+    ///
+    /// # Errors
+    /// `BadFd` if `fd` is not open, `TooManyFiles` when the table is full.
+    pub fn dup(&mut self, fd: Fd) -> Result<Fd> {
+        let file = self.file(fd)?;
+        self.insert(FdEntry::new(file))
+    }
+
+    /// Duplicates `fd` onto `to` (`dup2`), closing what was at `to`; the new
+    /// entry is not a preopen. `fd == to` on an open `fd` changes nothing.
+    ///
+    /// # Errors
+    /// `BadFd` if `fd` is not open or `to` is past the table's limit (as
+    /// Linux `dup2`); `TooManyFiles` if `to` is new and the table is full.
+    pub fn dup2(&mut self, fd: Fd, to: Fd) -> Result<()> {
+        let file = self.file(fd)?;
+        if fd == to {
+            return Ok(());
+        }
+        if usize::try_from(to).map_or(true, |to| to >= self.max_fds) {
+            return Err(KernelError::BadFd);
+        }
+        // The replaced entry is dropped only after the table is updated, so
+        // a pipe end closed here wakes its peers with the table consistent.
+        let replaced = self.insert_at(to, FdEntry::new(file))?;
+        drop(replaced);
         Ok(())
     }
 

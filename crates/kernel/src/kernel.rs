@@ -1,11 +1,12 @@
-//! The kernel of one VM: its VFS plus the clock and entropy capabilities. The
-//! runtime builds one per VM from the VM's grants; every process of the VM
-//! shares it.
+//! The kernel of one VM: its VFS, its process table, and the clock and
+//! entropy capabilities. The runtime builds one per VM from the VM's grants;
+//! every process of the VM shares it.
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::{KernelError, Result};
+use crate::process::ProcessTable;
 use crate::types::{ClockId, Timestamp};
 use crate::vfs::{Vfs, VfsConfig};
 
@@ -22,6 +23,9 @@ pub struct KernelConfig {
     /// Grant: the guest may read host entropy. Without it `random_get` fails
     /// with `NoSys` and `/dev/urandom` cannot be opened.
     pub entropy: bool,
+    /// Most processes that may be live at once in the VM (zombies not
+    /// counted); spawning past it fails with `WouldBlock` (EAGAIN).
+    pub max_processes: usize,
 }
 
 /// One VM's kernel.
@@ -31,6 +35,7 @@ pub struct Kernel {
     clock: bool,
     entropy: bool,
     booted: Instant,
+    pub(crate) procs: ProcessTable,
 }
 
 impl Kernel {
@@ -47,6 +52,7 @@ impl Kernel {
             clock: config.clock,
             entropy: config.entropy,
             booted: Instant::now(),
+            procs: ProcessTable::new(config.max_processes),
         }))
     }
 
@@ -70,9 +76,7 @@ impl Kernel {
         }
         match id {
             ClockId::Realtime => {
-                let since = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map_err(|_| KernelError::Overflow)?;
+                let since = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|_| KernelError::Overflow)?;
                 u64::try_from(since.as_nanos()).map_err(|_| KernelError::Overflow)
             }
             ClockId::Monotonic | ClockId::ProcessCpuTime | ClockId::ThreadCpuTime => {
@@ -90,10 +94,7 @@ impl Kernel {
             return Err(KernelError::NoSys);
         }
         match id {
-            ClockId::Realtime
-            | ClockId::Monotonic
-            | ClockId::ProcessCpuTime
-            | ClockId::ThreadCpuTime => Ok(1),
+            ClockId::Realtime | ClockId::Monotonic | ClockId::ProcessCpuTime | ClockId::ThreadCpuTime => Ok(1),
         }
     }
 

@@ -21,11 +21,7 @@ pub struct Meta {
 impl Meta {
     /// Root-owned with the given mode.
     pub fn root(mode: u32) -> Self {
-        Meta {
-            mode,
-            uid: 0,
-            gid: 0,
-        }
+        Meta { mode, uid: 0, gid: 0 }
     }
 }
 
@@ -93,18 +89,13 @@ impl LayerBuilder {
     /// # Errors
     /// As for [`LayerBuilder::file`].
     pub fn symlink(&mut self, path: &str, target: &str) -> Result<&mut Self> {
-        let node = LayerNode::Symlink {
-            target: target.to_owned(),
-            meta: Meta::root(0o777),
-        };
+        let node = LayerNode::Symlink { target: target.to_owned(), meta: Meta::root(0o777) };
         self.insert_leaf(path, node)
     }
 
     /// Freezes the tree.
     pub fn build(self) -> Arc<Layer> {
-        Arc::new(Layer {
-            root: Arc::new(self.root),
-        })
+        Arc::new(Layer { root: Arc::new(self.root) })
     }
 
     fn insert_leaf(&mut self, path: &str, node: LayerNode) -> Result<&mut Self> {
@@ -139,10 +130,7 @@ fn split_absolute(path: &str) -> Result<Vec<&str>> {
 /// meta) if missing. The builder holds the only reference to every subtree, so
 /// `make_mut` never actually clones.
 fn descend<'a>(dir: &'a mut LayerDir, name: &str) -> Result<&'a mut LayerDir> {
-    let node = dir
-        .entries
-        .entry(name.to_owned())
-        .or_insert_with(|| LayerNode::Dir(Arc::new(LayerDir::default())));
+    let node = dir.entries.entry(name.to_owned()).or_insert_with(|| LayerNode::Dir(Arc::new(LayerDir::default())));
     match node {
         LayerNode::Dir(child) => Ok(Arc::make_mut(child)),
         LayerNode::File { .. } | LayerNode::Symlink { .. } => Err(KernelError::Exists),

@@ -1,7 +1,9 @@
 //! capsa's virtual kernel. It owns everything a guest can observe of the
-//! "machine": the filesystem ([`vfs`]), open files and fd tables ([`file`],
-//! [`fd`]), credentials ([`cred`]), clocks and entropy ([`kernel`]). It has no
-//! wasm types and no unsafe code; the WASI adapter drives it.
+//! "machine": the filesystem ([`vfs`]), open files, pipes and fd tables
+//! ([`file`](mod@file), [`pipe`], [`fd`]), processes ([`process`], [`control`]),
+//! programs ([`exec`]), users ([`cred`], [`user`]), clocks and entropy
+//! ([`kernel`]). It has no wasm types and no unsafe code; the WASI adapter
+//! drives it.
 //!
 //! ```
 //! use capsa_kernel::{Cred, Kernel, KernelConfig, OpenOptions, Quota, VfsConfig};
@@ -16,6 +18,7 @@
 //!     },
 //!     clock: false,
 //!     entropy: false,
+//!     max_processes: 16,
 //! })?;
 //! let root = kernel.vfs().root();
 //! let opts = OpenOptions { write: true, create: true, mode: 0o644, ..OpenOptions::default() };
@@ -26,24 +29,31 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod control;
 pub mod cred;
 pub mod error;
+pub mod exec;
 pub mod fd;
 pub mod file;
 pub mod kernel;
 pub mod layer;
+pub mod pipe;
+pub mod process;
 pub mod stdio;
 pub mod types;
+pub mod user;
 pub mod vfs;
 
+pub use control::{KillReason, ProcessControl, clear_current, current_pending, set_current};
 pub use cred::Cred;
 pub use error::{KernelError, LimitKind, Result};
+pub use exec::Executable;
 pub use fd::{Fd, FdEntry, FdTable};
 pub use file::OpenFile;
 pub use kernel::{Kernel, KernelConfig};
 pub use layer::{Layer, LayerBuilder, Meta};
+pub use pipe::PIPE_CAPACITY;
+pub use process::{Pid, ProcessSpec, WaitStatus};
 pub use stdio::{HostInput, HostOutput};
-pub use types::{
-    ClockId, DirEntry, FileType, OpenOptions, Readiness, SetTime, Stat, StatusFlags, Timestamp,
-};
+pub use types::{ClockId, DirEntry, FileType, OpenOptions, Readiness, SetTime, Stat, StatusFlags, Timestamp};
 pub use vfs::{Mount, Quota, Usage, Vfs, VfsConfig};

@@ -9,36 +9,17 @@ use common::*;
 
 #[test]
 fn quota_bytes_and_inodes() {
-    let vfs = vfs_with(
-        vec![],
-        Quota {
-            max_bytes: 10,
-            max_inodes: 2,
-        },
-    );
+    let vfs = vfs_with(vec![], Quota { max_bytes: 10, max_inodes: 2 });
     let dir = vfs.root();
     let file = vfs.open_at(&root(), &dir, "/tmp/a", create()).unwrap();
     file.write(b"12345678").unwrap();
     assert_eq!(file.write(b"abc").err(), Some(KernelError::NoSpace));
-    assert_eq!(
-        file.stat().unwrap().size,
-        8,
-        "a failed write changes nothing"
-    );
+    assert_eq!(file.stat().unwrap().size, 8, "a failed write changes nothing");
     assert_eq!(file.set_size(100).err(), Some(KernelError::NoSpace));
-    assert_eq!(
-        file.pwrite(b"x", u64::MAX).err(),
-        Some(KernelError::FileTooBig)
-    );
+    assert_eq!(file.pwrite(b"x", u64::MAX).err(), Some(KernelError::FileTooBig));
     vfs.mkdir_at(&root(), &dir, "/tmp/d", 0o755).unwrap();
-    assert_eq!(
-        vfs.mkdir_at(&root(), &dir, "/tmp/e", 0o755).err(),
-        Some(KernelError::NoSpace)
-    );
-    assert_eq!(
-        vfs.symlink_at(&root(), "t", &dir, "/tmp/s").err(),
-        Some(KernelError::NoSpace)
-    );
+    assert_eq!(vfs.mkdir_at(&root(), &dir, "/tmp/e", 0o755).err(), Some(KernelError::NoSpace));
+    assert_eq!(vfs.symlink_at(&root(), "t", &dir, "/tmp/s").err(), Some(KernelError::NoSpace));
     assert_eq!(vfs.usage().inodes, 2);
     file.set_size(0).unwrap();
     assert_eq!(vfs.usage().bytes, 0);
@@ -48,66 +29,23 @@ fn quota_bytes_and_inodes() {
 fn permissions_for_an_unprivileged_user() {
     let vfs = vfs();
     let dir = vfs.root();
-    let secret = vfs
-        .open_at(
-            &root(),
-            &dir,
-            "/tmp/secret",
-            OpenOptions {
-                mode: 0o600,
-                ..create()
-            },
-        )
-        .unwrap();
+    let secret = vfs.open_at(&root(), &dir, "/tmp/secret", OpenOptions { mode: 0o600, ..create() }).unwrap();
     secret.write(b"s").unwrap();
     let user = user();
-    assert_eq!(
-        vfs.open_at(&user, &dir, "/tmp/secret", read()).err(),
-        Some(KernelError::AccessDenied)
-    );
-    assert_eq!(
-        vfs.set_mode_at(&user, &dir, "/tmp/secret", true, 0o777)
-            .err(),
-        Some(KernelError::NotPermitted)
-    );
-    assert_eq!(
-        vfs.mkdir_at(&user, &dir, "/etc", 0o755).err(),
-        Some(KernelError::AccessDenied)
-    );
-    assert_eq!(
-        vfs.unlink_at(&user, &dir, "/tmp/secret").err(),
-        Some(KernelError::NotPermitted),
-        "sticky /tmp"
-    );
+    assert_eq!(vfs.open_at(&user, &dir, "/tmp/secret", read()).err(), Some(KernelError::AccessDenied));
+    assert_eq!(vfs.set_mode_at(&user, &dir, "/tmp/secret", true, 0o777).err(), Some(KernelError::NotPermitted));
+    assert_eq!(vfs.mkdir_at(&user, &dir, "/etc", 0o755).err(), Some(KernelError::AccessDenied));
+    assert_eq!(vfs.unlink_at(&user, &dir, "/tmp/secret").err(), Some(KernelError::NotPermitted), "sticky /tmp");
     vfs.mkdir_at(&root(), &dir, "/tmp/locked", 0o700).unwrap();
     write_file(&vfs, &dir, "/tmp/locked/f", b"");
-    assert_eq!(
-        vfs.stat_at(&user, &dir, "/tmp/locked/f", true).err(),
-        Some(KernelError::AccessDenied)
-    );
+    assert_eq!(vfs.stat_at(&user, &dir, "/tmp/locked/f", true).err(), Some(KernelError::AccessDenied));
     let mine = vfs.open_at(&user, &dir, "/tmp/mine", create()).unwrap();
     mine.write(b"ok").unwrap();
+    assert_eq!(vfs.stat_at(&user, &dir, "/tmp/mine", true).unwrap().uid, 1000);
+    assert_eq!(vfs.set_owner_at(&user, &dir, "/tmp/mine", true, Some(0), None).err(), Some(KernelError::NotPermitted));
+    vfs.set_owner_at(&root(), &dir, "/tmp/mine", true, Some(0), Some(0)).unwrap();
     assert_eq!(
-        vfs.stat_at(&user, &dir, "/tmp/mine", true).unwrap().uid,
-        1000
-    );
-    assert_eq!(
-        vfs.set_owner_at(&user, &dir, "/tmp/mine", true, Some(0), None)
-            .err(),
-        Some(KernelError::NotPermitted)
-    );
-    vfs.set_owner_at(&root(), &dir, "/tmp/mine", true, Some(0), Some(0))
-        .unwrap();
-    assert_eq!(
-        vfs.set_times_at(
-            &user,
-            &dir,
-            "/tmp/mine",
-            true,
-            SetTime::At(5),
-            SetTime::Keep
-        )
-        .err(),
+        vfs.set_times_at(&user, &dir, "/tmp/mine", true, SetTime::At(5), SetTime::Keep).err(),
         Some(KernelError::NotPermitted)
     );
 }
@@ -116,11 +54,7 @@ fn permissions_for_an_unprivileged_user() {
 fn devices() {
     let vfs = vfs();
     let dir = vfs.root();
-    let rw = OpenOptions {
-        read: true,
-        write: true,
-        ..OpenOptions::default()
-    };
+    let rw = OpenOptions { read: true, write: true, ..OpenOptions::default() };
     let null = vfs.open_at(&user(), &dir, "/dev/null", rw).unwrap();
     assert_eq!(null.read(&mut [1u8; 4]).unwrap(), 0);
     assert_eq!(null.write(b"gone").unwrap(), 4);
@@ -133,12 +67,7 @@ fn devices() {
     assert_eq!(random.read(&mut [0u8; 16]).unwrap(), 16);
     assert_eq!(random.stat().unwrap().file_type, FileType::CharDevice);
     for (path, fd) in [("/dev/stdin", 0), ("/dev/stdout", 1), ("/dev/stderr", 2)] {
-        assert_eq!(
-            vfs.open_at(&user(), &dir, path, read())
-                .unwrap()
-                .stdio_alias(),
-            Some(fd)
-        );
+        assert_eq!(vfs.open_at(&user(), &dir, path, read()).unwrap().stdio_alias(), Some(fd));
     }
     assert_eq!(null.stdio_alias(), None);
 
@@ -151,19 +80,8 @@ fn devices() {
     })
     .unwrap();
     let no_root = no_entropy.root();
-    assert_eq!(
-        no_entropy
-            .open_at(&user(), &no_root, "/dev/random", read())
-            .err(),
-        Some(KernelError::AccessDenied)
-    );
-    assert_eq!(
-        no_entropy
-            .stat_at(&root(), &no_root, "/tmp", true)
-            .unwrap()
-            .mode,
-        0o1777
-    );
+    assert_eq!(no_entropy.open_at(&user(), &no_root, "/dev/random", read()).err(), Some(KernelError::AccessDenied));
+    assert_eq!(no_entropy.stat_at(&root(), &no_root, "/tmp", true).unwrap().mode, 0o1777);
 }
 
 #[test]
@@ -173,8 +91,7 @@ fn timestamps_read_zero_without_real_time() {
     write_file(&vfs, &dir, "/tmp/f", b"x");
     let stat = vfs.stat_at(&root(), &dir, "/tmp/f", true).unwrap();
     assert_eq!((stat.atime, stat.mtime, stat.ctime), (0, 0, 0));
-    vfs.set_times_at(&root(), &dir, "/tmp/f", true, SetTime::At(42), SetTime::Now)
-        .unwrap();
+    vfs.set_times_at(&root(), &dir, "/tmp/f", true, SetTime::At(42), SetTime::Now).unwrap();
     let stat = vfs.stat_at(&root(), &dir, "/tmp/f", true).unwrap();
     assert_eq!((stat.atime, stat.mtime), (42, 0));
 
@@ -188,13 +105,7 @@ fn timestamps_read_zero_without_real_time() {
     .unwrap();
     let timed_root = timed.root();
     write_file(&timed, &timed_root, "/tmp/f", b"x");
-    assert!(
-        timed
-            .stat_at(&root(), &timed_root, "/tmp/f", true)
-            .unwrap()
-            .mtime
-            > 0
-    );
+    assert!(timed.stat_at(&root(), &timed_root, "/tmp/f", true).unwrap().mtime > 0);
 }
 
 #[test]
@@ -204,9 +115,7 @@ fn open_files_are_shared_between_threads() {
     assert_send_sync::<capsa_kernel::Vfs>();
     let vfs = vfs();
     let dir = vfs.root();
-    let file = vfs
-        .open_at(&Cred::root(), &dir, "/tmp/f", create())
-        .unwrap();
+    let file = vfs.open_at(&Cred::root(), &dir, "/tmp/f", create()).unwrap();
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let file = file.clone();

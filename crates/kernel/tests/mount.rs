@@ -13,14 +13,7 @@ fn host_dir(path: &std::path::Path) -> cap_std::fs::Dir {
 }
 
 fn mounted(mounts: Vec<Mount>) -> Arc<Vfs> {
-    Vfs::new(VfsConfig {
-        layers: vec![],
-        mounts,
-        quota: quota(),
-        real_time: false,
-        entropy: false,
-    })
-    .unwrap()
+    Vfs::new(VfsConfig { layers: vec![], mounts, quota: quota(), real_time: false, entropy: false }).unwrap()
 }
 
 #[test]
@@ -28,87 +21,40 @@ fn read_write_mount() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("hello.txt"), b"from host").unwrap();
     std::fs::create_dir(tmp.path().join("sub")).unwrap();
-    let vfs = mounted(vec![Mount {
-        guest_path: "/data".into(),
-        dir: host_dir(tmp.path()),
-        read_only: false,
-    }]);
+    let vfs = mounted(vec![Mount { guest_path: "/data".into(), dir: host_dir(tmp.path()), read_only: false }]);
     let dir = vfs.root();
     let cred = root();
     assert_eq!(read_file(&vfs, &dir, "/data/hello.txt"), b"from host");
     write_file(&vfs, &dir, "/data/sub/new.txt", b"from guest");
-    assert_eq!(
-        std::fs::read(tmp.path().join("sub/new.txt")).unwrap(),
-        b"from guest"
-    );
+    assert_eq!(std::fs::read(tmp.path().join("sub/new.txt")).unwrap(), b"from guest");
     assert_eq!(vfs.usage().bytes, 0, "host bytes are not charged");
 
     let stat = vfs.stat_at(&cred, &dir, "/data/hello.txt", true).unwrap();
-    assert_eq!(
-        (stat.uid, stat.gid, stat.size, stat.mtime),
-        (1000, 1000, 9, 0)
-    );
-    assert_ne!(
-        stat.dev,
-        vfs.stat_at(&cred, &dir, "/tmp", true).unwrap().dev
-    );
+    assert_eq!((stat.uid, stat.gid, stat.size, stat.mtime), (1000, 1000, 9, 0));
+    assert_ne!(stat.dev, vfs.stat_at(&cred, &dir, "/tmp", true).unwrap().dev);
 
     let data = vfs.open_at(&cred, &dir, "/data", read()).unwrap();
     assert_eq!(names(&data), [".", "..", "hello.txt", "sub"]);
     assert_eq!(read_file(&vfs, &data, "sub/../hello.txt"), b"from host");
-    assert_eq!(
-        vfs.open_at(&cred, &data, "..", read()).err(),
-        Some(KernelError::NotPermitted)
-    );
-    assert_eq!(
-        read_file(&vfs, &dir, "/data/../data/hello.txt"),
-        b"from host"
-    );
+    assert_eq!(vfs.open_at(&cred, &data, "..", read()).err(), Some(KernelError::NotPermitted));
+    assert_eq!(read_file(&vfs, &dir, "/data/../data/hello.txt"), b"from host");
 
     vfs.mkdir_at(&cred, &dir, "/data/d", 0o755).unwrap();
-    vfs.rename_at(&cred, &dir, "/data/sub/new.txt", &dir, "/data/d/moved.txt")
-        .unwrap();
-    vfs.link_at(
-        &cred,
-        &dir,
-        "/data/d/moved.txt",
-        false,
-        &dir,
-        "/data/d/linked.txt",
-    )
-    .unwrap();
-    vfs.symlink_at(&cred, "moved.txt", &dir, "/data/d/sym")
-        .unwrap();
-    assert_eq!(
-        vfs.readlink_at(&cred, &dir, "/data/d/sym").unwrap(),
-        "moved.txt"
-    );
+    vfs.rename_at(&cred, &dir, "/data/sub/new.txt", &dir, "/data/d/moved.txt").unwrap();
+    vfs.link_at(&cred, &dir, "/data/d/moved.txt", false, &dir, "/data/d/linked.txt").unwrap();
+    vfs.symlink_at(&cred, "moved.txt", &dir, "/data/d/sym").unwrap();
+    assert_eq!(vfs.readlink_at(&cred, &dir, "/data/d/sym").unwrap(), "moved.txt");
     assert_eq!(read_file(&vfs, &dir, "/data/d/sym"), b"from guest");
-    vfs.set_mode_at(&cred, &dir, "/data/d/moved.txt", true, 0o600)
-        .unwrap();
-    assert_eq!(
-        vfs.stat_at(&cred, &dir, "/data/d/moved.txt", true)
-            .unwrap()
-            .mode,
-        0o600
-    );
+    vfs.set_mode_at(&cred, &dir, "/data/d/moved.txt", true, 0o600).unwrap();
+    assert_eq!(vfs.stat_at(&cred, &dir, "/data/d/moved.txt", true).unwrap().mode, 0o600);
     vfs.unlink_at(&cred, &dir, "/data/d/sym").unwrap();
     vfs.unlink_at(&cred, &dir, "/data/d/linked.txt").unwrap();
     vfs.unlink_at(&cred, &dir, "/data/d/moved.txt").unwrap();
     vfs.rmdir_at(&cred, &dir, "/data/d").unwrap();
     assert!(!tmp.path().join("d").exists());
-    assert_eq!(
-        vfs.rmdir_at(&cred, &dir, "/data").err(),
-        Some(KernelError::Busy)
-    );
-    let write_dir = OpenOptions {
-        write: true,
-        ..OpenOptions::default()
-    };
-    assert_eq!(
-        vfs.open_at(&cred, &dir, "/data/sub", write_dir).err(),
-        Some(KernelError::IsDir)
-    );
+    assert_eq!(vfs.rmdir_at(&cred, &dir, "/data").err(), Some(KernelError::Busy));
+    let write_dir = OpenOptions { write: true, ..OpenOptions::default() };
+    assert_eq!(vfs.open_at(&cred, &dir, "/data/sub", write_dir).err(), Some(KernelError::IsDir));
 }
 
 #[test]
@@ -116,48 +62,25 @@ fn read_only_mount_refuses_every_write() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("f"), b"x").unwrap();
     std::fs::create_dir(tmp.path().join("d")).unwrap();
-    let vfs = mounted(vec![Mount {
-        guest_path: "/ro".into(),
-        dir: host_dir(tmp.path()),
-        read_only: true,
-    }]);
+    let vfs = mounted(vec![Mount { guest_path: "/ro".into(), dir: host_dir(tmp.path()), read_only: true }]);
     let dir = vfs.root();
     let cred = root();
     let ro = Some(KernelError::ReadOnly);
     assert_eq!(read_file(&vfs, &dir, "/ro/f"), b"x");
-    let write = OpenOptions {
-        write: true,
-        ..OpenOptions::default()
-    };
+    let write = OpenOptions { write: true, ..OpenOptions::default() };
     assert_eq!(vfs.open_at(&cred, &dir, "/ro/f", write).err(), ro);
-    let trunc = OpenOptions {
-        read: true,
-        truncate: true,
-        ..OpenOptions::default()
-    };
+    let trunc = OpenOptions { read: true, truncate: true, ..OpenOptions::default() };
     assert_eq!(vfs.open_at(&cred, &dir, "/ro/f", trunc).err(), ro);
     assert_eq!(vfs.open_at(&cred, &dir, "/ro/new", create()).err(), ro);
     assert_eq!(vfs.mkdir_at(&cred, &dir, "/ro/new", 0o755).err(), ro);
     assert_eq!(vfs.rmdir_at(&cred, &dir, "/ro/d").err(), ro);
     assert_eq!(vfs.unlink_at(&cred, &dir, "/ro/f").err(), ro);
     assert_eq!(vfs.rename_at(&cred, &dir, "/ro/f", &dir, "/ro/g").err(), ro);
-    assert_eq!(
-        vfs.link_at(&cred, &dir, "/ro/f", false, &dir, "/ro/g")
-            .err(),
-        ro
-    );
+    assert_eq!(vfs.link_at(&cred, &dir, "/ro/f", false, &dir, "/ro/g").err(), ro);
     assert_eq!(vfs.symlink_at(&cred, "f", &dir, "/ro/s").err(), ro);
-    assert_eq!(
-        vfs.set_times_at(&cred, &dir, "/ro/f", true, SetTime::Now, SetTime::Now)
-            .err(),
-        ro
-    );
+    assert_eq!(vfs.set_times_at(&cred, &dir, "/ro/f", true, SetTime::Now, SetTime::Now).err(), ro);
     assert_eq!(vfs.set_mode_at(&cred, &dir, "/ro/f", true, 0o777).err(), ro);
-    assert_eq!(
-        vfs.set_owner_at(&cred, &dir, "/ro/f", true, Some(0), None)
-            .err(),
-        ro
-    );
+    assert_eq!(vfs.set_owner_at(&cred, &dir, "/ro/f", true, Some(0), None).err(), ro);
     let file = vfs.open_at(&cred, &dir, "/ro/f", read()).unwrap();
     assert_eq!(file.set_times(SetTime::Now, SetTime::Keep).err(), ro);
     assert_eq!(file.write(b"y").err(), Some(KernelError::BadFd));
@@ -174,33 +97,18 @@ fn host_symlinks_resolve_inside_the_vm() {
     std::os::unix::fs::symlink(host_secret.path().join("secret"), tmp.path().join("abs")).unwrap();
     std::os::unix::fs::symlink("/tmp/vm-file", tmp.path().join("to_vm")).unwrap();
     std::os::unix::fs::symlink("../../tmp/vm-file", tmp.path().join("up")).unwrap();
-    let vfs = mounted(vec![Mount {
-        guest_path: "/mnt/host".into(),
-        dir: host_dir(tmp.path()),
-        read_only: false,
-    }]);
+    let vfs = mounted(vec![Mount { guest_path: "/mnt/host".into(), dir: host_dir(tmp.path()), read_only: false }]);
     let dir = vfs.root();
     write_file(&vfs, &dir, "/tmp/vm-file", b"vm");
-    assert_eq!(
-        vfs.open_at(&root(), &dir, "/mnt/host/abs", read()).err(),
-        Some(KernelError::NotFound)
-    );
+    assert_eq!(vfs.open_at(&root(), &dir, "/mnt/host/abs", read()).err(), Some(KernelError::NotFound));
     assert_eq!(read_file(&vfs, &dir, "/mnt/host/to_vm"), b"vm");
     assert_eq!(read_file(&vfs, &dir, "/mnt/host/up"), b"vm");
-    let stat = vfs
-        .stat_at(&root(), &dir, "/mnt/host/to_vm", false)
-        .unwrap();
+    let stat = vfs.stat_at(&root(), &dir, "/mnt/host/to_vm", false).unwrap();
     assert_eq!(stat.file_type, FileType::Symlink);
 
     let mount = vfs.open_at(&root(), &dir, "/mnt/host", read()).unwrap();
-    assert_eq!(
-        vfs.open_at(&root(), &mount, "to_vm", read()).err(),
-        Some(KernelError::NotPermitted)
-    );
-    assert_eq!(
-        vfs.open_at(&root(), &mount, "up", read()).err(),
-        Some(KernelError::NotPermitted)
-    );
+    assert_eq!(vfs.open_at(&root(), &mount, "to_vm", read()).err(), Some(KernelError::NotPermitted));
+    assert_eq!(vfs.open_at(&root(), &mount, "up", read()).err(), Some(KernelError::NotPermitted));
 }
 
 #[test]
@@ -208,44 +116,19 @@ fn links_and_renames_across_mounts_are_cross_device() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     std::fs::write(a.path().join("f"), b"a").unwrap();
     let vfs = mounted(vec![
-        Mount {
-            guest_path: "/a".into(),
-            dir: host_dir(a.path()),
-            read_only: false,
-        },
-        Mount {
-            guest_path: "/b".into(),
-            dir: host_dir(b.path()),
-            read_only: false,
-        },
+        Mount { guest_path: "/a".into(), dir: host_dir(a.path()), read_only: false },
+        Mount { guest_path: "/b".into(), dir: host_dir(b.path()), read_only: false },
     ]);
     let dir = vfs.root();
     let cred = root();
     write_file(&vfs, &dir, "/tmp/v", b"v");
     let xdev = Some(KernelError::CrossDevice);
-    assert_eq!(
-        vfs.link_at(&cred, &dir, "/a/f", false, &dir, "/b/f").err(),
-        xdev
-    );
-    assert_eq!(
-        vfs.link_at(&cred, &dir, "/a/f", false, &dir, "/tmp/f")
-            .err(),
-        xdev
-    );
-    assert_eq!(
-        vfs.link_at(&cred, &dir, "/tmp/v", false, &dir, "/a/v")
-            .err(),
-        xdev
-    );
+    assert_eq!(vfs.link_at(&cred, &dir, "/a/f", false, &dir, "/b/f").err(), xdev);
+    assert_eq!(vfs.link_at(&cred, &dir, "/a/f", false, &dir, "/tmp/f").err(), xdev);
+    assert_eq!(vfs.link_at(&cred, &dir, "/tmp/v", false, &dir, "/a/v").err(), xdev);
     assert_eq!(vfs.rename_at(&cred, &dir, "/a/f", &dir, "/b/f").err(), xdev);
-    assert_eq!(
-        vfs.rename_at(&cred, &dir, "/tmp/v", &dir, "/a/v").err(),
-        xdev
-    );
-    assert_eq!(
-        vfs.rename_at(&cred, &dir, "/a/f", &dir, "/tmp/f").err(),
-        xdev
-    );
+    assert_eq!(vfs.rename_at(&cred, &dir, "/tmp/v", &dir, "/a/v").err(), xdev);
+    assert_eq!(vfs.rename_at(&cred, &dir, "/a/f", &dir, "/tmp/f").err(), xdev);
 }
 
 #[test]
@@ -253,37 +136,19 @@ fn bad_mount_paths() {
     let tmp = tempfile::tempdir().unwrap();
     let config = |guest_path: &str| VfsConfig {
         layers: vec![],
-        mounts: vec![Mount {
-            guest_path: guest_path.into(),
-            dir: host_dir(tmp.path()),
-            read_only: false,
-        }],
+        mounts: vec![Mount { guest_path: guest_path.into(), dir: host_dir(tmp.path()), read_only: false }],
         quota: quota(),
         real_time: false,
         entropy: false,
     };
-    assert_eq!(
-        Vfs::new(config("relative")).err(),
-        Some(KernelError::Invalid)
-    );
+    assert_eq!(Vfs::new(config("relative")).err(), Some(KernelError::Invalid));
     assert_eq!(Vfs::new(config("/")).err(), Some(KernelError::Invalid));
-    assert_eq!(
-        Vfs::new(config("/dev/null/x")).err(),
-        Some(KernelError::NotDir)
-    );
+    assert_eq!(Vfs::new(config("/dev/null/x")).err(), Some(KernelError::NotDir));
     let twice = VfsConfig {
         layers: vec![],
         mounts: vec![
-            Mount {
-                guest_path: "/m".into(),
-                dir: host_dir(tmp.path()),
-                read_only: false,
-            },
-            Mount {
-                guest_path: "/m/n".into(),
-                dir: host_dir(tmp.path()),
-                read_only: false,
-            },
+            Mount { guest_path: "/m".into(), dir: host_dir(tmp.path()), read_only: false },
+            Mount { guest_path: "/m/n".into(), dir: host_dir(tmp.path()), read_only: false },
         ],
         quota: quota(),
         real_time: false,

@@ -33,16 +33,10 @@ fn output_cap_writes_up_to_the_limit_then_fails() {
     let out = OpenFile::host_output(capture.clone(), 5, LimitKind::Stdout);
     assert_eq!(out.write(b"abc").unwrap(), 3);
     assert_eq!(out.write(b"defg").unwrap(), 2);
-    assert_eq!(
-        out.write(b"h").err(),
-        Some(KernelError::LimitExceeded(LimitKind::Stdout))
-    );
+    assert_eq!(out.write(b"h").err(), Some(KernelError::LimitExceeded(LimitKind::Stdout)));
     assert_eq!(&*capture.0.lock().unwrap(), b"abcde");
     assert_eq!(out.read(&mut [0u8; 1]).err(), Some(KernelError::BadFd));
-    assert_eq!(
-        out.seek(SeekFrom::Start(0)).err(),
-        Some(KernelError::IllegalSeek)
-    );
+    assert_eq!(out.seek(SeekFrom::Start(0)).err(), Some(KernelError::IllegalSeek));
     assert_eq!(out.pwrite(b"x", 0).err(), Some(KernelError::IllegalSeek));
     assert_eq!(out.stat().unwrap().file_type, FileType::Unknown);
     assert!(out.readiness().writable.is_some());
@@ -55,10 +49,7 @@ fn input_reads_until_end() {
     assert_eq!(input.read(&mut buf).unwrap(), 2);
     assert_eq!(input.read(&mut buf).unwrap(), 0);
     assert_eq!(input.write(b"x").err(), Some(KernelError::BadFd));
-    assert_eq!(
-        input.pread(&mut buf, 0).err(),
-        Some(KernelError::IllegalSeek)
-    );
+    assert_eq!(input.pread(&mut buf, 0).err(), Some(KernelError::IllegalSeek));
     assert!(!input.is_tty());
     assert!(input.can_read() && !input.can_write());
 }

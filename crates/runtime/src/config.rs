@@ -87,6 +87,8 @@ pub struct Limits {
     pub disk_inodes: u64,
     /// Open fds per process.
     pub fds: usize,
+    /// Live processes per VM.
+    pub processes: usize,
 }
 
 impl Limits {
@@ -108,6 +110,7 @@ impl Default for Limits {
             disk_bytes: 512 << 20,
             disk_inodes: 65_536,
             fds: 1024,
+            processes: 64,
         }
     }
 }
@@ -119,4 +122,7 @@ pub struct VmConfig {
     pub grants: Grants,
     /// Limits.
     pub limits: Limits,
+    /// Run the VM's first process as root (uid 0) instead of the unprivileged
+    /// `user` (uid 1000). Root inside a VM has no authority outside it.
+    pub root: bool,
 }

@@ -5,6 +5,7 @@
 //! env = { LANG = "C.UTF-8" }
 //! random = true
 //! clock = true
+//! root = false                 # run as uid 0 inside the VM
 //! stdin = "inherit"            # "null" | "inherit" | { file = "in.txt" }
 //! stdout = "inherit"           # "null" | "inherit" | { file = "out.txt" }
 //! stderr = "inherit"
@@ -24,6 +25,7 @@
 //! disk = "512MiB"
 //! inodes = 65536
 //! fds = 1024
+//! processes = 64
 //! ```
 
 use std::collections::BTreeMap;
@@ -53,6 +55,8 @@ struct Manifest {
     random: bool,
     #[serde(default)]
     clock: bool,
+    #[serde(default)]
+    root: bool,
     stdin: Option<Stream>,
     stdout: Option<Stream>,
     stderr: Option<Stream>,
@@ -97,6 +101,7 @@ struct LimitsSection {
     disk: Option<SizeValue>,
     inodes: Option<u64>,
     fds: Option<usize>,
+    processes: Option<usize>,
 }
 
 /// A byte size: a number, or a string like `"512MiB"`.
@@ -194,6 +199,7 @@ pub fn load(path: &Path, config: &mut VmConfig) -> Result<(), ManifestError> {
 /// The parser's message (with line, column and key).
 pub fn apply(text: &str, base: &Path, config: &mut VmConfig) -> Result<(), String> {
     let manifest: Manifest = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+    config.root |= manifest.root;
     let grants = &mut config.grants;
     grants.env.extend(manifest.env);
     grants.random |= manifest.random;
@@ -246,6 +252,9 @@ pub fn apply(text: &str, base: &Path, config: &mut VmConfig) -> Result<(), Strin
     }
     if let Some(v) = l.fds {
         limits.fds = v;
+    }
+    if let Some(v) = l.processes {
+        limits.processes = v;
     }
     Ok(())
 }

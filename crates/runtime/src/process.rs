@@ -2,8 +2,9 @@
 //! and limits, on a thread of its own, and the classification of how it ended.
 
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
-use capsa_kernel::LimitKind;
+use capsa_kernel::{LimitKind, WaitStatus};
 use capsa_wasi::{GuestExit, KillReason, WasiCtx, WasiView};
 use wasmtime::{Module, Store, StoreLimits, StoreLimitsBuilder, Trap, UpdateDeadline};
 
@@ -30,22 +31,45 @@ impl WasiView for ProcessData {
     }
 }
 
-/// Runs `module` as a process with `ctx` under `limits`, on its own thread
-/// (wasm runs on the native stack, which must outgrow the wasm stack).
+/// Runs `module` as a process with `ctx` under `limits`, on a thread of its
+/// own (wasm runs on the native stack, which must outgrow the wasm stack).
+/// `on_exit` runs on that thread with the outcome, before the thread ends.
 ///
 /// # Errors
-/// `Instantiate` if the instance cannot be created for a reason that is not
-/// the guest's doing (e.g. its minimum memory exceeds the limit); `Internal`
-/// if the thread cannot be started.
-pub fn run(entry: Arc<EngineEntry>, module: Module, ctx: WasiCtx, limits: Limits) -> Result<ExitStatus, RuntimeError> {
+/// `Internal` if the thread cannot be started.
+pub fn start(
+    entry: Arc<EngineEntry>,
+    module: Module,
+    ctx: WasiCtx,
+    limits: Limits,
+    on_exit: impl FnOnce(&Result<ExitStatus, RuntimeError>) + Send + 'static,
+) -> Result<JoinHandle<Result<ExitStatus, RuntimeError>>, RuntimeError> {
     let stack = limits.stack.saturating_add(HOST_STACK_MARGIN);
-    let thread = std::thread::Builder::new()
-        .name("capsa-process".into())
+    std::thread::Builder::new()
+        .name(format!("capsa-pid-{}", ctx.pid))
         .stack_size(stack)
-        .spawn(move || execute(&entry, &module, ctx, &limits))
-        .map_err(|e| RuntimeError::Internal(format!("cannot start a process thread: {e}")))?;
-    thread.join().map_err(|_| RuntimeError::Internal("a process thread panicked".into()))?
+        .spawn(move || {
+            capsa_kernel::control::set_current(ctx.control.clone());
+            let result = execute(&entry, &module, ctx, &limits);
+            on_exit(&result);
+            result
+        })
+        .map_err(|e| RuntimeError::Internal(format!("cannot start a process thread: {e}")))
 }
+
+/// What a parent's `waitpid` sees for a process that ended this way: traps
+/// look like SIGABRT, limit kills like SIGKILL.
+pub fn wait_status(result: &Result<ExitStatus, RuntimeError>) -> WaitStatus {
+    match result {
+        Ok(ExitStatus::Exited(code)) => WaitStatus::Exited(*code),
+        Ok(ExitStatus::Signaled(signal)) => WaitStatus::Signaled(*signal),
+        Ok(ExitStatus::Killed(_)) => WaitStatus::Signaled(SIGKILL),
+        Ok(ExitStatus::Trapped(_)) | Err(_) => WaitStatus::Signaled(SIGABRT),
+    }
+}
+
+const SIGABRT: u8 = 6;
+const SIGKILL: u8 = 9;
 
 fn execute(entry: &EngineEntry, module: &Module, ctx: WasiCtx, limits: &Limits) -> Result<ExitStatus, RuntimeError> {
     let control = ctx.control.clone();

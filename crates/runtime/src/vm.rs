@@ -1,38 +1,61 @@
-//! A VM: one kernel booted from a VM's grants, in which programs run as processes.
+//! A VM: one kernel booted from a VM's grants, in which programs run as
+//! processes. The VM is also the [`Spawner`] its processes use to start
+//! children, so every process of a VM shares its kernel, engine and limits.
 
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use capsa_kernel::{
-    Cred, FdEntry, FdTable, HostInput, HostOutput, Kernel, KernelConfig, LimitKind, OpenFile, OpenOptions, Quota,
-    VfsConfig,
+    Cred, FdEntry, FdTable, HostInput, HostOutput, Kernel, KernelConfig, KernelError, KillReason, LimitKind, OpenFile,
+    OpenOptions, Pid, ProcessControl, ProcessSpec, Quota, VfsConfig,
 };
-use capsa_wasi::{ProcessControl, WasiCtx};
+use capsa_wasi::{SpawnRequest, Spawner, WasiCtx};
 use wasmtime::{ExternType, Module};
 
 use crate::base::DEFAULT_UID;
 use crate::config::VmConfig;
+use crate::engine::EngineEntry;
 use crate::host::{self, Capture, Stream};
 use crate::outcome::Outcome;
 use crate::{RuntimeError, RuntimeInner, process};
 
-/// File-creation mask of a new process.
+/// File-creation mask of a VM's first process.
 const DEFAULT_UMASK: u32 = 0o022;
+/// How long the end of a VM's top process waits for its killed descendants.
+const REAP_TIMEOUT: Duration = Duration::from_secs(10);
+/// Linux's SIGKILL: how a VM's leftover processes are ended.
+const SIGKILL: u8 = 9;
 
 /// A booted VM: a kernel with its grants, ready to run programs.
 pub struct Vm {
+    shared: Arc<VmShared>,
+}
+
+/// What the VM and every one of its processes share.
+struct VmShared {
+    /// This VM, for handing to child contexts as their spawner.
+    this: Weak<VmShared>,
     runtime: Arc<RuntimeInner>,
+    engine: Arc<EngineEntry>,
     kernel: Arc<Kernel>,
     config: VmConfig,
     stdin: Arc<dyn HostInput>,
     stdout: Arc<dyn HostOutput>,
     stderr: Arc<dyn HostOutput>,
     captures: (Option<Capture>, Option<Capture>),
+    /// Process threads still running, to wait for them when the VM's top process ends.
+    threads: (Mutex<usize>, Condvar),
+}
+
+impl std::fmt::Debug for VmShared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vm").field("config", &self.config).finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for Vm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Vm").field("config", &self.config).finish_non_exhaustive()
+        self.shared.fmt(f)
     }
 }
 
@@ -50,42 +73,82 @@ impl Vm {
             },
             clock: grants.clock,
             entropy: grants.random,
+            max_processes: config.limits.processes,
         })
         .map_err(|e| RuntimeError::Grant(format!("cannot build the VM's filesystem: {e}")))?;
+        let engine = runtime.engines.get(config.limits.stack)?;
         let stdin = host::input(&grants.stdin)?;
         let (stdout, out_capture) = host::output(&grants.stdout, Stream::Stdout)?;
         let (stderr, err_capture) = host::output(&grants.stderr, Stream::Stderr)?;
-        Ok(Vm { runtime, kernel, config, stdin, stdout, stderr, captures: (out_capture, err_capture) })
+        let shared = Arc::new_cyclic(|this| VmShared {
+            this: this.clone(),
+            runtime,
+            engine,
+            kernel,
+            config,
+            stdin,
+            stdout,
+            stderr,
+            captures: (out_capture, err_capture),
+            threads: (Mutex::new(0), Condvar::new()),
+        });
+        Ok(Vm { shared })
     }
 
     /// The VM's kernel.
     pub fn kernel(&self) -> &Arc<Kernel> {
-        &self.kernel
+        &self.shared.kernel
     }
 
-    /// Runs a wasm32-wasip1 command module to completion as a process of this
-    /// VM. `args[0]` is the program name the guest sees.
+    /// Runs a wasm32-wasip1 command module to completion as a new top-level
+    /// process of this VM (pid 1 for the first), then ends every process it
+    /// left behind. `args[0]` is the program name the guest sees.
     ///
     /// # Errors
     /// The module is malformed, imports something capsa does not provide, is
     /// not a command, or cannot be instantiated within the limits. The guest's
     /// own failures (traps, kills, exit codes) are in the [`Outcome`].
     pub fn run(&self, wasm: &[u8], args: &[String]) -> Result<Outcome, RuntimeError> {
-        let entry = self.runtime.engines.get(self.config.limits.stack)?;
-        let module = self.runtime.modules.load(&entry, wasm)?;
+        let shared = &self.shared;
+        let module = shared.load(wasm)?;
+        let cred = if shared.config.root { Cred::root() } else { Cred::user(DEFAULT_UID, DEFAULT_UID) };
+        let fds = shared.initial_fds()?;
+        let env = shared.config.grants.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let (pid, handle) = shared
+            .start_process(None, module, cred, "/".into(), args.to_vec(), env, fds, DEFAULT_UMASK)
+            .map_err(|e| match e {
+                StartError::Kernel(err) => RuntimeError::Internal(format!("cannot register the process: {err}")),
+                StartError::Runtime(err) => err,
+            })?;
+        let result = handle.join().map_err(|_| RuntimeError::Internal("a process thread panicked".into()))?;
+        shared.kernel.kill_descendants(pid, KillReason::Signal(SIGKILL));
+        shared.wait_for_threads();
+        let status = result?;
+        let take = |capture: &Option<Capture>| capture.as_ref().map(Capture::take).unwrap_or_default();
+        Ok(Outcome { status, stdout: take(&shared.captures.0), stderr: take(&shared.captures.1) })
+    }
+}
+
+/// Why a process could not be started.
+enum StartError {
+    Kernel(KernelError),
+    Runtime(RuntimeError),
+}
+
+impl VmShared {
+    /// Compiles (or fetches) a module and checks it is a runnable command.
+    fn load(&self, wasm: &[u8]) -> Result<Module, RuntimeError> {
+        let module = self.runtime.modules.load(&self.engine, wasm)?;
         check_imports(&module)?;
         if !matches!(module.get_export("_start"), Some(ExternType::Func(_))) {
             return Err(RuntimeError::NotCommand("it exports no `_start` function".into()));
         }
-        let ctx = self.process_ctx(args)?;
-        let status = process::run(entry, module, ctx, self.config.limits.clone())?;
-        let take = |capture: &Option<Capture>| capture.as_ref().map(Capture::take).unwrap_or_default();
-        Ok(Outcome { status, stdout: take(&self.captures.0), stderr: take(&self.captures.1) })
+        Ok(module)
     }
 
-    /// A new process's context: stdio at 0-2, each granted dir from 3 on, the
+    /// The first process's fds: stdio at 0-2, each granted dir from 3 on, the
     /// VM root `/` last.
-    fn process_ctx(&self, args: &[String]) -> Result<WasiCtx, RuntimeError> {
+    fn initial_fds(&self) -> Result<FdTable, RuntimeError> {
         let limits = &self.config.limits;
         let mut fds = FdTable::new(limits.fds);
         let stdio = [
@@ -107,20 +170,98 @@ impl Vm {
             fds.insert(FdEntry { file: dir, preopen: Some(grant.guest.clone()) }).map_err(fd_limit)?;
         }
         fds.insert(FdEntry { file: root, preopen: Some("/".into()) }).map_err(fd_limit)?;
-        let deadline = Instant::now().checked_add(limits.wall);
-        Ok(WasiCtx {
+        Ok(fds)
+    }
+
+    /// Registers a process and starts its thread.
+    #[allow(clippy::too_many_arguments)]
+    fn start_process(
+        &self,
+        parent: Option<Pid>,
+        module: Module,
+        cred: Cred,
+        cwd: String,
+        args: Vec<String>,
+        env: Vec<String>,
+        fds: FdTable,
+        umask: u32,
+    ) -> Result<(Pid, std::thread::JoinHandle<Result<crate::ExitStatus, RuntimeError>>), StartError> {
+        let this = self.this.upgrade().ok_or(StartError::Kernel(KernelError::Io))?;
+        let limits = self.config.limits.clone();
+        let control = Arc::new(ProcessControl::new(Instant::now().checked_add(limits.wall)));
+        let pid = self
+            .kernel
+            .register_process(ProcessSpec { parent, cred: cred.clone(), cwd, control: control.clone() })
+            .map_err(StartError::Kernel)?;
+        let ctx = WasiCtx {
             kernel: self.kernel.clone(),
-            cred: Cred::user(DEFAULT_UID, DEFAULT_UID),
+            pid,
+            cred,
             fds,
-            args: args.to_vec(),
-            env: self.config.grants.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
-            umask: DEFAULT_UMASK,
-            control: Arc::new(ProcessControl::new(deadline)),
-        })
+            args,
+            env,
+            umask,
+            control,
+            spawner: this.clone(),
+            broken_pipe_seen: false,
+        };
+        *self.threads.0.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        let on_exit = {
+            let this = this.clone();
+            move |result: &Result<crate::ExitStatus, RuntimeError>| {
+                this.kernel.exit_process(pid, process::wait_status(result));
+                let mut running = this.threads.0.lock().unwrap_or_else(|p| p.into_inner());
+                *running = running.saturating_sub(1);
+                this.threads.1.notify_all();
+            }
+        };
+        match process::start(self.engine.clone(), module, ctx, limits, on_exit) {
+            Ok(handle) => Ok((pid, handle)),
+            Err(err) => {
+                self.kernel.exit_process(pid, capsa_kernel::WaitStatus::Signaled(SIGKILL));
+                *self.threads.0.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+                Err(StartError::Runtime(err))
+            }
+        }
+    }
+
+    /// Waits (bounded) until every process thread of the VM has ended.
+    fn wait_for_threads(&self) {
+        let deadline = Instant::now() + REAP_TIMEOUT;
+        let mut running = self.threads.0.lock().unwrap_or_else(|p| p.into_inner());
+        while *running > 0 {
+            let now = Instant::now();
+            if now >= deadline {
+                tracing::warn!("{} process threads still running after the VM's top process ended", *running);
+                return;
+            }
+            running = self.threads.1.wait_timeout(running, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
+        }
     }
 }
 
-fn fd_limit(err: capsa_kernel::KernelError) -> RuntimeError {
+impl Spawner for VmShared {
+    fn spawn(&self, request: SpawnRequest) -> Result<Pid, KernelError> {
+        let module = self.load(&request.executable.bytes).map_err(|err| {
+            tracing::debug!("spawn {}: {err}", request.executable.path);
+            KernelError::NotExecutable
+        })?;
+        let SpawnRequest { parent, cred, args, env, cwd, fds, umask, .. } = request;
+        // The child's handle is not joined: it reports through the kernel's
+        // process table, and the VM counts its thread.
+        self.start_process(Some(parent), module, cred, cwd, args, env, fds, umask).map(|(pid, _detached)| pid).map_err(
+            |err| match err {
+                StartError::Kernel(err) => err,
+                StartError::Runtime(err) => {
+                    tracing::warn!("spawn: {err}");
+                    KernelError::Io
+                }
+            },
+        )
+    }
+}
+
+fn fd_limit(err: KernelError) -> RuntimeError {
     RuntimeError::Grant(format!("the fd limit is too small for stdio and preopens: {err}"))
 }
 
@@ -129,8 +270,10 @@ fn check_imports(module: &Module) -> Result<(), RuntimeError> {
     let missing: Vec<String> = module
         .imports()
         .filter(|import| {
-            !(import.module() == capsa_wasi::preview1::MODULE
-                && capsa_wasi::preview1::FUNCTIONS.contains(&import.name()))
+            let (m, n) = (import.module(), import.name());
+            let preview1 = m == capsa_wasi::preview1::MODULE && capsa_wasi::preview1::FUNCTIONS.contains(&n);
+            let ext = capsa_wasi::ext::FUNCTIONS.contains(&(m, n));
+            !(preview1 || ext)
         })
         .map(|import| format!("{}::{}", import.module(), import.name()))
         .collect();

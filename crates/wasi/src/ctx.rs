@@ -1,13 +1,13 @@
-//! The state one guest process carries through its preview1 calls.
+//! The state one guest process carries through its host calls.
 
 use std::sync::Arc;
 
-use capsa_kernel::{Cred, FdTable, Kernel};
+use capsa_kernel::{Cred, FdTable, Kernel, Pid, ProcessControl};
 
-use crate::exit::ProcessControl;
+use crate::spawn::Spawner;
 
-/// Everything a process's preview1 calls act on: the VM's kernel, the process's
-/// credentials, fd table, arguments, environment and control block.
+/// Everything a process's host calls act on: the VM's kernel, the process's
+/// identity, fd table, arguments, environment, and control block.
 ///
 /// Built by the runtime from the VM's grants; nothing here reaches the host
 /// except through the kernel's grants.
@@ -15,6 +15,8 @@ use crate::exit::ProcessControl;
 pub struct WasiCtx {
     /// The VM's kernel.
     pub kernel: Arc<Kernel>,
+    /// The process's pid in the kernel's process table.
+    pub pid: Pid,
     /// Who the process is.
     pub cred: Cred,
     /// The process's fd table.
@@ -27,6 +29,11 @@ pub struct WasiCtx {
     pub umask: u32,
     /// Deadline and kill requests.
     pub control: Arc<ProcessControl>,
+    /// Starts child processes.
+    pub spawner: Arc<dyn Spawner>,
+    /// Whether a write already returned `EPIPE`: the next one ends the
+    /// process with SIGPIPE, as the default disposition would.
+    pub broken_pipe_seen: bool,
 }
 
 /// Access to the [`WasiCtx`] inside a wasmtime store's data.

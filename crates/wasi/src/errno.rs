@@ -127,6 +127,11 @@ pub fn errno_of(err: &KernelError) -> Errno {
         KernelError::NotTty => Errno::NoTty,
         KernelError::NotSocket => Errno::NotSock,
         KernelError::Io => Errno::Io,
+        KernelError::NotExecutable => Errno::NoExec,
+        KernelError::NoChild => Errno::Child,
+        KernelError::NoSuchProcess => Errno::Srch,
+        KernelError::ArgListTooLong => Errno::TooBig,
+        KernelError::Range => Errno::Range,
         KernelError::LimitExceeded(_) => Errno::Fbig,
     }
 }
@@ -170,6 +175,11 @@ mod tests {
             KernelError::NotTty,
             KernelError::NotSocket,
             KernelError::Io,
+            KernelError::NotExecutable,
+            KernelError::NoChild,
+            KernelError::NoSuchProcess,
+            KernelError::ArgListTooLong,
+            KernelError::Range,
         ];
         let mut seen = std::collections::HashSet::new();
         for err in &all {

@@ -13,13 +13,25 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod call;
 pub mod ctx;
 pub mod errno;
 pub mod exit;
+pub mod ext;
 pub mod memory;
 pub mod preview1;
+pub mod spawn;
 
 pub use ctx::{WasiCtx, WasiView};
 pub use errno::{Errno, errno_of};
 pub use exit::{GuestExit, KillReason, ProcessControl};
-pub use preview1::add_to_linker;
+pub use spawn::{SpawnRequest, Spawner};
+
+/// Adds preview1 and capsa's extension modules to `linker`.
+///
+/// # Errors
+/// If a function is already defined in the linker.
+pub fn add_to_linker<T: WasiView>(linker: &mut wasmtime::Linker<T>) -> wasmtime::Result<()> {
+    preview1::add_to_linker(linker)?;
+    ext::add_to_linker(linker)
+}

@@ -5,12 +5,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crate::error::{KernelError, LimitKind, Result};
+use crate::pipe::PipeEnd;
 use crate::stdio::{HostInput, HostOutput};
 use crate::types::FileType;
 use crate::vfs::Vfs;
 use crate::vfs::inode::DeviceKind;
 
-/// What a description refers to. Pipes and sockets become new variants here;
+/// What a description refers to. Sockets will become a new variant here;
 /// every method of [`OpenFile`] matches on this exhaustively, so adding one
 /// shows each place that must decide what it means.
 pub(crate) enum FileKind {
@@ -24,6 +25,8 @@ pub(crate) enum FileKind {
     Input(Arc<dyn HostInput>),
     /// A granted host output stream with its byte cap.
     Output(OutputSink),
+    /// One end of a pipe.
+    Pipe(PipeEnd),
 }
 
 /// An open in-memory inode. Holding one keeps the inode alive after its last
@@ -78,10 +81,7 @@ impl OutputSink {
         if buf.is_empty() {
             return Ok(0);
         }
-        let mut written = self
-            .written
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut written = self.written.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let room = self.limit.saturating_sub(*written);
         if room == 0 {
             return Err(KernelError::LimitExceeded(self.kind));
@@ -102,11 +102,7 @@ pub(crate) fn add_signed(base: u64, delta: i64) -> Result<i64> {
 pub(crate) fn device_seekable(device: DeviceKind) -> bool {
     match device {
         DeviceKind::Null | DeviceKind::Zero | DeviceKind::Full => true,
-        DeviceKind::Urandom
-        | DeviceKind::Random
-        | DeviceKind::Stdin
-        | DeviceKind::Stdout
-        | DeviceKind::Stderr => false,
+        DeviceKind::Urandom | DeviceKind::Random | DeviceKind::Stdin | DeviceKind::Stdout | DeviceKind::Stderr => false,
     }
 }
 
@@ -128,9 +124,7 @@ pub(crate) fn device_read(device: DeviceKind, buf: &mut [u8]) -> Result<usize> {
 
 pub(crate) fn device_write(device: DeviceKind, buf: &[u8]) -> Result<usize> {
     match device {
-        DeviceKind::Null | DeviceKind::Zero | DeviceKind::Urandom | DeviceKind::Random => {
-            Ok(buf.len())
-        }
+        DeviceKind::Null | DeviceKind::Zero | DeviceKind::Urandom | DeviceKind::Random => Ok(buf.len()),
         DeviceKind::Full => Err(KernelError::NoSpace),
         DeviceKind::Stdin | DeviceKind::Stdout | DeviceKind::Stderr => Err(KernelError::BadFd),
     }

@@ -25,9 +25,7 @@ use crate::vfs::host;
 use crate::vfs::inode::DeviceKind;
 use crate::vfs::resolve::Loc;
 
-pub(crate) use kinds::{
-    FileKind, HostDirHandle, HostFileHandle, NodeClass, NodeHandle, OutputSink,
-};
+pub(crate) use kinds::{FileKind, HostDirHandle, HostFileHandle, NodeClass, NodeHandle, OutputSink};
 use kinds::{add_signed, device_read, device_seekable, device_write};
 
 /// An open-file description: an open file, directory, device or stream, with
@@ -62,12 +60,7 @@ impl OpenFile {
     /// in total, writes fail with `LimitExceeded(kind)`; the write that crosses
     /// the cap writes the part below it and returns a short count.
     pub fn host_output(output: Arc<dyn HostOutput>, limit: u64, kind: LimitKind) -> Arc<OpenFile> {
-        let sink = OutputSink {
-            output,
-            limit,
-            kind,
-            written: Mutex::new(0),
-        };
+        let sink = OutputSink { output, limit, kind, written: Mutex::new(0) };
         OpenFile::new(FileKind::Output(sink), false, true, StatusFlags::default())
     }
 
@@ -81,27 +74,12 @@ impl OpenFile {
         writable: bool,
         flags: StatusFlags,
     ) -> Arc<OpenFile> {
-        OpenFile::new(
-            FileKind::Node(NodeHandle { vfs, ino, class }),
-            readable,
-            writable,
-            flags,
-        )
+        OpenFile::new(FileKind::Node(NodeHandle { vfs, ino, class }), readable, writable, flags)
     }
 
-    pub(crate) fn new(
-        kind: FileKind,
-        readable: bool,
-        writable: bool,
-        flags: StatusFlags,
-    ) -> Arc<OpenFile> {
+    pub(crate) fn new(kind: FileKind, readable: bool, writable: bool, flags: StatusFlags) -> Arc<OpenFile> {
         let cursor = Mutex::new(Cursor { offset: 0, flags });
-        Arc::new(OpenFile {
-            kind,
-            readable,
-            writable,
-            cursor,
-        })
+        Arc::new(OpenFile { kind, readable, writable, cursor })
     }
 
     /// Where path operations relative to this description start, if it is a
@@ -112,22 +90,17 @@ impl OpenFile {
                 NodeClass::Dir => Ok(Loc::Vfs(node.ino)),
                 NodeClass::File | NodeClass::Device(_) => Err(KernelError::NotDir),
             },
-            FileKind::HostDir(dir) if std::ptr::eq(&*dir.vfs, vfs) => Ok(Loc::Host {
-                mount: dir.mount,
-                path: dir.path.clone(),
-            }),
-            FileKind::HostFile(file) if std::ptr::eq(&*file.vfs, vfs) => Err(KernelError::NotDir),
-            FileKind::Node(_) | FileKind::HostDir(_) | FileKind::HostFile(_) => {
-                Err(KernelError::BadFd)
+            FileKind::HostDir(dir) if std::ptr::eq(&*dir.vfs, vfs) => {
+                Ok(Loc::Host { mount: dir.mount, path: dir.path.clone() })
             }
-            FileKind::Input(_) | FileKind::Output(_) => Err(KernelError::NotDir),
+            FileKind::HostFile(file) if std::ptr::eq(&*file.vfs, vfs) => Err(KernelError::NotDir),
+            FileKind::Node(_) | FileKind::HostDir(_) | FileKind::HostFile(_) => Err(KernelError::BadFd),
+            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => Err(KernelError::NotDir),
         }
     }
 
     fn cursor(&self) -> MutexGuard<'_, Cursor> {
-        self.cursor
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.cursor.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The file type (for fdstat).
@@ -140,6 +113,7 @@ impl OpenFile {
             },
             FileKind::HostFile(file) => file.file_type,
             FileKind::HostDir(_) => FileType::Directory,
+            FileKind::Pipe(_) => FileType::Fifo,
             FileKind::Input(_) | FileKind::Output(_) => {
                 if self.is_tty() {
                     FileType::CharDevice
@@ -165,7 +139,7 @@ impl OpenFile {
         match &self.kind {
             FileKind::Node(node) => node.class == NodeClass::Dir,
             FileKind::HostDir(_) => true,
-            FileKind::HostFile(_) | FileKind::Input(_) | FileKind::Output(_) => false,
+            FileKind::HostFile(_) | FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => false,
         }
     }
 
@@ -179,7 +153,7 @@ impl OpenFile {
                 NodeClass::Dir => false,
             },
             FileKind::HostFile(_) => true,
-            FileKind::HostDir(_) | FileKind::Input(_) | FileKind::Output(_) => false,
+            FileKind::HostDir(_) | FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => false,
         }
     }
 
@@ -188,7 +162,7 @@ impl OpenFile {
         match &self.kind {
             FileKind::Input(input) => input.is_tty(),
             FileKind::Output(sink) => sink.output.is_tty(),
-            FileKind::Node(_) | FileKind::HostFile(_) | FileKind::HostDir(_) => false,
+            FileKind::Node(_) | FileKind::HostFile(_) | FileKind::HostDir(_) | FileKind::Pipe(_) => false,
         }
     }
 
@@ -196,24 +170,20 @@ impl OpenFile {
     /// opener should duplicate instead of using this description.
     pub fn stdio_alias(&self) -> Option<u32> {
         match &self.kind {
-            FileKind::Node(NodeHandle {
-                class: NodeClass::Device(device),
-                ..
-            }) => match device {
+            FileKind::Node(NodeHandle { class: NodeClass::Device(device), .. }) => match device {
                 DeviceKind::Stdin => Some(0),
                 DeviceKind::Stdout => Some(1),
                 DeviceKind::Stderr => Some(2),
-                DeviceKind::Null
-                | DeviceKind::Zero
-                | DeviceKind::Full
-                | DeviceKind::Urandom
-                | DeviceKind::Random => None,
+                DeviceKind::Null | DeviceKind::Zero | DeviceKind::Full | DeviceKind::Urandom | DeviceKind::Random => {
+                    None
+                }
             },
             FileKind::Node(_)
             | FileKind::HostFile(_)
             | FileKind::HostDir(_)
             | FileKind::Input(_)
-            | FileKind::Output(_) => None,
+            | FileKind::Output(_)
+            | FileKind::Pipe(_) => None,
         }
     }
 
@@ -260,6 +230,8 @@ impl OpenFile {
             // No lock is held here: a host read may block for a long time.
             FileKind::Input(input) => Ok(input.read(buf)?),
             FileKind::Output(_) => Err(KernelError::BadFd),
+            // The cursor lock is not held while a pipe read blocks.
+            FileKind::Pipe(end) => end.read(buf, self.status_flags().nonblock),
         }
     }
 
@@ -275,11 +247,7 @@ impl OpenFile {
                 NodeClass::File => {
                     let mut cursor = self.cursor();
                     let mut st = node.vfs.lock();
-                    let offset = if cursor.flags.append {
-                        st.file_len(node.ino)?
-                    } else {
-                        cursor.offset
-                    };
+                    let offset = if cursor.flags.append { st.file_len(node.ino)? } else { cursor.offset };
                     let count = st.write_file(node.ino, offset, buf)?;
                     cursor.offset = offset.saturating_add(count as u64);
                     Ok(count)
@@ -289,11 +257,7 @@ impl OpenFile {
             },
             FileKind::HostFile(file) => {
                 let mut cursor = self.cursor();
-                let offset = if cursor.flags.append {
-                    file.file.metadata()?.len()
-                } else {
-                    cursor.offset
-                };
+                let offset = if cursor.flags.append { file.file.metadata()?.len() } else { cursor.offset };
                 let count = file.file.write_at(buf, offset)?;
                 cursor.offset = offset.saturating_add(count as u64);
                 Ok(count)
@@ -301,6 +265,7 @@ impl OpenFile {
             FileKind::HostDir(_) => Err(KernelError::IsDir),
             FileKind::Input(_) => Err(KernelError::BadFd),
             FileKind::Output(sink) => sink.write(buf),
+            FileKind::Pipe(end) => end.write(buf, self.status_flags().nonblock),
         }
     }
 
@@ -319,7 +284,7 @@ impl OpenFile {
             },
             FileKind::HostFile(file) => Ok(file.file.read_at(buf, offset)?),
             FileKind::HostDir(_) => Err(KernelError::IsDir),
-            FileKind::Input(_) | FileKind::Output(_) => Err(KernelError::IllegalSeek),
+            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => Err(KernelError::IllegalSeek),
         }
     }
 
@@ -335,11 +300,7 @@ impl OpenFile {
             FileKind::Node(node) => match node.class {
                 NodeClass::File => {
                     let mut st = node.vfs.lock();
-                    let offset = if append {
-                        st.file_len(node.ino)?
-                    } else {
-                        offset
-                    };
+                    let offset = if append { st.file_len(node.ino)? } else { offset };
                     st.write_file(node.ino, offset, buf)
                 }
                 NodeClass::Dir => Err(KernelError::IsDir),
@@ -347,15 +308,11 @@ impl OpenFile {
                 NodeClass::Device(_) => Err(KernelError::IllegalSeek),
             },
             FileKind::HostFile(file) => {
-                let offset = if append {
-                    file.file.metadata()?.len()
-                } else {
-                    offset
-                };
+                let offset = if append { file.file.metadata()?.len() } else { offset };
                 Ok(file.file.write_at(buf, offset)?)
             }
             FileKind::HostDir(_) => Err(KernelError::IsDir),
-            FileKind::Input(_) | FileKind::Output(_) => Err(KernelError::IllegalSeek),
+            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => Err(KernelError::IllegalSeek),
         }
     }
 
@@ -374,7 +331,9 @@ impl OpenFile {
             },
             FileKind::HostFile(file) => file.file.metadata()?.len(),
             FileKind::HostDir(_) => return Err(KernelError::BadFd),
-            FileKind::Input(_) | FileKind::Output(_) => return Err(KernelError::IllegalSeek),
+            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => {
+                return Err(KernelError::IllegalSeek);
+            }
         };
         let mut cursor = self.cursor();
         let target = match pos {
@@ -393,10 +352,9 @@ impl OpenFile {
     pub fn stat(&self) -> Result<Stat> {
         match &self.kind {
             FileKind::Node(node) => node.vfs.lock().stat(node.ino),
-            FileKind::HostFile(file) => {
-                Ok(host::stat(&file.vfs, file.mount, &file.file.metadata()?))
-            }
+            FileKind::HostFile(file) => Ok(host::stat(&file.vfs, file.mount, &file.file.metadata()?)),
             FileKind::HostDir(dir) => Ok(host::stat(&dir.vfs, dir.mount, &dir.dir.dir_metadata()?)),
+            FileKind::Pipe(end) => Ok(end.stat()),
             FileKind::Input(_) | FileKind::Output(_) => Ok(Stat {
                 dev: 0,
                 ino: 0,
@@ -435,7 +393,7 @@ impl OpenFile {
                 Ok(file.file.set_len(size)?)
             }
             FileKind::HostDir(_) => Err(KernelError::IsDir),
-            FileKind::Input(_) | FileKind::Output(_) => Err(KernelError::Invalid),
+            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => Err(KernelError::Invalid),
         }
     }
 
@@ -446,11 +404,7 @@ impl OpenFile {
     pub fn allocate(&self, offset: u64, len: u64) -> Result<()> {
         let end = offset.checked_add(len).ok_or(KernelError::FileTooBig)?;
         let size = self.stat()?.size;
-        if end > size {
-            self.set_size(end)
-        } else {
-            Ok(())
-        }
+        if end > size { self.set_size(end) } else { Ok(()) }
     }
 
     /// Sets access and modification times.
@@ -460,13 +414,9 @@ impl OpenFile {
     pub fn set_times(&self, atime: SetTime, mtime: SetTime) -> Result<()> {
         match &self.kind {
             FileKind::Node(node) => node.vfs.lock().set_times(node.ino, atime, mtime),
-            FileKind::HostFile(file) => {
-                host::set_times(&file.vfs, file.mount, &file.path, true, atime, mtime)
-            }
-            FileKind::HostDir(dir) => {
-                host::set_times(&dir.vfs, dir.mount, &dir.path, true, atime, mtime)
-            }
-            FileKind::Input(_) | FileKind::Output(_) => Err(KernelError::NotSupported),
+            FileKind::HostFile(file) => host::set_times(&file.vfs, file.mount, &file.path, true, atime, mtime),
+            FileKind::HostDir(dir) => host::set_times(&dir.vfs, dir.mount, &dir.path, true, atime, mtime),
+            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => Err(KernelError::NotSupported),
         }
     }
 
@@ -478,7 +428,7 @@ impl OpenFile {
         match &self.kind {
             FileKind::HostFile(file) => Ok(file.file.sync_all()?),
             FileKind::Output(sink) => Ok(sink.output.flush()?),
-            FileKind::Node(_) | FileKind::HostDir(_) | FileKind::Input(_) => Ok(()),
+            FileKind::Node(_) | FileKind::HostDir(_) | FileKind::Input(_) | FileKind::Pipe(_) => Ok(()),
         }
     }
 
@@ -490,7 +440,7 @@ impl OpenFile {
         match &self.kind {
             FileKind::HostFile(file) => Ok(file.file.sync_data()?),
             FileKind::Output(sink) => Ok(sink.output.flush()?),
-            FileKind::Node(_) | FileKind::HostDir(_) | FileKind::Input(_) => Ok(()),
+            FileKind::Node(_) | FileKind::HostDir(_) | FileKind::Input(_) | FileKind::Pipe(_) => Ok(()),
         }
     }
 
@@ -501,14 +451,13 @@ impl OpenFile {
     /// `NotDir` if this is not a directory.
     pub fn readdir(&self, cookie: u64) -> Result<Vec<DirEntry>> {
         let entries = match &self.kind {
-            FileKind::Node(node) if node.class == NodeClass::Dir => {
-                node.vfs.lock().readdir(node.ino)?
-            }
+            FileKind::Node(node) if node.class == NodeClass::Dir => node.vfs.lock().readdir(node.ino)?,
             FileKind::HostDir(dir) => host::readdir(&dir.vfs, dir.mount, &dir.path, &dir.dir)?,
             FileKind::Node(_)
             | FileKind::HostFile(_)
             | FileKind::Input(_)
-            | FileKind::Output(_) => {
+            | FileKind::Output(_)
+            | FileKind::Pipe(_) => {
                 return Err(KernelError::NotDir);
             }
         };
@@ -519,45 +468,25 @@ impl OpenFile {
     /// Whether a read or write would block now. `Some(0)` means "ready, amount
     /// unknown"; regular files report the bytes left after the offset.
     pub fn readiness(&self) -> Readiness {
-        let ready = Readiness {
-            readable: Some(0),
-            writable: Some(0),
-            hangup: false,
-        };
+        let ready = Readiness { readable: Some(0), writable: Some(0), hangup: false };
         match &self.kind {
             FileKind::Node(node) if node.class == NodeClass::File => {
                 let offset = self.cursor().offset;
                 let size = node.vfs.lock().file_len(node.ino).unwrap_or(0);
-                Readiness {
-                    readable: Some(size.saturating_sub(offset)),
-                    ..ready
-                }
+                Readiness { readable: Some(size.saturating_sub(offset)), ..ready }
             }
             FileKind::Node(_) | FileKind::HostFile(_) | FileKind::HostDir(_) => ready,
-            FileKind::Input(_) => Readiness {
-                writable: None,
-                ..ready
-            },
-            FileKind::Output(_) => Readiness {
-                readable: None,
-                ..ready
-            },
+            FileKind::Input(_) => Readiness { writable: None, ..ready },
+            FileKind::Output(_) => Readiness { readable: None, ..ready },
+            FileKind::Pipe(end) => end.readiness(),
         }
     }
 
     fn check_read(&self) -> Result<()> {
-        if self.readable || self.is_dir() {
-            Ok(())
-        } else {
-            Err(KernelError::BadFd)
-        }
+        if self.readable || self.is_dir() { Ok(()) } else { Err(KernelError::BadFd) }
     }
 
     fn check_write(&self) -> Result<()> {
-        if self.writable || self.is_dir() {
-            Ok(())
-        } else {
-            Err(KernelError::BadFd)
-        }
+        if self.writable || self.is_dir() { Ok(()) } else { Err(KernelError::BadFd) }
     }
 }

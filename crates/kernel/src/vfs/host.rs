@@ -69,11 +69,7 @@ pub(crate) fn file_type(kind: &cap_std::fs::FileType) -> FileType {
 /// The mount, or `ReadOnly` if it is read-only: the first check of every write.
 pub(crate) fn writable(vfs: &Vfs, mount: usize) -> Result<&MountEntry> {
     let entry = vfs.mount(mount)?;
-    if entry.read_only {
-        Err(KernelError::ReadOnly)
-    } else {
-        Ok(entry)
-    }
+    if entry.read_only { Err(KernelError::ReadOnly) } else { Ok(entry) }
 }
 
 /// Sets times of a host path; `follow` false changes a symlink itself.
@@ -101,21 +97,14 @@ fn time_spec(time: SetTime) -> Option<SystemTimeSpec> {
         SetTime::Now => Some(SystemTimeSpec::SymbolicNow),
         SetTime::At(nanos) => {
             let at = UNIX_EPOCH.checked_add(Duration::from_nanos(nanos))?;
-            Some(SystemTimeSpec::Absolute(
-                cap_std::time::SystemTime::from_std(at),
-            ))
+            Some(SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(at)))
         }
     }
 }
 
 /// Entries of a host directory: `.`, `..`, then the rest sorted by name.
 /// Names that are not UTF-8 are shown lossily (they cannot be opened).
-pub(crate) fn readdir(
-    vfs: &Vfs,
-    mount: usize,
-    path: &Path,
-    dir: &cap_std::fs::Dir,
-) -> Result<Vec<DirEntry>> {
+pub(crate) fn readdir(vfs: &Vfs, mount: usize, path: &Path, dir: &cap_std::fs::Dir) -> Result<Vec<DirEntry>> {
     let entry = vfs.mount(mount)?;
     let here = dir.dir_metadata()?.ino();
     let parent = match path.parent() {
@@ -130,50 +119,27 @@ pub(crate) fn readdir(
         named.push((name, meta.ino(), file_type(&meta.file_type())));
     }
     named.sort_by(|a, b| a.0.cmp(&b.0));
-    let dots = [
-        (".".to_owned(), here, FileType::Directory),
-        ("..".to_owned(), parent, FileType::Directory),
-    ];
+    let dots = [(".".to_owned(), here, FileType::Directory), ("..".to_owned(), parent, FileType::Directory)];
     Ok(dots
         .into_iter()
         .chain(named)
         .zip(1u64..)
-        .map(|((name, ino, file_type), next_cookie)| DirEntry {
-            next_cookie,
-            ino,
-            file_type,
-            name,
-        })
+        .map(|((name, ino, file_type), next_cookie)| DirEntry { next_cookie, ino, file_type, name })
         .collect())
 }
 
 /// Opens an existing host file (not a directory) without following a final symlink.
-pub(crate) fn open_file(
-    entry: &MountEntry,
-    path: &Path,
-    opts: &KernelOpenOptions,
-) -> Result<cap_std::fs::File> {
+pub(crate) fn open_file(entry: &MountEntry, path: &Path, opts: &KernelOpenOptions) -> Result<cap_std::fs::File> {
     let mut options = OpenOptions::new();
-    options
-        .read(opts.read || !opts.write)
-        .write(opts.write || opts.truncate)
-        .truncate(opts.truncate);
+    options.read(opts.read || !opts.write).write(opts.write || opts.truncate).truncate(opts.truncate);
     options.follow(FollowSymlinks::No);
     Ok(entry.dir.open_with(host_path(path), &options)?)
 }
 
 /// Creates a new host file exclusively with `mode`.
-pub(crate) fn create_file(
-    entry: &MountEntry,
-    path: &Path,
-    opts: &KernelOpenOptions,
-) -> Result<cap_std::fs::File> {
+pub(crate) fn create_file(entry: &MountEntry, path: &Path, opts: &KernelOpenOptions) -> Result<cap_std::fs::File> {
     let mut options = OpenOptions::new();
-    options
-        .read(opts.read)
-        .write(true)
-        .create_new(true)
-        .mode(opts.mode & 0o7777);
+    options.read(opts.read).write(true).create_new(true).mode(opts.mode & 0o7777);
     options.follow(FollowSymlinks::No);
     Ok(entry.dir.open_with(path, &options)?)
 }

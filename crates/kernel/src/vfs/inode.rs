@@ -131,27 +131,12 @@ impl Inode {
     /// Whether `cred` may access this inode as `want` (a mask of `MAY_*`).
     /// Root bypasses read and write, and search on directories.
     pub(crate) fn permits(&self, cred: &Cred, want: u32) -> bool {
-        if cred.is_root() {
-            let exec_ok = want & MAY_EXEC == 0 || self.is_dir() || self.mode & 0o111 != 0;
-            return exec_ok;
-        }
-        let bits = if cred.uid == self.uid {
-            self.mode >> 6
-        } else if cred.in_group(self.gid) {
-            self.mode >> 3
-        } else {
-            self.mode
-        };
-        bits & want & 0o7 == want
+        mode_permits(cred, self.mode, self.uid, self.gid, self.is_dir(), want)
     }
 
     /// `permits`, as an `AccessDenied` error.
     pub(crate) fn check(&self, cred: &Cred, want: u32) -> Result<()> {
-        if self.permits(cred, want) {
-            Ok(())
-        } else {
-            Err(KernelError::AccessDenied)
-        }
+        if self.permits(cred, want) { Ok(()) } else { Err(KernelError::AccessDenied) }
     }
 
     /// Owner or root: who may chmod or set explicit times.
@@ -173,23 +158,11 @@ pub(crate) struct State {
 impl State {
     /// A table holding only the root directory, over `layers` (lowest first).
     pub(crate) fn new(layers: Vec<Arc<LayerDir>>, quota: Quota, real_time: bool) -> State {
-        let mut state = State {
-            inodes: HashMap::new(),
-            next_ino: ROOT_INO + 1,
-            usage: Usage::default(),
-            quota,
-            real_time,
-        };
+        let mut state =
+            State { inodes: HashMap::new(), next_ino: ROOT_INO + 1, usage: Usage::default(), quota, real_time };
         let now = state.now();
-        let root = DirData {
-            entries: BTreeMap::new(),
-            parent: ROOT_INO,
-            pending: layers,
-            mount: None,
-        };
-        state
-            .inodes
-            .insert(ROOT_INO, new_inode(Meta::root(0o755), now, Body::Dir(root)));
+        let root = DirData { entries: BTreeMap::new(), parent: ROOT_INO, pending: layers, mount: None };
+        state.inodes.insert(ROOT_INO, new_inode(Meta::root(0o755), now, Body::Dir(root)));
         state
     }
 
@@ -219,9 +192,7 @@ impl State {
         let bytes = match &body {
             Body::Symlink(target) if counted => target.len() as u64,
             Body::File(Contents::Owned(bytes)) => bytes.len() as u64,
-            Body::File(Contents::Shared(_)) | Body::Symlink(_) | Body::Dir(_) | Body::Device(_) => {
-                0
-            }
+            Body::File(Contents::Shared(_)) | Body::Symlink(_) | Body::Dir(_) | Body::Device(_) => 0,
         };
         if counted && self.usage.inodes >= self.quota.max_inodes {
             return Err(KernelError::NoSpace);
@@ -252,10 +223,7 @@ impl State {
     /// Frees `ino` once it has neither a name nor an open description,
     /// returning its quota.
     pub(crate) fn release_if_unused(&mut self, ino: u64) {
-        let unused = self
-            .inodes
-            .get(&ino)
-            .is_some_and(|inode| inode.links == 0 && inode.opens == 0);
+        let unused = self.inodes.get(&ino).is_some_and(|inode| inode.links == 0 && inode.opens == 0);
         if !unused || ino == ROOT_INO {
             return;
         }
@@ -308,31 +276,17 @@ impl State {
                 Merged::Leaf(LayerNode::Symlink { target, meta }) => {
                     self.alloc(*meta, Body::Symlink(target.clone()), false)?
                 }
-                Merged::Leaf(LayerNode::Dir(dir)) => {
-                    self.alloc_layer_dir(ino, vec![dir.clone()])?
-                }
+                Merged::Leaf(LayerNode::Dir(dir)) => self.alloc_layer_dir(ino, vec![dir.clone()])?,
                 Merged::Dirs(dirs) => self.alloc_layer_dir(ino, dirs)?,
             };
-            self.get_mut(ino)?
-                .dir_mut()?
-                .entries
-                .insert(name.to_owned(), child);
+            self.get_mut(ino)?.dir_mut()?.entries.insert(name.to_owned(), child);
         }
         Ok(())
     }
 
     fn alloc_layer_dir(&mut self, parent: u64, dirs: Vec<Arc<LayerDir>>) -> Result<u64> {
-        let meta = dirs
-            .iter()
-            .rev()
-            .find_map(|dir| dir.meta)
-            .unwrap_or(Meta::root(0o755));
-        let data = DirData {
-            entries: BTreeMap::new(),
-            parent,
-            pending: dirs,
-            mount: None,
-        };
+        let meta = dirs.iter().rev().find_map(|dir| dir.meta).unwrap_or(Meta::root(0o755));
+        let data = DirData { entries: BTreeMap::new(), parent, pending: dirs, mount: None };
         self.alloc(meta, Body::Dir(data), false)
     }
 
@@ -365,18 +319,10 @@ impl State {
         let parent = self.get_mut(dir)?;
         parent.mtime = now;
         parent.ctime = now;
-        let child = parent
-            .dir_mut()?
-            .entries
-            .remove(name)
-            .ok_or(KernelError::NotFound)?;
+        let child = parent.dir_mut()?.entries.remove(name).ok_or(KernelError::NotFound)?;
         let inode = self.get_mut(child)?;
         inode.ctime = now;
-        inode.links = if inode.is_dir() {
-            0
-        } else {
-            inode.links.saturating_sub(1)
-        };
+        inode.links = if inode.is_dir() { 0 } else { inode.links.saturating_sub(1) };
         self.release_if_unused(child);
         Ok(())
     }
@@ -399,8 +345,7 @@ impl State {
         let parent = self.get(dir)?;
         parent.check(cred, MAY_WRITE | MAY_EXEC)?;
         let owner_of_child = self.get(child)?.uid == cred.uid;
-        if parent.mode & STICKY != 0 && !cred.is_root() && !owner_of_child && parent.uid != cred.uid
-        {
+        if parent.mode & STICKY != 0 && !cred.is_root() && !owner_of_child && parent.uid != cred.uid {
             return Err(KernelError::NotPermitted);
         }
         Ok(())
@@ -430,9 +375,7 @@ impl State {
     /// Writes `data` at `offset` in a regular file, zero-filling a gap. All
     /// or nothing: a write that does not fit the quota changes nothing.
     pub(crate) fn write_file(&mut self, ino: u64, offset: u64, data: &[u8]) -> Result<usize> {
-        let end = offset
-            .checked_add(data.len() as u64)
-            .ok_or(KernelError::FileTooBig)?;
+        let end = offset.checked_add(data.len() as u64).ok_or(KernelError::FileTooBig)?;
         let size = self.file_len(ino)?;
         if end > size || matches!(self.get(ino)?.body, Body::File(Contents::Shared(_))) {
             self.resize_file(ino, end.max(size))?;
@@ -441,9 +384,7 @@ impl State {
         let now = self.now();
         let inode = self.get_mut(ino)?;
         let bytes = owned_bytes(inode)?;
-        let target = bytes
-            .get_mut(start..start + data.len())
-            .ok_or(KernelError::Io)?;
+        let target = bytes.get_mut(start..start + data.len()).ok_or(KernelError::Io)?;
         target.copy_from_slice(data);
         inode.mtime = now;
         inode.ctime = now;
@@ -517,6 +458,23 @@ impl State {
 enum Merged<'a> {
     Leaf(&'a LayerNode),
     Dirs(Vec<Arc<LayerDir>>),
+}
+
+/// Whether `cred` may access a file with these mode bits and owners as
+/// `want` (a mask of `MAY_*`). Root bypasses read and write, and search on
+/// directories, but executing a file needs at least one x bit even for root.
+pub(crate) fn mode_permits(cred: &Cred, mode: u32, uid: u32, gid: u32, is_dir: bool, want: u32) -> bool {
+    if cred.is_root() {
+        return want & MAY_EXEC == 0 || is_dir || mode & 0o111 != 0;
+    }
+    let bits = if cred.uid == uid {
+        mode >> 6
+    } else if cred.in_group(gid) {
+        mode >> 3
+    } else {
+        mode
+    };
+    bits & want & 0o7 == want
 }
 
 fn new_inode(meta: Meta, now: Timestamp, body: Body) -> Inode {

@@ -14,6 +14,7 @@
 //!   mount's `cap_std::fs::Dir`, still one component at a time, so a host
 //!   symlink is read and interpreted by this resolver, never followed by the host.
 
+pub(crate) mod exec;
 pub(crate) mod host;
 pub(crate) mod inode;
 mod open;
@@ -125,14 +126,7 @@ impl Vfs {
             root.opens += 1;
         }
         drop(st);
-        OpenFile::node(
-            self.clone(),
-            inode::ROOT_INO,
-            crate::file::NodeClass::Dir,
-            true,
-            false,
-            Default::default(),
-        )
+        OpenFile::node(self.clone(), inode::ROOT_INO, crate::file::NodeClass::Dir, true, false, Default::default())
     }
 
     /// Opens `path` beneath `dir`.
@@ -252,14 +246,7 @@ impl Vfs {
     ///
     /// # Errors
     /// `NotPermitted` unless owner or root, `ReadOnly`.
-    pub fn set_mode_at(
-        &self,
-        cred: &Cred,
-        dir: &OpenFile,
-        path: &str,
-        follow: bool,
-        mode: u32,
-    ) -> Result<()> {
+    pub fn set_mode_at(&self, cred: &Cred, dir: &OpenFile, path: &str, follow: bool, mode: u32) -> Result<()> {
         self.set_mode_at_impl(cred, dir, path, follow, mode)
     }
 
@@ -287,9 +274,7 @@ impl Vfs {
     /// The inode table, recovering from a poisoned lock (the table is kept
     /// consistent at every point a panic could occur).
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Host mount number `index`.

@@ -47,9 +47,7 @@ pub(super) fn open_at(
             Child::Symlink { .. } if opts.create && opts.exclusive => {
                 return Err(KernelError::Exists);
             }
-            Child::Symlink { target, .. } if opts.follow || walk.trailing_slash => {
-                walk.follow(&target)?
-            }
+            Child::Symlink { target, .. } if opts.follow || walk.trailing_slash => walk.follow(&target)?,
             Child::Symlink { .. } if opts.directory => return Err(KernelError::NotDir),
             Child::Symlink { .. } => return Err(KernelError::Loop),
             Child::Dir(_) | Child::Other(_) if opts.create && opts.exclusive => {
@@ -64,20 +62,10 @@ pub(super) fn open_at(
 }
 
 fn status_flags(opts: &OpenOptions) -> StatusFlags {
-    StatusFlags {
-        append: opts.append,
-        nonblock: opts.nonblock,
-        ..StatusFlags::default()
-    }
+    StatusFlags { append: opts.append, nonblock: opts.nonblock, ..StatusFlags::default() }
 }
 
-fn open_existing(
-    vfs: &Arc<Vfs>,
-    st: &mut State,
-    cred: &Cred,
-    loc: &Loc,
-    opts: &OpenOptions,
-) -> Result<Arc<OpenFile>> {
+fn open_existing(vfs: &Arc<Vfs>, st: &mut State, cred: &Cred, loc: &Loc, opts: &OpenOptions) -> Result<Arc<OpenFile>> {
     let wants_write = opts.write || opts.truncate;
     match loc {
         Loc::Vfs(ino) => {
@@ -98,46 +86,24 @@ fn open_existing(
                 }
                 NodeClass::Dir | NodeClass::File | NodeClass::Device(_) => {}
             }
-            let want =
-                if opts.read { MAY_READ } else { 0 } | if wants_write { MAY_WRITE } else { 0 };
+            let want = if opts.read { MAY_READ } else { 0 } | if wants_write { MAY_WRITE } else { 0 };
             inode.check(cred, want)?;
             if opts.truncate && class == NodeClass::File {
                 st.resize_file(*ino, 0)?;
             }
             st.get_mut(*ino)?.opens += 1;
-            Ok(OpenFile::node(
-                vfs.clone(),
-                *ino,
-                class,
-                opts.read,
-                opts.write,
-                status_flags(opts),
-            ))
+            Ok(OpenFile::node(vfs.clone(), *ino, class, opts.read, opts.write, status_flags(opts)))
         }
         Loc::Host { mount, path } => {
-            let entry = if wants_write {
-                host::writable(vfs, *mount)?
-            } else {
-                vfs.mount(*mount)?
-            };
+            let entry = if wants_write { host::writable(vfs, *mount)? } else { vfs.mount(*mount)? };
             let meta = entry.dir.symlink_metadata(host_path(path))?;
             if meta.is_dir() {
                 if wants_write || opts.create {
                     return Err(KernelError::IsDir);
                 }
                 let dir = entry.dir.open_dir(host_path(path))?;
-                let handle = HostDirHandle {
-                    vfs: vfs.clone(),
-                    mount: *mount,
-                    path: path.clone(),
-                    dir,
-                };
-                return Ok(OpenFile::new(
-                    FileKind::HostDir(handle),
-                    opts.read,
-                    false,
-                    status_flags(opts),
-                ));
+                let handle = HostDirHandle { vfs: vfs.clone(), mount: *mount, path: path.clone(), dir };
+                return Ok(OpenFile::new(FileKind::HostDir(handle), opts.read, false, status_flags(opts)));
             }
             if meta.is_symlink() {
                 return Err(KernelError::Loop);
@@ -153,12 +119,7 @@ fn open_existing(
                 file,
                 file_type: host::file_type(&meta.file_type()),
             };
-            Ok(OpenFile::new(
-                FileKind::HostFile(handle),
-                opts.read,
-                opts.write,
-                status_flags(opts),
-            ))
+            Ok(OpenFile::new(FileKind::HostFile(handle), opts.read, opts.write, status_flags(opts)))
         }
     }
 }
@@ -177,11 +138,7 @@ fn create(
             if st.get(*dir)?.links == 0 {
                 return Err(KernelError::NotFound);
             }
-            let meta = Meta {
-                mode: opts.mode & 0o7777,
-                uid: cred.uid,
-                gid: cred.gid,
-            };
+            let meta = Meta { mode: opts.mode & 0o7777, uid: cred.uid, gid: cred.gid };
             let ino = st.alloc(meta, Body::File(Contents::Owned(Vec::new())), true)?;
             if let Err(err) = st.link_into(*dir, name, ino) {
                 st.get_mut(ino)?.links = 0;
@@ -189,14 +146,7 @@ fn create(
                 return Err(err);
             }
             st.get_mut(ino)?.opens += 1;
-            Ok(OpenFile::node(
-                vfs.clone(),
-                ino,
-                NodeClass::File,
-                opts.read,
-                opts.write,
-                status_flags(opts),
-            ))
+            Ok(OpenFile::node(vfs.clone(), ino, NodeClass::File, opts.read, opts.write, status_flags(opts)))
         }
         Loc::Host { mount, path } => {
             let entry = host::writable(vfs, *mount)?;
@@ -209,12 +159,7 @@ fn create(
                 file,
                 file_type: crate::types::FileType::RegularFile,
             };
-            Ok(OpenFile::new(
-                FileKind::HostFile(handle),
-                opts.read,
-                opts.write,
-                status_flags(opts),
-            ))
+            Ok(OpenFile::new(FileKind::HostFile(handle), opts.read, opts.write, status_flags(opts)))
         }
     }
 }

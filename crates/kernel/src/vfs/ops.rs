@@ -31,13 +31,7 @@ impl Vfs {
         }
     }
 
-    pub(super) fn stat_at_impl(
-        &self,
-        cred: &Cred,
-        dir: &OpenFile,
-        path: &str,
-        follow: bool,
-    ) -> Result<Stat> {
+    pub(super) fn stat_at_impl(&self, cred: &Cred, dir: &OpenFile, path: &str, follow: bool) -> Result<Stat> {
         let mut walk = self.walk(cred, dir, path)?;
         let mut st = self.lock();
         let loc = walk.resolve(&mut st, follow)?;
@@ -59,8 +53,7 @@ impl Vfs {
             Loc::Vfs(ino) => {
                 let inode = st.get(ino)?;
                 if !inode.owned_by(cred) {
-                    let explicit =
-                        matches!(atime, SetTime::At(_)) || matches!(mtime, SetTime::At(_));
+                    let explicit = matches!(atime, SetTime::At(_)) || matches!(mtime, SetTime::At(_));
                     if explicit {
                         return Err(KernelError::NotPermitted);
                     }
@@ -72,13 +65,7 @@ impl Vfs {
         }
     }
 
-    pub(super) fn mkdir_at_impl(
-        &self,
-        cred: &Cred,
-        dir: &OpenFile,
-        path: &str,
-        mode: u32,
-    ) -> Result<()> {
+    pub(super) fn mkdir_at_impl(&self, cred: &Cred, dir: &OpenFile, path: &str, mode: u32) -> Result<()> {
         let mut walk = self.walk(cred, dir, path)?;
         let mut st = self.lock();
         let Last::Name(name) = walk.walk_to_last(&mut st)? else {
@@ -90,21 +77,13 @@ impl Vfs {
         }
         match parent {
             Loc::Vfs(dir) => {
-                let data = DirData {
-                    entries: BTreeMap::new(),
-                    parent: dir,
-                    pending: Vec::new(),
-                    mount: None,
-                };
-                st.create_node(cred, dir, &name, mode, Body::Dir(data))
-                    .map(drop)
+                let data = DirData { entries: BTreeMap::new(), parent: dir, pending: Vec::new(), mount: None };
+                st.create_node(cred, dir, &name, mode, Body::Dir(data)).map(drop)
             }
             Loc::Host { mount, path } => {
                 let mut builder = DirBuilder::new();
                 builder.mode(mode & 0o7777);
-                Ok(host::writable(self, mount)?
-                    .dir
-                    .create_dir_with(path.join(&name), &builder)?)
+                Ok(host::writable(self, mount)?.dir.create_dir_with(path.join(&name), &builder)?)
             }
         }
     }
@@ -163,9 +142,7 @@ impl Vfs {
             (Loc::Host { mount, .. }, Loc::Host { path, .. }) => {
                 Ok(host::writable(self, mount)?.dir.remove_file(path)?)
             }
-            (Loc::Vfs(_), Loc::Host { .. }) | (Loc::Host { .. }, Loc::Vfs(_)) => {
-                Err(KernelError::Io)
-            }
+            (Loc::Vfs(_), Loc::Host { .. }) | (Loc::Host { .. }, Loc::Vfs(_)) => Err(KernelError::Io),
         }
     }
 
@@ -184,11 +161,7 @@ impl Vfs {
         let old = old_walk.resolve(&mut st, follow)?;
         let old_is_dir = match &old {
             Loc::Vfs(ino) => st.get(*ino)?.is_dir(),
-            Loc::Host { mount, path } => self
-                .mount(*mount)?
-                .dir
-                .symlink_metadata(host_path(path))?
-                .is_dir(),
+            Loc::Host { mount, path } => self.mount(*mount)?.dir.symlink_metadata(host_path(path))?.is_dir(),
         };
         if old_is_dir {
             return Err(KernelError::NotPermitted);
@@ -209,34 +182,15 @@ impl Vfs {
                 }
                 Ok(())
             }
-            (
-                Loc::Host {
-                    mount,
-                    path: old_path,
-                },
-                Loc::Host {
-                    mount: new_mount,
-                    path,
-                },
-            ) if mount == new_mount => {
+            (Loc::Host { mount, path: old_path }, Loc::Host { mount: new_mount, path }) if mount == new_mount => {
                 let entry = host::writable(self, mount)?;
-                Ok(entry
-                    .dir
-                    .hard_link(old_path, &entry.dir, path.join(&name))?)
+                Ok(entry.dir.hard_link(old_path, &entry.dir, path.join(&name))?)
             }
-            (Loc::Vfs(_) | Loc::Host { .. }, Loc::Vfs(_) | Loc::Host { .. }) => {
-                Err(KernelError::CrossDevice)
-            }
+            (Loc::Vfs(_) | Loc::Host { .. }, Loc::Vfs(_) | Loc::Host { .. }) => Err(KernelError::CrossDevice),
         }
     }
 
-    pub(super) fn symlink_at_impl(
-        &self,
-        cred: &Cred,
-        target: &str,
-        dir: &OpenFile,
-        path: &str,
-    ) -> Result<()> {
+    pub(super) fn symlink_at_impl(&self, cred: &Cred, target: &str, dir: &OpenFile, path: &str) -> Result<()> {
         validate_path(target)?;
         let mut walk = self.walk(cred, dir, path)?;
         let mut st = self.lock();
@@ -246,21 +200,14 @@ impl Vfs {
         let parent = walk.top();
         new_name_free(&mut walk, &mut st, &parent, &name)?;
         match parent {
-            Loc::Vfs(dir) => st
-                .create_node(cred, dir, &name, 0o777, Body::Symlink(target.to_owned()))
-                .map(drop),
-            Loc::Host { mount, path } => Ok(host::writable(self, mount)?
-                .dir
-                .symlink_contents(target, path.join(&name))?),
+            Loc::Vfs(dir) => st.create_node(cred, dir, &name, 0o777, Body::Symlink(target.to_owned())).map(drop),
+            Loc::Host { mount, path } => {
+                Ok(host::writable(self, mount)?.dir.symlink_contents(target, path.join(&name))?)
+            }
         }
     }
 
-    pub(super) fn readlink_at_impl(
-        &self,
-        cred: &Cred,
-        dir: &OpenFile,
-        path: &str,
-    ) -> Result<String> {
+    pub(super) fn readlink_at_impl(&self, cred: &Cred, dir: &OpenFile, path: &str) -> Result<String> {
         let mut walk = self.walk(cred, dir, path)?;
         let mut st = self.lock();
         match walk.resolve(&mut st, false)? {
@@ -274,10 +221,7 @@ impl Vfs {
                     return Err(KernelError::Invalid);
                 }
                 let target = dir.read_link_contents(&path)?;
-                target
-                    .into_os_string()
-                    .into_string()
-                    .map_err(|_| KernelError::IllegalSequence)
+                target.into_os_string().into_string().map_err(|_| KernelError::IllegalSequence)
             }
         }
     }
@@ -326,35 +270,18 @@ impl Vfs {
                     Some(Loc::Host { .. }) => return Err(KernelError::Busy),
                     None => None,
                 };
-                let rename = Rename {
-                    old_dir,
-                    old_name,
-                    new_dir,
-                    new_name,
-                    ino,
-                    old_is_dir,
-                    existing,
-                };
+                let rename = Rename { old_dir, old_name, new_dir, new_name, ino, old_is_dir, existing };
                 st.rename(cred, rename)
             }
-            (
-                Loc::Host { mount, .. },
-                Loc::Host {
-                    mount: new_mount,
-                    path,
-                },
-                Loc::Host { path: old_path, .. },
-            ) if mount == new_mount => {
+            (Loc::Host { mount, .. }, Loc::Host { mount: new_mount, path }, Loc::Host { path: old_path, .. })
+                if mount == new_mount =>
+            {
                 let entry = host::writable(self, mount)?;
-                Ok(entry
-                    .dir
-                    .rename(old_path, &entry.dir, path.join(&new_name))?)
+                Ok(entry.dir.rename(old_path, &entry.dir, path.join(&new_name))?)
             }
-            (
-                Loc::Vfs(_) | Loc::Host { .. },
-                Loc::Vfs(_) | Loc::Host { .. },
-                Loc::Vfs(_) | Loc::Host { .. },
-            ) => Err(KernelError::CrossDevice),
+            (Loc::Vfs(_) | Loc::Host { .. }, Loc::Vfs(_) | Loc::Host { .. }, Loc::Vfs(_) | Loc::Host { .. }) => {
+                Err(KernelError::CrossDevice)
+            }
         }
     }
 
@@ -387,9 +314,7 @@ impl Vfs {
                 if entry.dir.symlink_metadata(host_path(&path))?.is_symlink() {
                     return Err(KernelError::NotSupported);
                 }
-                Ok(entry
-                    .dir
-                    .set_permissions(host_path(&path), Permissions::from_mode(mode & 0o7777))?)
+                Ok(entry.dir.set_permissions(host_path(&path), Permissions::from_mode(mode & 0o7777))?)
             }
         }
     }
@@ -447,28 +372,13 @@ struct Rename {
 
 impl State {
     /// Creates a guest-owned inode named `name` in `dir` (w+x needed on `dir`).
-    pub(crate) fn create_node(
-        &mut self,
-        cred: &Cred,
-        dir: u64,
-        name: &str,
-        mode: u32,
-        body: Body,
-    ) -> Result<u64> {
+    pub(crate) fn create_node(&mut self, cred: &Cred, dir: u64, name: &str, mode: u32, body: Body) -> Result<u64> {
         let parent = self.get(dir)?;
         parent.check(cred, MAY_WRITE | MAY_EXEC)?;
         if parent.links == 0 {
             return Err(KernelError::NotFound);
         }
-        let ino = self.alloc(
-            Meta {
-                mode: mode & 0o7777,
-                uid: cred.uid,
-                gid: cred.gid,
-            },
-            body,
-            true,
-        )?;
+        let ino = self.alloc(Meta { mode: mode & 0o7777, uid: cred.uid, gid: cred.gid }, body, true)?;
         if let Err(err) = self.link_into(dir, name, ino) {
             self.get_mut(ino)?.links = 0;
             self.release_if_unused(ino);

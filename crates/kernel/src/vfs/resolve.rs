@@ -54,6 +54,9 @@ pub(crate) struct Walk<'a> {
     cred: &'a Cred,
     /// Directories walked through; `stack[0]` is the handle's directory.
     stack: Vec<Loc>,
+    /// The name under which each of `stack[1..]` was entered, so the walk
+    /// can say where it stands (`names.len() == stack.len() - 1`).
+    names: Vec<String>,
     /// The handle is the VM root: `..` stops there and absolute paths restart there.
     root_mode: bool,
     queue: VecDeque<String>,
@@ -74,6 +77,7 @@ impl<'a> Walk<'a> {
             vfs,
             cred,
             stack: vec![base],
+            names: Vec::new(),
             root_mode,
             queue: split(path),
             trailing_slash: path.ends_with('/'),
@@ -84,6 +88,20 @@ impl<'a> Walk<'a> {
     /// The directory the walk stands in.
     pub(crate) fn top(&self) -> Loc {
         self.stack.last().cloned().unwrap_or(Loc::Vfs(ROOT_INO))
+    }
+
+    /// Where the walk stands, as a path from the handle's directory
+    /// (absolute when resolving beneath the VM root): `/` then each name.
+    pub(crate) fn dir_path(&self) -> String {
+        let mut path = String::new();
+        for name in &self.names {
+            path.push('/');
+            path.push_str(name);
+        }
+        if path.is_empty() {
+            path.push('/');
+        }
+        path
     }
 
     /// Walks every component but the last.
@@ -108,6 +126,7 @@ impl<'a> Walk<'a> {
     pub(crate) fn up(&mut self) -> Result<()> {
         if self.stack.len() > 1 {
             self.stack.pop();
+            self.names.pop();
             Ok(())
         } else if self.root_mode {
             Ok(())
@@ -125,6 +144,7 @@ impl<'a> Walk<'a> {
                 return Err(KernelError::NotPermitted);
             }
             self.stack.truncate(1);
+            self.names.clear();
         }
         if self.queue.is_empty() {
             self.trailing_slash |= target.ends_with('/');
@@ -176,16 +196,10 @@ impl<'a> Walk<'a> {
                 };
                 Ok(match &st.get(ino)?.body {
                     Body::Dir(data) => match data.mount {
-                        Some(mount) => Child::Dir(Loc::Host {
-                            mount,
-                            path: PathBuf::new(),
-                        }),
+                        Some(mount) => Child::Dir(Loc::Host { mount, path: PathBuf::new() }),
                         None => Child::Dir(Loc::Vfs(ino)),
                     },
-                    Body::Symlink(target) => Child::Symlink {
-                        loc: Loc::Vfs(ino),
-                        target: target.clone(),
-                    },
+                    Body::Symlink(target) => Child::Symlink { loc: Loc::Vfs(ino), target: target.clone() },
                     Body::File(_) | Body::Device(_) => Child::Other(Loc::Vfs(ino)),
                 })
             }
@@ -197,16 +211,10 @@ impl<'a> Walk<'a> {
                     Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Child::Missing),
                     Err(err) => return Err(err.into()),
                 };
-                let loc = Loc::Host {
-                    mount: *mount,
-                    path: path.clone(),
-                };
+                let loc = Loc::Host { mount: *mount, path: path.clone() };
                 if meta.is_symlink() {
                     let target = dir.read_link_contents(&path)?;
-                    let target = target
-                        .into_os_string()
-                        .into_string()
-                        .map_err(|_| KernelError::IllegalSequence)?;
+                    let target = target.into_os_string().into_string().map_err(|_| KernelError::IllegalSequence)?;
                     Ok(Child::Symlink { loc, target })
                 } else if meta.is_dir() {
                     Ok(Child::Dir(loc))
@@ -228,6 +236,7 @@ impl<'a> Walk<'a> {
                 Child::Missing => Err(KernelError::NotFound),
                 Child::Dir(loc) => {
                     self.stack.push(loc);
+                    self.names.push(name.to_owned());
                     Ok(())
                 }
                 Child::Symlink { target, .. } => self.follow(&target),
@@ -247,11 +256,7 @@ impl<'a> Walk<'a> {
 
 /// The path as cap-std wants it: the mount root is `.`.
 pub(crate) fn host_path(path: &Path) -> &Path {
-    if path.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        path
-    }
+    if path.as_os_str().is_empty() { Path::new(".") } else { path }
 }
 
 /// Rejects what no resolution may see: empty, overlong, NUL bytes.
@@ -272,8 +277,5 @@ pub(crate) fn validate_path(path: &str) -> Result<()> {
 }
 
 fn split(path: &str) -> VecDeque<String> {
-    path.split('/')
-        .filter(|component| !component.is_empty())
-        .map(str::to_owned)
-        .collect()
+    path.split('/').filter(|component| !component.is_empty()).map(str::to_owned).collect()
 }

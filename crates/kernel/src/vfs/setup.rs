@@ -27,11 +27,7 @@ const DEVICES: [(&str, DeviceKind); 8] = [
 const FIRST_MOUNT_DEV: u64 = 2;
 
 pub(super) fn build(config: VfsConfig) -> Result<Arc<Vfs>> {
-    let layers = config
-        .layers
-        .iter()
-        .map(|layer| layer.root.clone())
-        .collect();
+    let layers = config.layers.iter().map(|layer| layer.root.clone()).collect();
     let mut st = State::new(layers, config.quota, config.real_time);
 
     let dev = ensure_dir(&mut st, &["dev"])?;
@@ -55,23 +51,11 @@ pub(super) fn build(config: VfsConfig) -> Result<Arc<Vfs>> {
         }
         let point = ensure_dir(&mut st, &names)?;
         st.get_mut(point)?.dir_mut()?.mount = Some(index);
-        let dev = FIRST_MOUNT_DEV
-            .checked_add(index as u64)
-            .ok_or(KernelError::Invalid)?;
-        mounts.push(MountEntry {
-            dir: mount.dir.try_clone()?,
-            read_only: mount.read_only,
-            dev,
-            point,
-        });
+        let dev = FIRST_MOUNT_DEV.checked_add(index as u64).ok_or(KernelError::Invalid)?;
+        mounts.push(MountEntry { dir: mount.dir.try_clone()?, read_only: mount.read_only, dev, point });
         points.push(names);
     }
-    Ok(Arc::new(Vfs {
-        state: Mutex::new(st),
-        mounts,
-        real_time: config.real_time,
-        entropy: config.entropy,
-    }))
+    Ok(Arc::new(Vfs { state: Mutex::new(st), mounts, real_time: config.real_time, entropy: config.entropy }))
 }
 
 /// The components of a mount point: absolute, not the root, no `.` or `..`.
@@ -94,12 +78,7 @@ fn ensure_dir(st: &mut State, names: &[&str]) -> Result<u64> {
             Some(ino) if st.get(ino)?.is_dir() => ino,
             Some(_) => return Err(KernelError::NotDir),
             None => {
-                let data = DirData {
-                    entries: BTreeMap::new(),
-                    parent: dir,
-                    pending: Vec::new(),
-                    mount: None,
-                };
+                let data = DirData { entries: BTreeMap::new(), parent: dir, pending: Vec::new(), mount: None };
                 let ino = st.alloc(Meta::root(0o755), Body::Dir(data), false)?;
                 st.link_into(dir, name, ino)?;
                 ino

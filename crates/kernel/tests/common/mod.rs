@@ -6,21 +6,11 @@ use std::sync::Arc;
 use capsa_kernel::{Cred, Layer, OpenFile, OpenOptions, Quota, Vfs, VfsConfig};
 
 pub fn quota() -> Quota {
-    Quota {
-        max_bytes: 1 << 20,
-        max_inodes: 1000,
-    }
+    Quota { max_bytes: 1 << 20, max_inodes: 1000 }
 }
 
 pub fn vfs_with(layers: Vec<Arc<Layer>>, quota: Quota) -> Arc<Vfs> {
-    Vfs::new(VfsConfig {
-        layers,
-        mounts: vec![],
-        quota,
-        real_time: false,
-        entropy: true,
-    })
-    .expect("vfs")
+    Vfs::new(VfsConfig { layers, mounts: vec![], quota, real_time: false, entropy: true }).expect("vfs")
 }
 
 pub fn vfs() -> Arc<Vfs> {
@@ -36,21 +26,11 @@ pub fn user() -> Cred {
 }
 
 pub fn create() -> OpenOptions {
-    OpenOptions {
-        read: true,
-        write: true,
-        create: true,
-        mode: 0o644,
-        ..OpenOptions::default()
-    }
+    OpenOptions { read: true, write: true, create: true, mode: 0o644, ..OpenOptions::default() }
 }
 
 pub fn read() -> OpenOptions {
-    OpenOptions {
-        read: true,
-        follow: true,
-        ..OpenOptions::default()
-    }
+    OpenOptions { read: true, follow: true, ..OpenOptions::default() }
 }
 
 pub fn write_file(vfs: &Arc<Vfs>, dir: &OpenFile, path: &str, bytes: &[u8]) {
@@ -72,9 +52,15 @@ pub fn read_file(vfs: &Arc<Vfs>, dir: &OpenFile, path: &str) -> Vec<u8> {
 }
 
 pub fn names(file: &OpenFile) -> Vec<String> {
-    file.readdir(0)
-        .expect("readdir")
-        .into_iter()
-        .map(|entry| entry.name)
-        .collect()
+    file.readdir(0).expect("readdir").into_iter().map(|entry| entry.name).collect()
+}
+
+pub fn kernel_with(layers: Vec<Arc<Layer>>, max_processes: usize) -> Arc<capsa_kernel::Kernel> {
+    capsa_kernel::Kernel::new(capsa_kernel::KernelConfig {
+        vfs: VfsConfig { layers, mounts: vec![], quota: quota(), real_time: false, entropy: false },
+        clock: false,
+        entropy: false,
+        max_processes,
+    })
+    .expect("kernel")
 }

@@ -4,10 +4,11 @@ use std::io::SeekFrom;
 
 use capsa_kernel::{KernelError, SetTime, StatusFlags};
 
-use super::SysResult;
 use super::rights::{filetype, rights_of, write_filestat};
+use super::{SysError, SysResult};
 use crate::ctx::WasiCtx;
 use crate::errno::Errno;
+use crate::exit::GuestExit;
 use crate::memory::GuestMemory;
 
 const FDFLAG_APPEND: u32 = 1;
@@ -20,6 +21,9 @@ const FSTFLAG_ATIM: u32 = 1;
 const FSTFLAG_ATIM_NOW: u32 = 2;
 const FSTFLAG_MTIM: u32 = 4;
 const FSTFLAG_MTIM_NOW: u32 = 8;
+
+/// Linux's SIGPIPE.
+const SIGPIPE: u8 = 13;
 
 /// Size of a dirent header in `fd_readdir` output.
 const DIRENT_SIZE: usize = 24;
@@ -249,6 +253,7 @@ pub fn fd_write(
             // Bytes already written are reported; the error shows on the next
             // call. A limit is never deferred: it ends the process now.
             Err(err) if total > 0 && !matches!(err, KernelError::LimitExceeded(_)) => break,
+            Err(KernelError::BrokenPipe) => return Err(broken_pipe(ctx)),
             Err(err) => return Err(err.into()),
         };
         total = total.saturating_add(n as u32);
@@ -258,6 +263,16 @@ pub fn fd_write(
     }
     mem.write_u32(out, total)?;
     Ok(())
+}
+
+/// `EPIPE` the first time; the next write to a broken pipe ends the process
+/// with SIGPIPE, as the default disposition does for programs that ignore it.
+fn broken_pipe(ctx: &mut WasiCtx) -> SysError {
+    if ctx.broken_pipe_seen {
+        return SysError::Trap(wasmtime::Error::new(GuestExit::Signal(SIGPIPE)));
+    }
+    ctx.broken_pipe_seen = true;
+    Errno::Pipe.into()
 }
 
 /// `fd_pwrite(fd, ciovs, offset) -> nwritten`.

@@ -1,0 +1,117 @@
+//! Finding a program to run: the lookup half of `execve`, which resolves a
+//! path with symlinks followed, checks that the result is a regular file the
+//! caller may execute, and hands back its bytes without copying a layer's.
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use cap_std::fs::MetadataExt as _;
+
+use crate::cred::Cred;
+use crate::error::{KernelError, Result};
+use crate::types::OpenOptions;
+use crate::vfs::Vfs;
+use crate::vfs::host::{self, HOST_GID, HOST_UID};
+use crate::vfs::inode::{Body, Contents, MAY_EXEC, ROOT_INO, State, mode_permits};
+use crate::vfs::resolve::{Child, Last, Loc, Walk, host_path};
+
+/// Largest program file read from a host mount (`FileTooBig` past it).
+/// Files of the VM itself are bounded by the quota or shared with a layer.
+pub const MAX_EXECUTABLE_SIZE: u64 = 512 << 20;
+
+/// A program file found and permitted, before its bytes are read.
+enum Found {
+    /// In-memory: the bytes are already at hand.
+    Bytes(Arc<[u8]>),
+    /// In a host mount: read after the VFS lock is released.
+    Host { mount: usize, path: PathBuf },
+}
+
+impl Vfs {
+    /// Resolves absolute `path` beneath the VM root with every symlink
+    /// followed, and returns the resolved path and the file's bytes.
+    ///
+    /// # Errors
+    /// Resolution errors (`NotFound`, `NotDir`, `Loop`, `AccessDenied` for
+    /// search permission, …); `AccessDenied` if the target is not a regular
+    /// file or has no x bit for `cred`; `FileTooBig` for a host file larger
+    /// than [`MAX_EXECUTABLE_SIZE`].
+    pub(crate) fn exec_lookup(&self, cred: &Cred, path: &str) -> Result<(String, Arc<[u8]>)> {
+        let mut walk = Walk::new(self, cred, Loc::Vfs(ROOT_INO), path)?;
+        let mut st = self.lock();
+        let (path, found) = loop {
+            let name = match walk.walk_to_last(&mut st)? {
+                // `.` or `..`: a directory, which execve refuses with EACCES.
+                Last::Here | Last::Up => return Err(KernelError::AccessDenied),
+                Last::Name(name) => name,
+            };
+            let parent = walk.top();
+            match walk.lookup(&mut st, &parent, &name)? {
+                Child::Missing => return Err(KernelError::NotFound),
+                Child::Dir(_) => return Err(KernelError::AccessDenied),
+                Child::Symlink { target, .. } => walk.follow(&target)?,
+                Child::Other(_) if walk.trailing_slash => return Err(KernelError::NotDir),
+                Child::Other(loc) => {
+                    let mut full = walk.dir_path();
+                    if !full.ends_with('/') {
+                        full.push('/');
+                    }
+                    full.push_str(&name);
+                    break (full, self.check_exec(&st, cred, loc)?);
+                }
+            }
+        };
+        drop(st);
+        let bytes = match found {
+            Found::Bytes(bytes) => bytes,
+            Found::Host { mount, path } => self.read_host_program(mount, &path)?,
+        };
+        Ok((path, bytes))
+    }
+
+    /// Checks that `loc` is a regular file `cred` may execute.
+    fn check_exec(&self, st: &State, cred: &Cred, loc: Loc) -> Result<Found> {
+        match loc {
+            Loc::Vfs(ino) => {
+                let inode = st.get(ino)?;
+                let Body::File(contents) = &inode.body else {
+                    return Err(KernelError::AccessDenied);
+                };
+                inode.check(cred, MAY_EXEC)?;
+                Ok(Found::Bytes(match contents {
+                    // The layer's own allocation: the runtime caches compiled
+                    // modules by this pointer, so it must not be copied.
+                    Contents::Shared(bytes) => bytes.clone(),
+                    Contents::Owned(bytes) => Arc::from(bytes.as_slice()),
+                }))
+            }
+            Loc::Host { mount, path } => {
+                let meta = self.mount(mount)?.dir.symlink_metadata(host_path(&path))?;
+                if !meta.is_file() {
+                    return Err(KernelError::AccessDenied);
+                }
+                if !mode_permits(cred, meta.mode(), HOST_UID, HOST_GID, false, MAY_EXEC) {
+                    return Err(KernelError::AccessDenied);
+                }
+                Ok(Found::Host { mount, path })
+            }
+        }
+    }
+
+    /// Reads a program file from a host mount, bounded by [`MAX_EXECUTABLE_SIZE`].
+    fn read_host_program(&self, mount: usize, path: &std::path::Path) -> Result<Arc<[u8]>> {
+        let opts = OpenOptions { read: true, ..OpenOptions::default() };
+        let mut file = host::open_file(self.mount(mount)?, path, &opts)?;
+        let len = file.metadata()?.len();
+        if len > MAX_EXECUTABLE_SIZE {
+            return Err(KernelError::FileTooBig);
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        file.by_ref().take(MAX_EXECUTABLE_SIZE.saturating_add(1)).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_EXECUTABLE_SIZE {
+            return Err(KernelError::FileTooBig);
+        }
+        Ok(Arc::from(bytes))
+    }
+}

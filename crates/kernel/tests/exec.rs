@@ -1,0 +1,185 @@
+//! Finding programs (`resolve_executable`) and users (`passwd_*`, `group_*`).
+
+mod common;
+
+use std::sync::Arc;
+
+use capsa_kernel::{Cred, Kernel, KernelError, Layer, LayerBuilder, Meta};
+
+const WASM: &[u8] = b"\0asm\x01\0\0\0";
+
+fn layer() -> Arc<Layer> {
+    let mut b = LayerBuilder::new();
+    let file = |b: &mut LayerBuilder, path: &str, bytes: &[u8], mode: u32| {
+        b.file(path, Arc::from(bytes), Meta::root(mode)).unwrap();
+    };
+    file(&mut b, "/bin/prog", WASM, 0o755);
+    file(&mut b, "/bin/script", b"#!/bin/sh -e\necho hi\n", 0o755);
+    file(&mut b, "/bin/plain", b"#!/bin/sh\n", 0o755);
+    file(&mut b, "/bin/noexec", WASM, 0o644);
+    file(&mut b, "/bin/text", b"echo hi\n", 0o755);
+    file(&mut b, "/bin/tool", WASM, 0o755);
+    file(&mut b, "/usr/bin/tool", WASM, 0o755);
+    file(&mut b, "/usr/local/bin/tool", WASM, 0o644);
+    file(&mut b, "/usr/local/bin/only-denied", WASM, 0o644);
+    let mine = Meta { mode: 0o700, uid: 1000, gid: 1000 };
+    b.file("/home/user/mine", Arc::from(WASM), mine).unwrap();
+    b.dir("/home/user", Meta { mode: 0o755, uid: 1000, gid: 1000 }).unwrap();
+    b.dir("/bin/dir", Meta::root(0o755)).unwrap();
+    b.dir("/secret", Meta::root(0o700)).unwrap();
+    file(&mut b, "/secret/prog", WASM, 0o755);
+    b.symlink("/bin/link", "prog").unwrap();
+    b.symlink("/usr/bin/abs", "/bin/script").unwrap();
+    let passwd = "root:x:0:0:root:/root:/bin/sh\n# comment\n\nuser:x:1000:1000:User:/home/user:/bin/sh\n";
+    file(&mut b, "/etc/passwd", passwd.as_bytes(), 0o644);
+    file(&mut b, "/etc/group", b"root:x:0:\nuser:x:1000:user\n", 0o644);
+    b.build()
+}
+
+fn kernel() -> Arc<Kernel> {
+    common::kernel_with(vec![layer()], 4)
+}
+
+fn find(k: &Kernel, name: &str) -> Result<capsa_kernel::Executable, KernelError> {
+    k.resolve_executable(&common::user(), "/home/user", name, None)
+}
+
+#[test]
+fn a_wasm_module_runs_directly() {
+    let k = kernel();
+    let exe = find(&k, "/bin/prog").unwrap();
+    assert_eq!(exe.path, "/bin/prog");
+    assert_eq!(&*exe.bytes, WASM);
+    assert_eq!(exe.interpreter, None);
+}
+
+#[test]
+fn a_script_names_its_interpreter_and_one_argument() {
+    let k = kernel();
+    let exe = find(&k, "script").unwrap();
+    assert_eq!(exe.path, "/bin/script");
+    assert_eq!(exe.interpreter, Some(("/bin/sh".into(), Some("-e".into()))));
+    assert_eq!(find(&k, "plain").unwrap().interpreter, Some(("/bin/sh".into(), None)));
+}
+
+#[test]
+fn symlinks_are_resolved_in_the_reported_path() {
+    let k = kernel();
+    assert_eq!(find(&k, "/bin/link").unwrap().path, "/bin/prog");
+    assert_eq!(find(&k, "abs").unwrap().path, "/bin/script");
+    assert_eq!(find(&k, "/usr/../bin/./prog").unwrap().path, "/bin/prog");
+}
+
+#[test]
+fn relative_paths_resolve_against_the_working_directory() {
+    let k = kernel();
+    assert_eq!(find(&k, "./mine").unwrap().path, "/home/user/mine");
+    assert_eq!(find(&k, "../../bin/prog").unwrap().path, "/bin/prog");
+    let root = Cred::root();
+    let exe = k.resolve_executable(&root, "/bin", "dir/../prog", None);
+    assert_eq!(exe.unwrap().path, "/bin/prog");
+}
+
+#[test]
+fn permission_and_type_errors() {
+    let k = kernel();
+    assert_eq!(find(&k, "/bin/noexec").err(), Some(KernelError::AccessDenied));
+    assert_eq!(find(&k, "/bin/dir").err(), Some(KernelError::AccessDenied));
+    assert_eq!(find(&k, "/bin/").err(), Some(KernelError::AccessDenied));
+    assert_eq!(find(&k, "/secret/prog").err(), Some(KernelError::AccessDenied));
+    assert_eq!(find(&k, "/bin/missing").err(), Some(KernelError::NotFound));
+    assert_eq!(find(&k, "/bin/prog/").err(), Some(KernelError::NotDir));
+    assert_eq!(find(&k, "/bin/text").err(), Some(KernelError::NotExecutable));
+    assert_eq!(find(&k, "").err(), Some(KernelError::NotFound));
+    // Root needs an x bit too, but not search permission.
+    let root = Cred::root();
+    let as_root = |name| k.resolve_executable(&root, "/", name, None);
+    assert_eq!(as_root("/bin/noexec").err(), Some(KernelError::AccessDenied));
+    assert!(as_root("/secret/prog").is_ok());
+}
+
+#[test]
+fn path_search_takes_the_first_runnable_candidate() {
+    let k = kernel();
+    let user = common::user();
+    let search =
+        |path: Option<&str>, name: &str| k.resolve_executable(&user, "/home/user", name, path).map(|exe| exe.path);
+    // Default PATH: /usr/local/bin/tool exists but is not executable.
+    assert_eq!(search(None, "tool").as_deref(), Ok("/usr/bin/tool"));
+    assert_eq!(search(Some("/bin:/usr/bin"), "tool").as_deref(), Ok("/bin/tool"));
+    assert_eq!(search(Some("/nope:/usr/bin:/bin"), "tool").as_deref(), Ok("/usr/bin/tool"));
+    // An empty entry is the working directory.
+    assert_eq!(search(Some("/bin::"), "mine").as_deref(), Ok("/home/user/mine"));
+    assert_eq!(search(None, "only-denied"), Err(KernelError::AccessDenied));
+    assert_eq!(search(None, "missing"), Err(KernelError::NotFound));
+    assert_eq!(search(Some(""), "prog"), Err(KernelError::NotFound));
+}
+
+#[test]
+fn a_layer_file_is_returned_without_copying() {
+    let k = kernel();
+    let first = find(&k, "prog").unwrap();
+    let second = find(&k, "/bin/link").unwrap();
+    assert!(Arc::ptr_eq(&first.bytes, &second.bytes));
+}
+
+#[test]
+fn a_file_written_in_the_vm_is_returned_as_a_copy() {
+    let k = kernel();
+    let root_dir = k.vfs().root();
+    common::write_file(k.vfs(), &root_dir, "/tmp/new", WASM);
+    k.vfs().set_mode_at(&Cred::root(), &root_dir, "/tmp/new", true, 0o755).unwrap();
+    let exe = find(&k, "/tmp/new").unwrap();
+    assert_eq!(&*exe.bytes, WASM);
+    assert!(!Arc::ptr_eq(&exe.bytes, &find(&k, "/tmp/new").unwrap().bytes));
+}
+
+#[test]
+fn users_and_groups_come_from_the_vm_files() {
+    let k = kernel();
+    assert_eq!(k.passwd_by_uid(1000).as_deref(), Ok("user:x:1000:1000:User:/home/user:/bin/sh"));
+    assert_eq!(k.passwd_by_name("root").as_deref(), Ok("root:x:0:0:root:/root:/bin/sh"));
+    assert_eq!(k.group_by_gid(1000).as_deref(), Ok("user:x:1000:user"));
+    assert_eq!(k.passwd_by_uid(5), Err(KernelError::NotFound));
+    assert_eq!(k.passwd_by_name("# comment"), Err(KernelError::NotFound));
+    assert_eq!(k.group_by_gid(7), Err(KernelError::NotFound));
+}
+
+#[test]
+fn without_a_passwd_file_users_are_not_found() {
+    let k = common::kernel_with(vec![], 1);
+    assert_eq!(k.passwd_by_uid(0), Err(KernelError::NotFound));
+    assert_eq!(k.group_by_gid(0), Err(KernelError::NotFound));
+}
+
+#[test]
+fn a_program_in_a_host_mount_is_read_from_the_host() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8], mode: u32| {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    write("run", WASM, 0o755);
+    write("data", WASM, 0o644);
+    std::os::unix::fs::symlink("run", tmp.path().join("alias")).unwrap();
+    let dir = cap_std::fs::Dir::open_ambient_dir(tmp.path(), cap_std::ambient_authority()).unwrap();
+    let k = Kernel::new(capsa_kernel::KernelConfig {
+        vfs: capsa_kernel::VfsConfig {
+            layers: vec![],
+            mounts: vec![capsa_kernel::Mount { guest_path: "/host".into(), dir, read_only: true }],
+            quota: common::quota(),
+            real_time: false,
+            entropy: false,
+        },
+        clock: false,
+        entropy: false,
+        max_processes: 1,
+    })
+    .unwrap();
+    let exe = find(&k, "/host/alias").unwrap();
+    assert_eq!((exe.path.as_str(), &*exe.bytes), ("/host/run", WASM));
+    assert_eq!(find(&k, "/host/data").err(), Some(KernelError::AccessDenied));
+    assert_eq!(find(&k, "/host").err(), Some(KernelError::AccessDenied));
+}

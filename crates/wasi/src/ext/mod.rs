@@ -1,0 +1,72 @@
+//! capsa's extension modules, `host_process` and `host_user`: what preview1
+//! cannot express (processes, pipes, users). Same conventions as preview1:
+//! every function returns an errno; bad pointers trap. Documented in
+//! `docs/abi.md`.
+
+// As in preview1, implementations take the ABI's parameters one for one.
+#![allow(clippy::too_many_arguments)]
+
+mod process;
+mod user;
+
+use wasmtime::{Caller, Linker};
+
+use crate::call::{register, syscall};
+use crate::ctx::WasiView;
+
+/// The `host_process` import module name.
+pub const HOST_PROCESS: &str = "host_process";
+/// The `host_user` import module name.
+pub const HOST_USER: &str = "host_user";
+
+pub use process::{MAX_FD_ACTIONS, MAX_SPAWN_STRINGS};
+
+/// Adds every extension function to `linker`.
+///
+/// # Errors
+/// If a function is already defined in the linker.
+pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
+    register!(linker, HOST_PROCESS, "proc_spawn", process::proc_spawn(path: u32, path_len: u32, argv: u32, argv_len: u32, env: u32, env_len: u32, cwd: u32, cwd_len: u32, actions: u32, count: u32, out: u32));
+    register!(linker, HOST_PROCESS, "proc_waitpid", process::proc_waitpid(pid: i32, options: u32, status: u32, out: u32));
+    register!(linker, HOST_PROCESS, "proc_kill", process::proc_kill(pid: i32, signal: u32));
+    register!(linker, HOST_PROCESS, "proc_getpid", process::proc_getpid(out: u32));
+    register!(linker, HOST_PROCESS, "proc_getppid", process::proc_getppid(out: u32));
+    register!(linker, HOST_PROCESS, "proc_setpgid", process::proc_setpgid(pid: i32, pgid: i32));
+    register!(linker, HOST_PROCESS, "proc_getpgid", process::proc_getpgid(pid: i32, out: u32));
+    register!(linker, HOST_PROCESS, "fd_pipe", process::fd_pipe(read_out: u32, write_out: u32));
+    register!(linker, HOST_PROCESS, "fd_dup", process::fd_dup(fd: u32, out: u32));
+    register!(linker, HOST_PROCESS, "fd_dup2", process::fd_dup2(fd: u32, to: u32));
+    register!(linker, HOST_PROCESS, "sleep_ms", process::sleep_ms(ms: u64));
+    register!(linker, HOST_USER, "getuid", user::getuid(out: u32));
+    register!(linker, HOST_USER, "geteuid", user::geteuid(out: u32));
+    register!(linker, HOST_USER, "getgid", user::getgid(out: u32));
+    register!(linker, HOST_USER, "getegid", user::getegid(out: u32));
+    register!(linker, HOST_USER, "getpwuid", user::getpwuid(uid: u32, buf: u32, len: u32, out: u32));
+    register!(linker, HOST_USER, "getpwnam", user::getpwnam(name: u32, name_len: u32, buf: u32, len: u32, out: u32));
+    register!(linker, HOST_USER, "getgrgid", user::getgrgid(gid: u32, buf: u32, len: u32, out: u32));
+    register!(linker, HOST_USER, "isatty", user::isatty(fd: u32, out: u32));
+    Ok(())
+}
+
+/// Every `(module, function)` the extensions provide.
+pub const FUNCTIONS: [(&str, &str); 19] = [
+    (HOST_PROCESS, "proc_spawn"),
+    (HOST_PROCESS, "proc_waitpid"),
+    (HOST_PROCESS, "proc_kill"),
+    (HOST_PROCESS, "proc_getpid"),
+    (HOST_PROCESS, "proc_getppid"),
+    (HOST_PROCESS, "proc_setpgid"),
+    (HOST_PROCESS, "proc_getpgid"),
+    (HOST_PROCESS, "fd_pipe"),
+    (HOST_PROCESS, "fd_dup"),
+    (HOST_PROCESS, "fd_dup2"),
+    (HOST_PROCESS, "sleep_ms"),
+    (HOST_USER, "getuid"),
+    (HOST_USER, "geteuid"),
+    (HOST_USER, "getgid"),
+    (HOST_USER, "getegid"),
+    (HOST_USER, "getpwuid"),
+    (HOST_USER, "getpwnam"),
+    (HOST_USER, "getgrgid"),
+    (HOST_USER, "isatty"),
+];
