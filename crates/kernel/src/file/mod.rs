@@ -402,6 +402,9 @@ impl OpenFile {
     /// # Errors
     /// As [`OpenFile::set_size`].
     pub fn allocate(&self, offset: u64, len: u64) -> Result<()> {
+        if self.is_dir() {
+            return Err(KernelError::IsDir);
+        }
         let end = offset.checked_add(len).ok_or(KernelError::FileTooBig)?;
         let size = self.stat()?.size;
         if end > size { self.set_size(end) } else { Ok(()) }

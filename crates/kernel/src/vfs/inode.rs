@@ -375,6 +375,11 @@ impl State {
     /// Writes `data` at `offset` in a regular file, zero-filling a gap. All
     /// or nothing: a write that does not fit the quota changes nothing.
     pub(crate) fn write_file(&mut self, ino: u64, offset: u64, data: &[u8]) -> Result<usize> {
+        if data.is_empty() {
+            // POSIX: a zero-length write changes nothing, wherever it points.
+            self.file_len(ino)?;
+            return Ok(0);
+        }
         let end = offset.checked_add(data.len() as u64).ok_or(KernelError::FileTooBig)?;
         let size = self.file_len(ino)?;
         if end > size || matches!(self.get(ino)?.body, Body::File(Contents::Shared(_))) {

@@ -115,6 +115,11 @@ impl<'a> Walk<'a> {
         let last = match self.queue.pop_front() {
             None => Last::Here,
             Some(name) if name == "." => Last::Here,
+            // A final `..` that would climb out of the handle's directory is
+            // an escape like any other, whatever the operation would do there.
+            Some(name) if name == ".." && self.stack.len() <= 1 && !self.root_mode => {
+                return Err(KernelError::NotPermitted);
+            }
             Some(name) if name == ".." => Last::Up,
             Some(name) => Last::Name(name),
         };

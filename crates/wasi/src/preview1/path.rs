@@ -127,7 +127,7 @@ pub fn path_open(
     let directory = oflags & OFLAG_DIRECTORY != 0;
     let opts = OpenOptions {
         read: wants_read(base),
-        write: wants_write(base) && !directory,
+        write: wants_write(base),
         create: oflags & OFLAG_CREAT != 0,
         exclusive: oflags & OFLAG_EXCL != 0,
         truncate: oflags & OFLAG_TRUNC != 0,

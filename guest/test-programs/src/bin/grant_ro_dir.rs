@@ -2,8 +2,8 @@
 //! with `ROFS`: opening for writing, truncating, creating, mkdir, unlink,
 //! rmdir, rename onto/from/within, symlink, link, setting times and sizes.
 //!
-//! Host: grants a dir at `/ro` read-only holding `data.txt` ("read only\n") and
-//! an empty dir `d`; checks afterwards that nothing on the host changed.
+//! Host: grants a dir at `/ro` read-only holding `data.txt` ("read only\n"),
+//! `other.txt` and an empty dir `d`; checks afterwards that nothing on the host changed.
 
 use test_programs::{
     RIGHTS_READ, RIGHTS_RW, RIGHTS_WRITE, assert_errno, assert_io_errno, list_names, ok, p1, preopen, read_file, wasi,
@@ -16,7 +16,7 @@ fn main() {
 
     // Reading works.
     assert_eq!(read_file(ro, "data.txt"), b"read only\n");
-    assert_eq!(list_names(ro), ["d", "data.txt"]);
+    assert_eq!(list_names(ro), ["d", "data.txt", "other.txt"]);
     assert_eq!(std::fs::read_to_string("/ro/data.txt").expect("std read"), "read only\n");
 
     // Opening for writing, in every way.
@@ -38,6 +38,8 @@ fn main() {
     assert_errno!(p1::path_unlink_file(ro, "data.txt"), rofs);
     assert_errno!(p1::path_remove_directory(ro, "d"), rofs);
     assert_errno!(p1::path_rename(ro, "data.txt", ro, "renamed.txt"), rofs);
+    assert_errno!(p1::path_rename(ro, "data.txt", ro, "other.txt"), rofs);
+    assert_errno!(p1::path_rename(ro, "other.txt", ro, "d"), rofs, wasi::ERRNO_ISDIR);
     assert_errno!(p1::path_rename(ro, "d", ro, "d2"), rofs);
     assert_errno!(p1::path_symlink("data.txt", ro, "link"), rofs);
     assert_errno!(p1::path_link(ro, 0, "data.txt", ro, "hard"), rofs);
@@ -63,7 +65,7 @@ fn main() {
 
     // Still exactly as it was.
     assert_eq!(read_file(ro, "data.txt"), b"read only\n");
-    assert_eq!(list_names(ro), ["d", "data.txt"]);
+    assert_eq!(list_names(ro), ["d", "data.txt", "other.txt"]);
     let d = p1::path_open(ro, 0, "d", wasi::OFLAGS_DIRECTORY, RIGHTS_READ, 0).expect("open d");
     assert_eq!(list_names(d), Vec::<String>::new());
     ok();
