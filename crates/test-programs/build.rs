@@ -86,7 +86,9 @@ fn main() {
 
     let wasm_dir = target_dir.join(TARGET).join("release");
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR")).join("programs.rs");
-    fs::write(&out, generate(&programs, &wasm_dir)).expect("writing programs.rs");
+    let mut code = generate(&programs, &wasm_dir);
+    code.push_str(&build_c_guests(&guest));
+    fs::write(&out, code).expect("writing programs.rs");
 }
 
 /// The program names: the stems of `src/bin/*.rs`, sorted.
@@ -110,8 +112,29 @@ fn program_names(bin_dir: &Path) -> Vec<String> {
     names
 }
 
+/// Makes sure the toolchain can build for [`TARGET`]: `rust-toolchain.toml`
+/// lists it, but rustup adds listed targets only when it installs a toolchain,
+/// so a machine that already had 1.95 may lack it. Adding it here keeps
+/// `cargo test` the only command a fresh machine needs.
+fn ensure_target() {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = Command::new(&rustc).args(["--print", "sysroot"]).output().ok().filter(|o| o.status.success());
+    let installed = sysroot.is_some_and(|o| {
+        Path::new(String::from_utf8_lossy(&o.stdout).trim()).join("lib/rustlib").join(TARGET).is_dir()
+    });
+    if installed {
+        return;
+    }
+    let status = Command::new("rustup").args(["target", "add", TARGET]).status();
+    match status {
+        Ok(status) if status.success() => {}
+        other => panic!("the {TARGET} target is missing and `rustup target add {TARGET}` failed: {other:?}"),
+    }
+}
+
 /// Runs the nested `cargo build` and fails the build script with its output.
 fn build_guests(guest: &Path, target_dir: &Path) {
+    ensure_target();
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(&cargo);
     cmd.arg("build")
@@ -204,4 +227,156 @@ fn write_foreach(code: &mut String, macro_name: &str, what: &str, names: &[&str]
         writeln!(code, "        $m!({name});").unwrap();
     }
     writeln!(code, "    }};\n}}").unwrap();
+}
+
+// ---------------------------------------------------------------- C guests
+
+/// The pinned `ziglang` PyPI package whose `zig cc` (clang with wasi-libc
+/// bundled) compiles the C guests.
+const ZIGLANG_VERSION: &str = "0.15.2";
+
+/// Builds the C guest programs and returns their part of `programs.rs`.
+///
+/// Each `guest/c/<area>_<case>.c` is compiled with
+/// `guest/wasi-ext/c/wasi_ext.c` and `-I guest/wasi-ext/include` by
+/// `python3 -m ziglang cc -target wasm32-wasi` into
+/// `guest/target/c/<name>.wasm`, and gets a constant `C_<NAME>` (the path of
+/// its `.wasm`), an entry in `C_ALL`, and a line in the `foreach_c!` macro.
+///
+/// The compiler is `ziglang` [`ZIGLANG_VERSION`]: the one importable by
+/// `python3` if it is that version, else one installed by
+/// `python3 -m pip install --target guest/target/ziglang-<version>` (once,
+/// through a temporary directory renamed into place) and used through
+/// `PYTHONPATH`. zig's caches are kept in `guest/target/zig-cache`. With no
+/// way to get the compiler, the build fails, saying why: C guests are never
+/// skipped.
+fn build_c_guests(guest: &Path) -> String {
+    let c_dir = guest.join("c");
+    let ext = guest.join("wasi-ext");
+    let target = guest.join("target");
+    // `wasi-ext` is also a dependency of the Rust guests built above.
+    for path in [&c_dir, &ext] {
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
+
+    // The compiler: `python3 -m ziglang` at the pinned version.
+    let zig_version = |pythonpath: Option<&Path>| -> Option<String> {
+        let mut cmd = Command::new("python3");
+        cmd.args(["-m", "ziglang", "version"]);
+        if let Some(dir) = pythonpath {
+            cmd.env("PYTHONPATH", dir);
+        }
+        let output = cmd.output().ok().filter(|o| o.status.success())?;
+        Some(String::from_utf8_lossy(&output.stdout).trim().to_string())
+    };
+    let local = target.join(format!("ziglang-{ZIGLANG_VERSION}"));
+    let pythonpath = if zig_version(None).as_deref() == Some(ZIGLANG_VERSION) {
+        None
+    } else {
+        if zig_version(Some(&local)).as_deref() != Some(ZIGLANG_VERSION) {
+            let staging = target.join(format!("ziglang-{ZIGLANG_VERSION}.tmp-{}", std::process::id()));
+            let _ = fs::remove_dir_all(&staging);
+            fs::create_dir_all(&target).unwrap_or_else(|e| panic!("creating {}: {e}", target.display()));
+            let pip = Command::new("python3")
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input", "--target"])
+                .arg(&staging)
+                .arg(format!("ziglang=={ZIGLANG_VERSION}"))
+                .output()
+                .unwrap_or_else(|e| panic!("the C guests need python3 to install ziglang=={ZIGLANG_VERSION}: {e}"));
+            if !pip.status.success() {
+                panic!(
+                    "the C guests need zig cc from PyPI's ziglang=={ZIGLANG_VERSION}, and \
+                     `python3 -m pip install --target {} ziglang=={ZIGLANG_VERSION}` failed ({}):\n{}{}",
+                    staging.display(),
+                    pip.status,
+                    String::from_utf8_lossy(&pip.stdout),
+                    String::from_utf8_lossy(&pip.stderr)
+                );
+            }
+            // Another build may have finished the same install meanwhile.
+            let _ = fs::remove_dir_all(&local);
+            if fs::rename(&staging, &local).is_err() {
+                let _ = fs::remove_dir_all(&staging);
+            }
+            let found = zig_version(Some(&local));
+            assert!(
+                found.as_deref() == Some(ZIGLANG_VERSION),
+                "ziglang=={ZIGLANG_VERSION} installed into {} but `python3 -m ziglang version` says {found:?}",
+                local.display()
+            );
+        }
+        Some(local)
+    };
+
+    // The programs: `guest/c/<area>_<case>.c`, sorted.
+    let mut names: Vec<String> = fs::read_dir(&c_dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", c_dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "c"))
+        .map(|path| {
+            let stem = path.file_stem().and_then(|s| s.to_str()).expect("UTF-8 file name").to_string();
+            assert!(
+                stem.split_once('_').is_some_and(|(area, case)| !area.is_empty() && !case.is_empty())
+                    && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "C guest {stem:?} is not named <area>_<case> in lowercase snake case"
+            );
+            stem
+        })
+        .collect();
+    names.sort();
+
+    let out_dir = target.join("c");
+    fs::create_dir_all(&out_dir).unwrap_or_else(|e| panic!("creating {}: {e}", out_dir.display()));
+    let cache = target.join("zig-cache");
+    let mut code = String::from("\n// ---- C guests (`guest/c`), built by `build_c_guests`.\n");
+    for name in &names {
+        let wasm = out_dir.join(format!("{name}.wasm"));
+        let mut cmd = Command::new("python3");
+        cmd.args(["-m", "ziglang", "cc", "-target", "wasm32-wasi", "-O2", "-Wall", "-Wextra", "-Werror", "-I"])
+            .arg(ext.join("include"))
+            .arg("-o")
+            .arg(&wasm)
+            .arg(c_dir.join(format!("{name}.c")))
+            .arg(ext.join("c").join("wasi_ext.c"))
+            .env("ZIG_GLOBAL_CACHE_DIR", &cache)
+            .env("ZIG_LOCAL_CACHE_DIR", &cache);
+        if let Some(dir) = &pythonpath {
+            cmd.env("PYTHONPATH", dir);
+        }
+        let output = cmd.output().unwrap_or_else(|e| panic!("running python3 -m ziglang cc: {e}"));
+        if !output.status.success() {
+            panic!(
+                "compiling the C guest {name} failed ({}): {cmd:?}\n{}{}",
+                output.status,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let path = wasm.to_str().expect("UTF-8 path to the guest target dir");
+        writeln!(
+            code,
+            "/// `guest/c/{name}.c` with `guest/wasi-ext/c/wasi_ext.c`, built for wasm32-wasi\n\
+             /// by `zig cc` {ZIGLANG_VERSION}.\n\
+             pub const C_{}: &str = {path:?};",
+            name.to_uppercase()
+        )
+        .unwrap();
+    }
+
+    writeln!(
+        code,
+        "\n/// Every C program: `(name, path to its .wasm)`, sorted by name.\npub const C_ALL: &[(&str, &str)] = &["
+    )
+    .unwrap();
+    for name in &names {
+        writeln!(code, "    ({name:?}, C_{}),", name.to_uppercase()).unwrap();
+    }
+    writeln!(code, "];").unwrap();
+    if names.is_empty() {
+        code.push_str("\n/// Invokes `$m!(<name>)` for each C guest program: there are none.\n#[macro_export]\nmacro_rules! foreach_c {\n    ($m:ident) => {};\n}\n");
+    } else {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        write_foreach(&mut code, "foreach_c", "the C guests (`guest/c/*.c`)", &names);
+    }
+    code
 }

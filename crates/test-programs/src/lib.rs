@@ -10,6 +10,10 @@
 //! - one macro per area, `foreach_<area>!($m)`, and [`foreach_program!`] over
 //!   all programs, each invoking `$m!(<area>_<case>)` once per program.
 //!
+//! - for the C guests (`guest/c/<area>_<case>.c`, compiled with the pinned
+//!   `ziglang` clang against wasi-libc and `guest/wasi-ext`'s C bindings):
+//!   one constant `C_<AREA>_<CASE>` per program, `C_ALL`, and `foreach_c!`.
+//!
 //! The macros let a host test suite fail to build when a guest program has no
 //! host test: give the macro one that names a test function after each program
 //! (`use self::$name as _;`), and a program without its test is a compile error.

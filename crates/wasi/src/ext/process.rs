@@ -126,11 +126,13 @@ fn absolute(base: &str, dir: &str) -> String {
     if dir.starts_with('/') { dir.to_string() } else { format!("{}/{dir}", base.trim_end_matches('/')) }
 }
 
-/// A spawn's working directory must be a directory the caller can reach.
+/// A spawn's working directory must be a directory the caller can search.
 fn check_directory(ctx: &WasiCtx, cwd: &str) -> SysResult<()> {
     let root = ctx.kernel.vfs().root();
     let opts = OpenOptions { directory: true, follow: true, ..OpenOptions::default() };
-    ctx.kernel.vfs().open_at(&ctx.cred, &root, cwd, opts)?;
+    // Through `.`: the directory itself must be searchable, as for chdir(2).
+    let searchable = format!("{}/.", cwd.trim_end_matches('/'));
+    ctx.kernel.vfs().open_at(&ctx.cred, &root, &searchable, opts)?;
     Ok(())
 }
 

@@ -1,0 +1,2 @@
+/* <sys/wait.h> for wasi-libc, which has none: see wasi_ext.h. */
+#include "../wasi_ext.h"

@@ -1,0 +1,214 @@
+/*
+ * wasi_ext.h — POSIX process, pipe and user functions for C programs built
+ * for wasm32-wasi (wasi-libc) that run inside capsa.
+ *
+ * wasi-libc has no processes, pipes, fd duplication or users: it leaves out
+ * posix_spawn, waitpid, pipe, dup, kill, getuid, getpwuid and friends. This
+ * header declares them, with their POSIX names and meanings, and
+ * c/wasi_ext.c implements them over capsa's `host_process` and `host_user`
+ * imports (capsa-abi 0.2, docs/abi.md). Compile wasi_ext.c into the program
+ * and put this directory on the include path:
+ *
+ *     clang --target=wasm32-wasi -I guest/wasi-ext/include \
+ *         prog.c guest/wasi-ext/c/wasi_ext.c -o prog.wasm
+ *
+ * What wasi-libc already provides is not redefined here: isatty (through
+ * fd_fdstat_get), sleep, usleep, nanosleep, getcwd, chdir.
+ *
+ * Errors follow POSIX: the posix_spawn family returns an error number;
+ * everything else returns -1 (or NULL) and sets errno. wasi-libc's errno
+ * values are WASI's, which are what capsa returns, so they compare equal to
+ * ENOENT, EACCES, ... as usual.
+ *
+ * Working directory: WASI has none. wasi-libc keeps its own, starting at "/"
+ * in every process. posix_spawn passes the caller's (getcwd) to the child and
+ * sets PWD to it in the child's environment, and a constructor in wasi_ext.c
+ * chdir()s to $PWD at startup, so a spawned child starts where its parent was.
+ *
+ * getpid is a macro for __wasi_ext_getpid: wasi-libc's placeholder getpid
+ * (always 42) can sit in the toolchain's libc.a, and `zig cc` puts libc.a
+ * before the program's objects on the link line, so a definition named
+ * getpid would collide with it rather than replace it.
+ */
+#ifndef WASI_EXT_H
+#define WASI_EXT_H
+
+#include <sys/types.h>
+#include <unistd.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- signals (Linux numbering, as the ABI uses). <signal.h> defines these
+ * only with _WASI_EMULATED_SIGNAL; the values are the same. */
+#ifndef SIGKILL
+#define SIGHUP    1
+#define SIGINT    2
+#define SIGQUIT   3
+#define SIGILL    4
+#define SIGTRAP   5
+#define SIGABRT   6
+#define SIGBUS    7
+#define SIGFPE    8
+#define SIGKILL   9
+#define SIGUSR1   10
+#define SIGSEGV   11
+#define SIGUSR2   12
+#define SIGPIPE   13
+#define SIGALRM   14
+#define SIGTERM   15
+#define SIGCHLD   17
+#define SIGCONT   18
+#define SIGSTOP   19
+#define SIGTSTP   20
+#define SIGTTIN   21
+#define SIGTTOU   22
+#define SIGURG    23
+#define SIGWINCH  28
+#endif
+
+/* Sends sig to pid > 0, to the caller's group (0), to group -pid (pid < -1),
+ * or to every process the caller may signal but pid 1 (-1). Guests cannot
+ * catch signals: SIGCHLD/SIGCONT/SIGURG/SIGWINCH are ignored, the stop
+ * signals fail with ENOTSUP, every other signal ends the target.
+ * Errors: ESRCH, EPERM, EINVAL, ENOTSUP. */
+int kill(pid_t pid, int sig);
+
+/* ---- wait statuses (Linux encoding: exited c is c << 8, killed by s is s).
+ * A child that trapped reports SIGABRT; one ended by a capsa limit SIGKILL. */
+#ifndef WNOHANG
+#define WNOHANG 1
+#endif
+#ifndef WEXITSTATUS
+#define WEXITSTATUS(s) (((s) & 0xff00) >> 8)
+#define WTERMSIG(s) ((s) & 0x7f)
+#define WIFEXITED(s) (!WTERMSIG(s))
+#define WIFSIGNALED(s) (((s) & 0xffff) - 1U < 0xffu)
+#endif
+
+/* Waits for child pid > 0 or any child (-1); options 0 or WNOHANG (returns 0
+ * if no such child has ended). Returns the child's pid.
+ * Errors: ECHILD (no such child), EINVAL (other options; pid 0 or < -1:
+ * capsa does not wait by process group). */
+pid_t waitpid(pid_t pid, int *status, int options);
+/* waitpid(-1, status, 0). */
+pid_t wait(int *status);
+
+/* ---- process ids and groups */
+/* The caller's pid (see the top of this file for why it is a macro). */
+pid_t __wasi_ext_getpid(void);
+#define getpid __wasi_ext_getpid
+pid_t getppid(void);
+pid_t getpgid(pid_t pid);
+pid_t getpgrp(void);
+/* Moves pid (0: the caller) into group pgid (0: a group of its own). */
+int setpgid(pid_t pid, pid_t pgid);
+
+/* ---- pipes and fd duplication */
+/* fds[0] is the read end, fds[1] the write end. A pipe buffers 64 KiB; a
+ * write with no reader fails with EPIPE, and a second one ends the process
+ * by SIGPIPE. */
+int pipe(int fds[2]);
+int dup(int fd);
+int dup2(int fd, int to);
+
+/* ---- users and groups, from the VM's own /etc/passwd and /etc/group */
+uid_t getuid(void);
+uid_t geteuid(void);
+gid_t getgid(void);
+gid_t getegid(void);
+
+/* wasi-libc has no <pwd.h> or <grp.h>; these are their POSIX structs. */
+struct passwd {
+    char *pw_name;
+    char *pw_passwd;
+    uid_t pw_uid;
+    gid_t pw_gid;
+    char *pw_gecos;
+    char *pw_dir;
+    char *pw_shell;
+};
+
+struct group {
+    char *gr_name;
+    char *gr_passwd;
+    gid_t gr_gid;
+    char **gr_mem;
+};
+
+/* Return a static entry (overwritten by the next call), or NULL: with errno
+ * unchanged if there is no such entry, set on an error. */
+struct passwd *getpwuid(uid_t uid);
+struct passwd *getpwnam(const char *name);
+struct group *getgrgid(gid_t gid);
+/* Reentrant forms: the strings live in buf. Return 0 (with *result NULL if
+ * there is no such entry) or an error number (ERANGE: buf is too small). */
+int getpwuid_r(uid_t uid, struct passwd *pwd, char *buf, size_t buflen, struct passwd **result);
+int getpwnam_r(const char *name, struct passwd *pwd, char *buf, size_t buflen, struct passwd **result);
+
+/* ---- posix_spawn */
+struct __wasi_ext_spawn_action;
+
+typedef struct {
+    int __count;
+    int __capacity;
+    struct __wasi_ext_spawn_action *__actions;
+} posix_spawn_file_actions_t;
+
+typedef struct {
+    short __flags;
+    pid_t __pgroup;
+} posix_spawnattr_t;
+
+/* POSIX_SPAWN_SETPGROUP is honoured by the parent calling setpgid on the
+ * child right after the spawn (as shells do): a child that spawns at once
+ * may start a grandchild in the old group first. RESETIDS, SETSIGDEF and
+ * SETSIGMASK are accepted and have nothing to do (capsa processes have no
+ * separate effective ids, no signal handlers and no signal masks).
+ * The scheduling flags are refused (EINVAL). */
+#define POSIX_SPAWN_RESETIDS 0x01
+#define POSIX_SPAWN_SETPGROUP 0x02
+#define POSIX_SPAWN_SETSIGDEF 0x04
+#define POSIX_SPAWN_SETSIGMASK 0x08
+#define POSIX_SPAWN_SETSCHEDPARAM 0x10
+#define POSIX_SPAWN_SETSCHEDULER 0x20
+
+int posix_spawn_file_actions_init(posix_spawn_file_actions_t *fa);
+int posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *fa);
+/* In the child, in order: newfd becomes a copy of the child's fildes. */
+int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int fildes, int newfd);
+int posix_spawn_file_actions_addclose(posix_spawn_file_actions_t *fa, int fildes);
+/* Opens path in the caller at spawn time (relative to its working
+ * directory), gives it to the child as fildes, and closes the caller's copy
+ * after the spawn. An open that fails fails the spawn with its errno. */
+int posix_spawn_file_actions_addopen(posix_spawn_file_actions_t *fa, int fildes, const char *path, int oflag,
+                                     mode_t mode);
+
+int posix_spawnattr_init(posix_spawnattr_t *attr);
+int posix_spawnattr_destroy(posix_spawnattr_t *attr);
+int posix_spawnattr_setflags(posix_spawnattr_t *attr, short flags);
+int posix_spawnattr_getflags(const posix_spawnattr_t *attr, short *flags);
+int posix_spawnattr_setpgroup(posix_spawnattr_t *attr, pid_t pgroup);
+int posix_spawnattr_getpgroup(const posix_spawnattr_t *attr, pid_t *pgroup);
+
+/* Starts path (a path name: a name without '/' is taken relative to the
+ * working directory, never searched in PATH) with argv and envp (NULL: the
+ * caller's environ), the caller's working directory, PWD set to it, and the
+ * file actions applied to a child fd table that starts as the caller's fds
+ * 0, 1, 2 and preopened directories (capsa inherits nothing else).
+ * Returns 0 and stores the child's pid, or an error number: ENOENT, EACCES,
+ * ENOEXEC, EAGAIN (process limit), E2BIG, EBADF, EINVAL, ENOMEM. */
+int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
+                char *const argv[], char *const envp[]);
+/* As posix_spawn, but a file name without '/' is searched in the caller's
+ * PATH (default /usr/local/bin:/usr/bin:/bin), as execvp does: ENOENT and
+ * ENOTDIR go on to the next entry, EACCES is remembered. */
+int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
+                 char *const argv[], char *const envp[]);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WASI_EXT_H */
