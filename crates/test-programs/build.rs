@@ -377,6 +377,15 @@ fn build_c_guests(guest: &Path) -> String {
     } else {
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         write_foreach(&mut code, "foreach_c", "the C guests (`guest/c/*.c`)", &names);
+        // Per area too, so each host suite can claim the C guests of its areas.
+        let mut areas: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for name in &names {
+            let area = name.split_once('_').map_or(*name, |(area, _)| area);
+            areas.entry(area).or_default().push(name);
+        }
+        for (area, members) in areas {
+            write_foreach(&mut code, &format!("foreach_c_{area}"), &format!("the C guests of area `{area}`"), &members);
+        }
     }
     code
 }

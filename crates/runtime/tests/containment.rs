@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use capsa_runtime::{ExitStatus, Limit, Limits, Outcome, VmConfig};
-use common::{assert_ok, config, describe, grant, program, run, run_timed, snapshot};
+use common::{assert_ok, config, describe, grant, printed_number, program, run, run_c, run_timed, snapshot};
 
 /// What `steady_work` must print: the same checksum computed natively.
 fn steady_checksum() -> u64 {
@@ -189,6 +189,26 @@ fn read_only_mount_survives_every_hostile_write() {
     assert_eq!(snapshot(host.path()), before, "the read-only mount changed");
 }
 
+#[test]
+fn hostile_escape() {
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let ro = tempfile::tempdir().expect("tempdir");
+    std::fs::write(ro.path().join("data.txt"), "read only\n").expect("write");
+    let before = snapshot(ro.path());
+    let mut config = config();
+    grant(&mut config, scratch.path(), "/scratch", false);
+    grant(&mut config, ro.path(), "/ro", true);
+    config.limits.memory = 256 << 20;
+    let steady = std::thread::spawn(|| run("steady_work", common::config(), &[]));
+    let outcome = run_c("hostile_escape", config, &[]);
+    assert_ok(&outcome);
+    let steady = steady.join().expect("the steady VM's thread");
+    assert_eq!(steady.stdout_str(), format!("checksum {}\nok\n", steady_checksum()));
+    assert_eq!(snapshot(ro.path()), before, "the read-only mount changed");
+    let mib = printed_number(&outcome, "malloc");
+    assert!(mib <= 256, "malloc got {mib} MiB under a 256 MiB limit");
+}
+
 // ---------------------------------------------------------------- completeness
 
 macro_rules! assert_test_exists {
@@ -198,3 +218,4 @@ macro_rules! assert_test_exists {
 }
 capsa_test_programs::foreach_hostile!(assert_test_exists);
 capsa_test_programs::foreach_steady!(assert_test_exists);
+capsa_test_programs::foreach_c_hostile!(assert_test_exists);

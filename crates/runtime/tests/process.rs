@@ -19,7 +19,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use capsa_runtime::{ExitStatus, VmConfig};
-use common::{assert_ok, config, describe, grant, printed_number, program, run, run_ok, run_timed};
+use common::{assert_ok, config, describe, grant, printed_number, program, run, run_c, run_ok, run_timed};
 
 /// `/t` for the guests: a temp dir holding `proc_child` (0755).
 struct Programs {
@@ -178,22 +178,6 @@ fn user_isatty() {
 
 // ---------------------------------------------------------------- C
 
-/// Runs a C guest (`guest/c/<name>.c`) like [`run`] does a Rust one.
-fn run_c(name: &str, config: VmConfig, args: &[&str]) -> capsa_runtime::Outcome {
-    let path = capsa_test_programs::C_ALL
-        .iter()
-        .find(|(n, _)| *n == name)
-        .unwrap_or_else(|| panic!("no C guest named {name}"))
-        .1;
-    let wasm = std::fs::read(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    let mut argv = vec![name.to_string()];
-    argv.extend(args.iter().map(|a| a.to_string()));
-    common::runtime()
-        .vm(config)
-        .unwrap_or_else(|e| panic!("booting a VM for {name}: {e}"))
-        .run(&wasm, &argv)
-        .unwrap_or_else(|e| panic!("running {name}: {e}"))
-}
 
 #[test]
 fn proc_c() {
@@ -225,4 +209,4 @@ macro_rules! assert_test_exists {
 capsa_test_programs::foreach_proc!(assert_test_exists);
 capsa_test_programs::foreach_pipe!(assert_test_exists);
 capsa_test_programs::foreach_user!(assert_test_exists);
-capsa_test_programs::foreach_c!(assert_test_exists);
+capsa_test_programs::foreach_c_proc!(assert_test_exists);

@@ -56,6 +56,23 @@ pub fn run(name: &str, config: VmConfig, args: &[&str]) -> Outcome {
         .unwrap_or_else(|e| panic!("running {name}: {e}"))
 }
 
+/// Runs a C guest (`guest/c/<name>.c`) like [`run`] does a Rust one.
+pub fn run_c(name: &str, config: VmConfig, args: &[&str]) -> Outcome {
+    let path = capsa_test_programs::C_ALL
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no C guest named {name}"))
+        .1;
+    let wasm = std::fs::read(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    let mut argv = vec![name.to_string()];
+    argv.extend(args.iter().map(|a| a.to_string()));
+    runtime()
+        .vm(config)
+        .unwrap_or_else(|e| panic!("booting a VM for {name}: {e}"))
+        .run(&wasm, &argv)
+        .unwrap_or_else(|e| panic!("running {name}: {e}"))
+}
+
 /// Like [`run`], also returning how long the run took.
 pub fn run_timed(name: &str, config: VmConfig, args: &[&str]) -> (Outcome, Duration) {
     let start = Instant::now();
