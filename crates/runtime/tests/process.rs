@@ -178,7 +178,6 @@ fn user_isatty() {
 
 // ---------------------------------------------------------------- C
 
-
 #[test]
 fn proc_c() {
     let programs = Programs::new();
