@@ -116,8 +116,11 @@ impl Default for Limits {
 }
 
 /// Everything a VM is built from.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct VmConfig {
+    /// Read-only layers stacked over the base layer, lowest first (e.g. the
+    /// command suite under `/bin`). Shared between VMs, never copied.
+    pub layers: Vec<std::sync::Arc<capsa_kernel::Layer>>,
     /// Capabilities.
     pub grants: Grants,
     /// Limits.

@@ -65,7 +65,7 @@ impl Vm {
         let mounts = grants.dirs.iter().map(host::mount).collect::<Result<Vec<_>, _>>()?;
         let kernel = Kernel::new(KernelConfig {
             vfs: VfsConfig {
-                layers: vec![runtime.base_layer.clone()],
+                layers: std::iter::once(runtime.base_layer.clone()).chain(config.layers.iter().cloned()).collect(),
                 mounts,
                 quota: Quota { max_bytes: config.limits.disk_bytes, max_inodes: config.limits.disk_inodes },
                 real_time: grants.clock,
