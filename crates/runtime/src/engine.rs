@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, Linker, Module};
+use wasmtime::{Config, Engine, InstancePre, Linker, Module};
 
 use crate::RuntimeError;
 use crate::process::ProcessData;
@@ -23,9 +23,18 @@ pub struct EngineEntry {
     pub linker: Linker<ProcessData>,
     /// Modules compiled for this engine, by sha256 of their bytes.
     pub modules: Mutex<HashMap<[u8; 32], Module>>,
+    /// Checked, pre-linked commands, by sha256 of their module bytes.
+    pub programs: Mutex<HashMap<[u8; 32], InstancePre<ProcessData>>>,
+    /// sha256 of module bytes shared with a filesystem layer, by the address of
+    /// those bytes: spawning a command from a layer then hashes nothing. The
+    /// `Arc` is kept so the address cannot be reused by other bytes.
+    pub shared_digests: Mutex<HashMap<usize, SharedDigest>>,
     /// Hex digest of the engine's compatibility hash: names the on-disk cache dir.
     pub fingerprint: String,
 }
+
+/// Module bytes shared with a layer (kept alive) and their sha256.
+pub type SharedDigest = (Arc<[u8]>, [u8; 32]);
 
 /// Engines by wasm stack size.
 #[derive(Default)]
@@ -67,6 +76,8 @@ fn new_engine(stack: usize) -> Result<EngineEntry, RuntimeError> {
         engine,
         linker,
         modules: Mutex::new(HashMap::new()),
+        programs: Mutex::new(HashMap::new()),
+        shared_digests: Mutex::new(HashMap::new()),
         fingerprint: format!("{:016x}", hasher.finish()),
     })
 }

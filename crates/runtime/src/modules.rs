@@ -50,16 +50,23 @@ impl ModuleStore {
     /// `InvalidModule` if the bytes are not a valid module; `Cache` if the
     /// artifact cannot be written.
     pub fn load(&self, entry: &EngineEntry, wasm: &[u8]) -> Result<Module, RuntimeError> {
-        let sha = digest(wasm);
-        if let Some(module) = entry.modules.lock().unwrap_or_else(|p| p.into_inner()).get(&sha) {
+        self.load_digested(entry, wasm, &digest(wasm))
+    }
+
+    /// [`ModuleStore::load`] for bytes whose sha256 is already known.
+    ///
+    /// # Errors
+    /// As [`ModuleStore::load`].
+    pub fn load_digested(&self, entry: &EngineEntry, wasm: &[u8], sha: &[u8; 32]) -> Result<Module, RuntimeError> {
+        if let Some(module) = entry.modules.lock().unwrap_or_else(|p| p.into_inner()).get(sha) {
             return Ok(module.clone());
         }
-        let path = self.artifact_path(entry, &sha);
+        let path = self.artifact_path(entry, sha);
         let module = match self.deserialize(entry, &path) {
             Some(module) => module,
             None => self.compile(entry, wasm, &path)?,
         };
-        entry.modules.lock().unwrap_or_else(|p| p.into_inner()).insert(sha, module.clone());
+        entry.modules.lock().unwrap_or_else(|p| p.into_inner()).insert(*sha, module.clone());
         Ok(module)
     }
 

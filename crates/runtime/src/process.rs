@@ -1,16 +1,14 @@
 //! Running one guest process: a wasmtime store with the process's WASI context
 //! and limits, on a thread of its own, and the classification of how it ended.
 
-use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use capsa_kernel::{LimitKind, WaitStatus};
 use capsa_wasi::{GuestExit, KillReason, WasiCtx, WasiView};
-use wasmtime::{Module, Store, StoreLimits, StoreLimitsBuilder, Trap, UpdateDeadline};
+use wasmtime::{InstancePre, Store, StoreLimits, StoreLimitsBuilder, Trap, UpdateDeadline};
 
 use crate::RuntimeError;
 use crate::config::Limits;
-use crate::engine::EngineEntry;
 use crate::outcome::{ExitStatus, Limit};
 
 /// Host stack kept for the host's own frames beyond the wasm stack.
@@ -38,8 +36,7 @@ impl WasiView for ProcessData {
 /// # Errors
 /// `Internal` if the thread cannot be started.
 pub fn start(
-    entry: Arc<EngineEntry>,
-    module: Module,
+    program: InstancePre<ProcessData>,
     ctx: WasiCtx,
     limits: Limits,
     on_exit: impl FnOnce(&Result<ExitStatus, RuntimeError>) + Send + 'static,
@@ -50,7 +47,7 @@ pub fn start(
         .stack_size(stack)
         .spawn(move || {
             capsa_kernel::control::set_current(ctx.control.clone());
-            let result = execute(&entry, &module, ctx, &limits);
+            let result = execute(&program, ctx, &limits);
             on_exit(&result);
             result
         })
@@ -71,7 +68,7 @@ pub fn wait_status(result: &Result<ExitStatus, RuntimeError>) -> WaitStatus {
 const SIGABRT: u8 = 6;
 const SIGKILL: u8 = 9;
 
-fn execute(entry: &EngineEntry, module: &Module, ctx: WasiCtx, limits: &Limits) -> Result<ExitStatus, RuntimeError> {
+fn execute(program: &InstancePre<ProcessData>, ctx: WasiCtx, limits: &Limits) -> Result<ExitStatus, RuntimeError> {
     let control = ctx.control.clone();
     let store_limits = StoreLimitsBuilder::new()
         .memory_size(usize::try_from(limits.memory).unwrap_or(usize::MAX))
@@ -79,7 +76,7 @@ fn execute(entry: &EngineEntry, module: &Module, ctx: WasiCtx, limits: &Limits) 
         .instances(1)
         .trap_on_grow_failure(false)
         .build();
-    let mut store = Store::new(&entry.engine, ProcessData { wasi: ctx, limits: store_limits });
+    let mut store = Store::new(program.module().engine(), ProcessData { wasi: ctx, limits: store_limits });
     store.limiter(|data| &mut data.limits);
     store.set_fuel(limits.fuel).map_err(|e| RuntimeError::Internal(e.to_string()))?;
     store.set_epoch_deadline(1);
@@ -88,7 +85,7 @@ fn execute(entry: &EngineEntry, module: &Module, ctx: WasiCtx, limits: &Limits) 
         None => Ok(UpdateDeadline::Continue(1)),
     });
 
-    let instance = match entry.linker.instantiate(&mut store, module) {
+    let instance = match program.instantiate(&mut store) {
         Ok(instance) => instance,
         Err(err) => {
             // A start function that traps or exits is the guest's doing;

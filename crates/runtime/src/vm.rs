@@ -10,13 +10,15 @@ use capsa_kernel::{
     OpenOptions, Pid, ProcessControl, ProcessSpec, Quota, VfsConfig,
 };
 use capsa_wasi::{SpawnRequest, Spawner, WasiCtx};
-use wasmtime::{ExternType, Module};
+use wasmtime::{ExternType, InstancePre, Module};
 
 use crate::base::DEFAULT_UID;
 use crate::config::VmConfig;
 use crate::engine::EngineEntry;
 use crate::host::{self, Capture, Stream};
+use crate::modules::digest;
 use crate::outcome::Outcome;
+use crate::process::ProcessData;
 use crate::{RuntimeError, RuntimeInner, process};
 
 /// File-creation mask of a VM's first process.
@@ -110,12 +112,12 @@ impl Vm {
     /// own failures (traps, kills, exit codes) are in the [`Outcome`].
     pub fn run(&self, wasm: &[u8], args: &[String]) -> Result<Outcome, RuntimeError> {
         let shared = &self.shared;
-        let module = shared.load(wasm)?;
+        let program = shared.prepare(wasm, None)?;
         let cred = if shared.config.root { Cred::root() } else { Cred::user(DEFAULT_UID, DEFAULT_UID) };
         let fds = shared.initial_fds()?;
         let env = shared.config.grants.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let (pid, handle) = shared
-            .start_process(None, module, cred, "/".into(), args.to_vec(), env, fds, DEFAULT_UMASK)
+            .start_process(None, program, cred, "/".into(), args.to_vec(), env, fds, DEFAULT_UMASK)
             .map_err(|e| match e {
                 StartError::Kernel(err) => RuntimeError::Internal(format!("cannot register the process: {err}")),
                 StartError::Runtime(err) => err,
@@ -136,14 +138,38 @@ enum StartError {
 }
 
 impl VmShared {
-    /// Compiles (or fetches) a module and checks it is a runnable command.
-    fn load(&self, wasm: &[u8]) -> Result<Module, RuntimeError> {
-        let module = self.runtime.modules.load(&self.engine, wasm)?;
-        check_imports(&module)?;
-        if !matches!(module.get_export("_start"), Some(ExternType::Func(_))) {
-            return Err(RuntimeError::NotCommand("it exports no `_start` function".into()));
+    /// A runnable command for these module bytes: compiled (or fetched from
+    /// the cache), checked, and pre-linked once per module and engine.
+    /// `shared` is the same bytes when they belong to a filesystem layer: then
+    /// their digest is remembered by address and never recomputed.
+    fn prepare(&self, wasm: &[u8], shared: Option<&Arc<[u8]>>) -> Result<InstancePre<ProcessData>, RuntimeError> {
+        let engine = &self.engine;
+        let known = shared.and_then(|bytes| {
+            let digests = engine.shared_digests.lock().unwrap_or_else(|p| p.into_inner());
+            digests.get(&(bytes.as_ptr() as usize)).map(|(_, sha)| *sha)
+        });
+        let sha = known.unwrap_or_else(|| digest(wasm));
+        let cached = engine.programs.lock().unwrap_or_else(|p| p.into_inner()).get(&sha).cloned();
+        let program = match cached {
+            Some(program) => program,
+            None => {
+                let module = self.runtime.modules.load_digested(engine, wasm, &sha)?;
+                check_imports(&module)?;
+                if !matches!(module.get_export("_start"), Some(ExternType::Func(_))) {
+                    return Err(RuntimeError::NotCommand("it exports no `_start` function".into()));
+                }
+                let program =
+                    engine.linker.instantiate_pre(&module).map_err(|e| RuntimeError::Instantiate(format!("{e:#}")))?;
+                engine.programs.lock().unwrap_or_else(|p| p.into_inner()).insert(sha, program.clone());
+                program
+            }
+        };
+        // Only bytes someone else also holds (a layer) have a stable address.
+        if let Some(bytes) = shared.filter(|b| known.is_none() && Arc::strong_count(b) > 1) {
+            let key = bytes.as_ptr() as usize;
+            engine.shared_digests.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (bytes.clone(), sha));
         }
-        Ok(module)
+        Ok(program)
     }
 
     /// The first process's fds: stdio at 0-2, each granted dir from 3 on, the
@@ -178,7 +204,7 @@ impl VmShared {
     fn start_process(
         &self,
         parent: Option<Pid>,
-        module: Module,
+        program: InstancePre<ProcessData>,
         cred: Cred,
         cwd: String,
         args: Vec<String>,
@@ -215,7 +241,7 @@ impl VmShared {
                 this.threads.1.notify_all();
             }
         };
-        match process::start(self.engine.clone(), module, ctx, limits, on_exit) {
+        match process::start(program, ctx, limits, on_exit) {
             Ok(handle) => Ok((pid, handle)),
             Err(err) => {
                 self.kernel.exit_process(pid, capsa_kernel::WaitStatus::Signaled(SIGKILL));
@@ -242,14 +268,14 @@ impl VmShared {
 
 impl Spawner for VmShared {
     fn spawn(&self, request: SpawnRequest) -> Result<Pid, KernelError> {
-        let module = self.load(&request.executable.bytes).map_err(|err| {
+        let program = self.prepare(&request.executable.bytes, Some(&request.executable.bytes)).map_err(|err| {
             tracing::debug!("spawn {}: {err}", request.executable.path);
             KernelError::NotExecutable
         })?;
         let SpawnRequest { parent, cred, args, env, cwd, fds, umask, .. } = request;
         // The child's handle is not joined: it reports through the kernel's
         // process table, and the VM counts its thread.
-        self.start_process(Some(parent), module, cred, cwd, args, env, fds, umask).map(|(pid, _detached)| pid).map_err(
+        self.start_process(Some(parent), program, cred, cwd, args, env, fds, umask).map(|(pid, _detached)| pid).map_err(
             |err| match err {
                 StartError::Kernel(err) => err,
                 StartError::Runtime(err) => {

@@ -1,0 +1,3 @@
+//! Does nothing and exits 0: the cheapest command, for spawn benchmarks.
+
+fn main() {}
