@@ -32,6 +32,7 @@
 //! (`posix_spawn`, `waitpid`, `pipe`, `getpwuid`, …).
 
 mod fd;
+pub mod fs;
 mod process;
 mod sys;
 mod user;

@@ -70,6 +70,15 @@ unsafe extern "C" {
     pub(crate) fn isatty(fd: u32, out: *mut u32) -> i32;
 }
 
+#[link(wasm_import_module = "host_fs")]
+unsafe extern "C" {
+    pub(crate) fn stat(fd: u32, path: *const u8, path_len: usize, flags: u32, out: *mut u8) -> i32;
+    pub(crate) fn fstat(fd: u32, out: *mut u8) -> i32;
+    pub(crate) fn chmod(fd: u32, path: *const u8, path_len: usize, flags: u32, mode: u32) -> i32;
+    pub(crate) fn chown(fd: u32, path: *const u8, path_len: usize, flags: u32, uid: i32, gid: i32) -> i32;
+    pub(crate) fn umask(mask: u32, old_out: *mut u32) -> i32;
+}
+
 /// Turns an errno result into an `io::Result`. On wasm32-wasip1 a raw OS
 /// error *is* a WASI errno: std decodes its kind and message with
 /// wasi-libc's numbering (44 `ENOENT` → `NotFound`).

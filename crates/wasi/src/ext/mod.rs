@@ -1,11 +1,12 @@
-//! capsa's extension modules, `host_process` and `host_user`: what preview1
-//! cannot express (processes, pipes, users). Same conventions as preview1:
+//! capsa's extension modules, `host_process`, `host_user` and `host_fs`: what
+//! preview1 cannot express (processes, pipes, users, modes and owners). Same conventions as preview1:
 //! every function returns an errno; bad pointers trap. Documented in
 //! `docs/abi.md`.
 
 // As in preview1, implementations take the ABI's parameters one for one.
 #![allow(clippy::too_many_arguments)]
 
+mod fs;
 mod process;
 mod user;
 
@@ -18,7 +19,10 @@ use crate::ctx::WasiView;
 pub const HOST_PROCESS: &str = "host_process";
 /// The `host_user` import module name.
 pub const HOST_USER: &str = "host_user";
+/// The `host_fs` import module name.
+pub const HOST_FS: &str = "host_fs";
 
+pub use fs::STAT_SIZE;
 pub use process::{MAX_FD_ACTIONS, MAX_SPAWN_STRINGS};
 
 /// Adds every extension function to `linker`.
@@ -45,11 +49,16 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> wasmtime::Result<()
     register!(linker, HOST_USER, "getpwnam", user::getpwnam(name: u32, name_len: u32, buf: u32, len: u32, out: u32));
     register!(linker, HOST_USER, "getgrgid", user::getgrgid(gid: u32, buf: u32, len: u32, out: u32));
     register!(linker, HOST_USER, "isatty", user::isatty(fd: u32, out: u32));
+    register!(linker, HOST_FS, "stat", fs::stat(fd: u32, path: u32, len: u32, flags: u32, out: u32));
+    register!(linker, HOST_FS, "fstat", fs::fstat(fd: u32, out: u32));
+    register!(linker, HOST_FS, "chmod", fs::chmod(fd: u32, path: u32, len: u32, flags: u32, mode: u32));
+    register!(linker, HOST_FS, "chown", fs::chown(fd: u32, path: u32, len: u32, flags: u32, uid: i32, gid: i32));
+    register!(linker, HOST_FS, "umask", fs::umask(mask: u32, out: u32));
     Ok(())
 }
 
 /// Every `(module, function)` the extensions provide.
-pub const FUNCTIONS: [(&str, &str); 19] = [
+pub const FUNCTIONS: [(&str, &str); 24] = [
     (HOST_PROCESS, "proc_spawn"),
     (HOST_PROCESS, "proc_waitpid"),
     (HOST_PROCESS, "proc_kill"),
@@ -69,4 +78,9 @@ pub const FUNCTIONS: [(&str, &str); 19] = [
     (HOST_USER, "getpwnam"),
     (HOST_USER, "getgrgid"),
     (HOST_USER, "isatty"),
+    (HOST_FS, "stat"),
+    (HOST_FS, "fstat"),
+    (HOST_FS, "chmod"),
+    (HOST_FS, "chown"),
+    (HOST_FS, "umask"),
 ];
