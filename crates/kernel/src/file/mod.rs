@@ -275,6 +275,12 @@ impl OpenFile {
     /// As [`OpenFile::read`], plus `IllegalSeek` on a stream.
     pub fn pread(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
         self.check_read()?;
+        // As Linux (rw_verify_area): a range reaching past i64::MAX is EINVAL,
+        // wherever the file lives.
+        let end = offset.checked_add(buf.len() as u64).ok_or(KernelError::Invalid)?;
+        if end > i64::MAX as u64 {
+            return Err(KernelError::Invalid);
+        }
         match &self.kind {
             FileKind::Node(node) => match node.class {
                 NodeClass::File => node.vfs.lock().read_file(node.ino, offset, buf),
