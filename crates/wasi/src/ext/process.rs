@@ -94,12 +94,15 @@ pub fn proc_spawn(
         args.push(path.clone());
     }
     let mut depth = 0;
+    // The script's path as execve(2) passes it to the interpreter: as the
+    // caller wrote it, or as found on PATH for a bare name.
+    let mut script_name = if path.contains('/') { path.clone() } else { executable.path.clone() };
     while let Some((interpreter, arg)) = executable.interpreter.take() {
         depth += 1;
         if depth > MAX_INTERPRETER_DEPTH {
             return Err(Errno::NoExec.into());
         }
-        let script = std::mem::take(&mut executable.path);
+        let script = std::mem::replace(&mut script_name, interpreter.clone());
         let mut new_args = vec![interpreter.clone()];
         new_args.extend(arg);
         new_args.push(script);
