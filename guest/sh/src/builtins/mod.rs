@@ -1,0 +1,238 @@
+//! Builtins, dispatched by name, and the quoting and escape helpers they
+//! share.
+
+mod flow;
+mod io;
+mod misc;
+mod vars;
+
+use crate::shell::{Res, Shell};
+
+/// Every builtin name.
+const NAMES: &[&str] = &[
+    ":",
+    ".",
+    "[",
+    "alias",
+    "break",
+    "builtin",
+    "cd",
+    "command",
+    "continue",
+    "declare",
+    "echo",
+    "eval",
+    "exec",
+    "exit",
+    "export",
+    "false",
+    "getopts",
+    "hash",
+    "kill",
+    "let",
+    "local",
+    "mapfile",
+    "printf",
+    "pwd",
+    "read",
+    "readarray",
+    "readonly",
+    "return",
+    "set",
+    "shift",
+    "shopt",
+    "source",
+    "test",
+    "trap",
+    "true",
+    "type",
+    "typeset",
+    "umask",
+    "unalias",
+    "unset",
+    "wait",
+];
+
+/// Whether `name` is a builtin.
+pub fn is_builtin(name: &str) -> bool {
+    NAMES.contains(&name)
+}
+
+/// Runs builtin `argv[0]`.
+///
+/// # Errors
+/// Control flow (`exit`, `return`, `break`…).
+pub fn run(sh: &mut Shell, argv: &[String]) -> Res {
+    let args = &argv[1..];
+    Ok(match argv[0].as_str() {
+        ":" | "true" | "hash" => 0,
+        "false" => 1,
+        "echo" => io::echo(sh, args),
+        "printf" => io::printf(sh, args),
+        "read" => io::read(sh, args),
+        "mapfile" | "readarray" => io::mapfile(sh, args),
+        "test" => sh.test_builtin(args),
+        "[" => {
+            if args.last().map(String::as_str) != Some("]") {
+                sh.error("[: missing `]'");
+                2
+            } else {
+                sh.test_builtin(&args[..args.len() - 1])
+            }
+        }
+        "cd" => misc::cd(sh, args),
+        "pwd" => misc::pwd(sh, args),
+        "type" => misc::type_(sh, args),
+        "command" => return misc::command(sh, args),
+        "builtin" => {
+            if args.is_empty() {
+                0
+            } else if is_builtin(&args[0]) {
+                return run(sh, args);
+            } else {
+                sh.error(format!("builtin: {}: not a shell builtin", args[0]));
+                1
+            }
+        }
+        "alias" => misc::alias(sh, args),
+        "unalias" => misc::unalias(sh, args),
+        "umask" => misc::umask(sh, args),
+        "wait" => misc::wait(sh, args),
+        "kill" => misc::kill(sh, args),
+        "trap" => misc::trap(sh, args),
+        "getopts" => misc::getopts(sh, args),
+        "eval" => return flow::eval(sh, args),
+        "source" | "." => return flow::source(sh, args),
+        "exec" => return flow::exec(sh, args),
+        "exit" => return flow::exit(sh, args),
+        "return" => return flow::return_(sh, args),
+        "break" | "continue" => return flow::break_continue(sh, &argv[0], args),
+        "export" => vars::export(sh, args),
+        "readonly" => vars::readonly(sh, args),
+        "declare" | "typeset" => vars::declare(sh, args, false),
+        "local" => vars::local(sh, args),
+        "unset" => vars::unset(sh, args),
+        "shift" => vars::shift(sh, args),
+        "set" => vars::set(sh, args),
+        "shopt" => vars::shopt(sh, args),
+        "let" => return vars::let_(sh, args),
+        other => {
+            sh.error(format!("{other}: command not found"));
+            127
+        }
+    })
+}
+
+/// Interprets backslash escapes (`echo -e`, `printf %b`, `$'…'`). Returns
+/// the text and whether a `\c` asked to stop all output.
+pub fn escapes(s: &str, echo_style: bool) -> (String, bool) {
+    let mut out = String::new();
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c != '\\' || i + 1 >= chars.len() {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        i += 1;
+        let e = chars[i];
+        i += 1;
+        match e {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'a' => out.push('\x07'),
+            'b' => out.push('\x08'),
+            'f' => out.push('\x0c'),
+            'v' => out.push('\x0b'),
+            'e' | 'E' => out.push('\x1b'),
+            '\\' => out.push('\\'),
+            '\'' => out.push('\''),
+            '"' => out.push('"'),
+            'c' if echo_style => return (out, true),
+            'x' => {
+                let digits: String = chars[i..].iter().take(2).take_while(|c| c.is_ascii_hexdigit()).collect();
+                if digits.is_empty() {
+                    out.push_str("\\x");
+                } else {
+                    i += digits.len();
+                    out.push(char::from(u8::from_str_radix(&digits, 16).unwrap_or(0)));
+                }
+            }
+            '0'..='7' => {
+                // echo's `\0nnn` takes up to 3 digits after the 0; `$'\nnn'`
+                // and printf's `\nnn` up to 3 in all.
+                let (start, max) = if echo_style && e == '0' { (i, 3) } else { (i - 1, 3) };
+                let digits: String = chars[start..].iter().take(max).take_while(|c| ('0'..='7').contains(c)).collect();
+                i = start + digits.len();
+                out.push(char::from((u32::from_str_radix(&digits, 8).unwrap_or(0) & 0xff) as u8));
+            }
+            other => {
+                out.push('\\');
+                out.push(other);
+            }
+        }
+    }
+    (out, false)
+}
+
+/// Quotes a string for reuse as shell input (`printf %q`, `${x@Q}`).
+pub fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// bash's `printf %q`: backslashes before special characters, `''` for
+/// the empty string, `$'…'` when there are control characters.
+pub fn quote_backslash(s: &str) -> String {
+    if s.is_empty() {
+        return "''".into();
+    }
+    if s.chars().any(|c| c.is_control()) {
+        let mut out = String::from("$'");
+        for c in s.chars() {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\'' => out.push_str("\\'"),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => out.push_str(&format!("\\{:03o}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        return out;
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if !(c.is_alphanumeric() || "_-./=:,+@%^".contains(c)) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Quotes a string only if it needs it (`set -x`, `alias`).
+pub fn quote_if_needed(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "_-./=:,+@%^".contains(c)) {
+        s.to_string()
+    } else {
+        quote(s)
+    }
+}
+
+/// bash's `declare -p` quoting of a value: double quotes with `"`, `\`,
+/// `$` and `` ` `` escaped.
+pub fn dquote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        if matches!(c, '"' | '\\' | '$' | '`') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
