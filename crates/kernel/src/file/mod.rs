@@ -275,20 +275,20 @@ impl OpenFile {
     /// As [`OpenFile::read`], plus `IllegalSeek` on a stream.
     pub fn pread(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
         self.check_read()?;
-        // As Linux (rw_verify_area): a range reaching past i64::MAX is EINVAL,
-        // wherever the file lives.
-        let end = offset.checked_add(buf.len() as u64).ok_or(KernelError::Invalid)?;
-        if end > i64::MAX as u64 {
-            return Err(KernelError::Invalid);
-        }
         match &self.kind {
             FileKind::Node(node) => match node.class {
-                NodeClass::File => node.vfs.lock().read_file(node.ino, offset, buf),
+                NodeClass::File => {
+                    check_range(offset, buf.len())?;
+                    node.vfs.lock().read_file(node.ino, offset, buf)
+                }
                 NodeClass::Dir => Err(KernelError::IsDir),
                 NodeClass::Device(device) if device_seekable(device) => device_read(device, buf),
                 NodeClass::Device(_) => Err(KernelError::IllegalSeek),
             },
-            FileKind::HostFile(file) => Ok(file.file.read_at(buf, offset)?),
+            FileKind::HostFile(file) => {
+                check_range(offset, buf.len())?;
+                Ok(file.file.read_at(buf, offset)?)
+            }
             FileKind::HostDir(_) => Err(KernelError::IsDir),
             FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => Err(KernelError::IllegalSeek),
         }
@@ -498,4 +498,11 @@ impl OpenFile {
     fn check_write(&self) -> Result<()> {
         if self.writable || self.is_dir() { Ok(()) } else { Err(KernelError::BadFd) }
     }
+}
+
+/// As Linux (rw_verify_area): a positioned read of a regular file whose range
+/// reaches past `i64::MAX` is `EINVAL`, wherever the file lives.
+fn check_range(offset: u64, len: usize) -> Result<()> {
+    let end = offset.checked_add(len as u64).ok_or(KernelError::Invalid)?;
+    if end > i64::MAX as u64 { Err(KernelError::Invalid) } else { Ok(()) }
 }

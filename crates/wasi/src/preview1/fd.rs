@@ -195,6 +195,9 @@ pub fn fd_read(
     let file = ctx.fds.file(fd)?;
     let mut total: u32 = 0;
     for (buf, len) in mem.read_iovecs(iovs, iovs_len)? {
+        // One call may move terabytes (many iovecs over one buffer, from
+        // /dev/zero): a kill or the deadline must still stop it between buffers.
+        ctx.control.pending().map_or(Ok(()), |reason| Err(SysError::from(reason)))?;
         let target = mem.slice_mut(buf, len)?;
         let n = match file.read(target) {
             Ok(n) => n,
@@ -224,6 +227,9 @@ pub fn fd_pread(
     let file = ctx.fds.file(fd)?;
     let mut total: u32 = 0;
     for (buf, len) in mem.read_iovecs(iovs, iovs_len)? {
+        // One call may move terabytes (many iovecs over one buffer, from
+        // /dev/zero): a kill or the deadline must still stop it between buffers.
+        ctx.control.pending().map_or(Ok(()), |reason| Err(SysError::from(reason)))?;
         let at = offset.checked_add(u64::from(total)).ok_or(Errno::Overflow)?;
         let target = mem.slice_mut(buf, len)?;
         let n = file.pread(target, at)?;
@@ -248,6 +254,9 @@ pub fn fd_write(
     let file = ctx.fds.file(fd)?;
     let mut total: u32 = 0;
     for (buf, len) in mem.read_iovecs(iovs, iovs_len)? {
+        // One call may move terabytes (many iovecs over one buffer, from
+        // /dev/zero): a kill or the deadline must still stop it between buffers.
+        ctx.control.pending().map_or(Ok(()), |reason| Err(SysError::from(reason)))?;
         let n = match file.write(mem.slice(buf, len)?) {
             Ok(n) => n,
             // Bytes already written are reported; the error shows on the next
@@ -288,6 +297,9 @@ pub fn fd_pwrite(
     let file = ctx.fds.file(fd)?;
     let mut total: u32 = 0;
     for (buf, len) in mem.read_iovecs(iovs, iovs_len)? {
+        // One call may move terabytes (many iovecs over one buffer, from
+        // /dev/zero): a kill or the deadline must still stop it between buffers.
+        ctx.control.pending().map_or(Ok(()), |reason| Err(SysError::from(reason)))?;
         let at = offset.checked_add(u64::from(total)).ok_or(Errno::Overflow)?;
         let n = file.pwrite(mem.slice(buf, len)?, at)?;
         total = total.saturating_add(n as u32);
