@@ -98,6 +98,25 @@ fn finish(ctx: &WasiCtx, name: &'static str, result: SysResult<()>) -> wasmtime:
     }
 }
 
+/// The directory an fd names, for use as the base of a path (`ENOTDIR` otherwise).
+pub(crate) fn dir_of(ctx: &WasiCtx, fd: u32) -> SysResult<std::sync::Arc<capsa_kernel::OpenFile>> {
+    let file = ctx.fds.file(fd)?;
+    if !file.is_dir() {
+        return Err(Errno::NotDir.into());
+    }
+    Ok(file)
+}
+
+/// Decodes lookup flags (bit 0: follow a final symlink; any other bit is `EINVAL`),
+/// shared by preview1's `lookupflags` and `host_fs`.
+pub(crate) fn follow(flags: u32) -> SysResult<bool> {
+    const SYMLINK_FOLLOW: u32 = 1;
+    if flags & !SYMLINK_FOLLOW != 0 {
+        return Err(Errno::Inval.into());
+    }
+    Ok(flags & SYMLINK_FOLLOW != 0)
+}
+
 /// Reads a guest string as UTF-8 (`EILSEQ` otherwise).
 pub(crate) fn read_str<'m>(mem: &'m GuestMemory<'_>, ptr: u32, len: u32) -> SysResult<&'m str> {
     let bytes = mem.slice(ptr, len)?;

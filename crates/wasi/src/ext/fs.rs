@@ -3,14 +3,13 @@
 
 use capsa_kernel::{FileType, Stat};
 
-use crate::call::{SysResult, read_str};
+use crate::call::{SysResult, dir_of, follow, read_str};
 use crate::ctx::WasiCtx;
 use crate::errno::Errno;
 use crate::memory::GuestMemory;
 
 /// Size of the `stat` record written by `stat` and `fstat`.
 pub const STAT_SIZE: u32 = 72;
-const FOLLOW: u32 = 1;
 
 /// The POSIX file-type bits of `st_mode`.
 fn type_bits(kind: FileType) -> u32 {
@@ -39,21 +38,6 @@ fn write_stat(mem: &mut GuestMemory<'_>, out: u32, stat: &Stat) -> SysResult<()>
     raw[64..72].copy_from_slice(&stat.ctime.to_le_bytes());
     mem.write_bytes(out, &raw)?;
     Ok(())
-}
-
-fn follow(flags: u32) -> SysResult<bool> {
-    if flags & !FOLLOW != 0 {
-        return Err(Errno::Inval.into());
-    }
-    Ok(flags & FOLLOW != 0)
-}
-
-fn dir_of(ctx: &WasiCtx, fd: u32) -> SysResult<std::sync::Arc<capsa_kernel::OpenFile>> {
-    let file = ctx.fds.file(fd)?;
-    if !file.is_dir() {
-        return Err(Errno::NotDir.into());
-    }
-    Ok(file)
 }
 
 /// `stat(dirfd, path, flags) -> stat`.

@@ -20,7 +20,6 @@ mod sock;
 
 use wasmtime::{Caller, Linker};
 
-pub(crate) use crate::call::read_str;
 use crate::call::{register, syscall, syscall_nomem};
 use crate::ctx::WasiView;
 use crate::exit::GuestExit;

@@ -3,35 +3,18 @@
 
 use capsa_kernel::{FdEntry, OpenOptions};
 
+use super::SysResult;
 use super::fd::{set_times, status_flags};
 use super::rights::{wants_read, wants_write, write_filestat};
-use super::{SysResult, read_str};
+use crate::call::{dir_of, follow, read_str};
 use crate::ctx::WasiCtx;
 use crate::errno::Errno;
 use crate::memory::GuestMemory;
-
-const LOOKUP_SYMLINK_FOLLOW: u32 = 1;
 
 const OFLAG_CREAT: u32 = 1;
 const OFLAG_DIRECTORY: u32 = 2;
 const OFLAG_EXCL: u32 = 4;
 const OFLAG_TRUNC: u32 = 8;
-
-/// The directory an fd names, for use as a path base.
-fn dir_of(ctx: &WasiCtx, fd: u32) -> SysResult<std::sync::Arc<capsa_kernel::OpenFile>> {
-    let file = ctx.fds.file(fd)?;
-    if !file.is_dir() {
-        return Err(Errno::NotDir.into());
-    }
-    Ok(file)
-}
-
-fn follow(flags: u32) -> SysResult<bool> {
-    if flags & !LOOKUP_SYMLINK_FOLLOW != 0 {
-        return Err(Errno::Inval.into());
-    }
-    Ok(flags & LOOKUP_SYMLINK_FOLLOW != 0)
-}
 
 /// `path_create_directory(fd, path)`.
 pub fn path_create_directory(
