@@ -1,0 +1,21 @@
+//! One module per command (or family of commands).
+
+pub mod awk;
+pub mod chmod;
+pub mod dd;
+pub mod df;
+pub mod du;
+pub mod env;
+pub mod grep;
+pub mod hostname;
+pub mod id;
+pub mod kill;
+pub mod mktemp;
+pub mod nice;
+pub mod ps;
+pub mod stat;
+pub mod tac;
+pub mod timeout;
+pub mod uname;
+pub mod which;
+pub mod xargs;
