@@ -242,7 +242,8 @@ impl Structured {
         if let Some(w) = &self.wall {
             t.push_str(&format!("wall = {}\n", w.render()));
         }
-        let sizes = [("memory", &self.memory), ("stack", &self.stack), ("stdout", &self.stdout_cap), ("disk", &self.disk)];
+        let sizes =
+            [("memory", &self.memory), ("stack", &self.stack), ("stdout", &self.stdout_cap), ("disk", &self.disk)];
         for (key, value) in sizes {
             if let Some(s) = value {
                 t.push_str(&format!("{key} = {}\n", s.render()));

@@ -452,7 +452,12 @@ pub fn run(input: &Input) {
         let mut results = vec![Val::I32(0); usize::from(f.returns)];
         let outcome = func.call(&mut store, &params, &mut results);
         if Instant::now() > deadline + HANG_SLACK {
-            panic!("{}::{}({params:?}) returned {:?} past the process deadline", f.module, f.name, DEADLINE + HANG_SLACK);
+            panic!(
+                "{}::{}({params:?}) returned {:?} past the process deadline",
+                f.module,
+                f.name,
+                DEADLINE + HANG_SLACK
+            );
         }
         match outcome {
             Ok(()) => {

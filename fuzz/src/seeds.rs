@@ -276,7 +276,19 @@ fn preview1_calls() -> Vec<(&'static str, Vec<u8>)> {
                 vec![
                     call(
                         "proc_spawn",
-                        vec![w(0x300), Small(11), w(0x310), Small(3), w(0x320), Small(0), w(0x330), Small(0), w(0x340), Small(1), w(0x400)],
+                        vec![
+                            w(0x300),
+                            Small(11),
+                            w(0x310),
+                            Small(3),
+                            w(0x320),
+                            Small(0),
+                            w(0x330),
+                            Small(0),
+                            w(0x340),
+                            Small(1),
+                            w(0x400),
+                        ],
                     ),
                     call("proc_waitpid", vec![Arg::Negative(1), Small(1), w(0x404), w(0x408)]),
                     call("proc_getpid", vec![w(0x404)]),
@@ -309,7 +321,10 @@ fn preview1_calls() -> Vec<(&'static str, Vec<u8>)> {
                     call("clock_time_get", vec![Small(1), Small(0), w(0x100)]),
                     call("clock_res_get", vec![Small(0), w(0x100)]),
                     call("random_get", vec![w(0x200), w(0x1000)]),
-                    call("path_open", vec![Fd(5), Small(1), w(0x20), Small(11), Small(0), rights, Small(0), Small(0), w(0x40)]),
+                    call(
+                        "path_open",
+                        vec![Fd(5), Small(1), w(0x20), Small(11), Small(0), rights, Small(0), Small(0), w(0x40)],
+                    ),
                     call("fd_read", vec![Fd(6), w(0x50), Small(1), w(0x44)]),
                     call("proc_exit", vec![Small(3)]),
                 ],

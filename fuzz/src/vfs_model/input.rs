@@ -32,9 +32,8 @@ pub const SLOTS: usize = 4;
 /// the mount), and the dots.
 pub const COMPONENTS: [&str; 7] = ["a", "b", "c", "tmp", "ro", ".", ".."];
 /// Symlink targets: relative, absolute, dots, trailing slashes, into and out of the mount.
-pub const TARGETS: [&str; 16] = [
-    "a", "b", "c", "a/", "..", ".", "/", "/a", "../a", "b/a", "ro/a", "/ro/c", "tmp/a", "a/a", "../../b", "",
-];
+pub const TARGETS: [&str; 16] =
+    ["a", "b", "c", "a/", "..", ".", "/", "/a", "../a", "b/a", "ro/a", "/ro/c", "tmp/a", "a/a", "../../b", ""];
 /// Modes for open(create), mkdir and chmod (no setgid: directory group
 /// inheritance is not part of the kernel's model, see `model.rs`).
 pub const MODES: [u32; 10] = [0o644, 0o600, 0o755, 0o777, 0o000, 0o444, 0o1777, 0o700, 0o4755, 0o311];
@@ -211,7 +210,14 @@ impl Op {
         let user = op & 0x10 != 0;
         let follow = op & 0x20 != 0;
         match op & 0xF {
-            0 => Op::Open { user, base: r.base(), path: r.path(), flags: OpenFlags::from_byte(r.byte()), mode: r.mode(), slot: r.slot() },
+            0 => Op::Open {
+                user,
+                base: r.base(),
+                path: r.path(),
+                flags: OpenFlags::from_byte(r.byte()),
+                mode: r.mode(),
+                slot: r.slot(),
+            },
             1 => {
                 let slot = r.slot();
                 let offset = offset_from(r.byte());

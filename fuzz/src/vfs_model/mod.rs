@@ -78,7 +78,12 @@ fn scan_host(fixture: &HostFixture) -> Vec<HostNode> {
                 Entry::Symlink { target } => Body::Symlink(target.to_string_lossy().into_owned()),
                 Entry::Other => panic!("unexpected host file type"),
             };
-            HostNode { path: path.to_string_lossy().into_owned(), body, mode: meta.mode() & 0o7777, nlink: meta.nlink() }
+            HostNode {
+                path: path.to_string_lossy().into_owned(),
+                body,
+                mode: meta.mode() & 0o7777,
+                nlink: meta.nlink(),
+            }
         })
         .collect()
 }
