@@ -121,6 +121,40 @@ pub enum KernelError {
     /// ERANGE: a result does not fit the caller's buffer.
     #[error("result too large")]
     Range,
+    /// EADDRINUSE: the address and port are taken (or no ephemeral port is free for a bind).
+    #[error("address in use")]
+    AddrInUse,
+    /// EADDRNOTAVAIL: the address is not one of the VM's own, or no ephemeral
+    /// port is free for a connect.
+    #[error("address not available")]
+    AddrNotAvailable,
+    /// EAFNOSUPPORT: the address is not of the socket's family.
+    #[error("address family not supported")]
+    AddrFamily,
+    /// ECONNREFUSED: nothing listens at the destination, or egress policy refused it.
+    #[error("connection refused")]
+    ConnectionRefused,
+    /// ECONNRESET: the peer closed the connection abortively.
+    #[error("connection reset by peer")]
+    ConnectionReset,
+    /// ENOTCONN: the socket is not connected.
+    #[error("socket not connected")]
+    NotConnected,
+    /// EISCONN: the socket is already connected.
+    #[error("socket already connected")]
+    IsConnected,
+    /// EINPROGRESS: a non-blocking connect has begun and will finish later.
+    #[error("operation in progress")]
+    InProgress,
+    /// EALREADY: a connect on this socket is already in progress.
+    #[error("operation already in progress")]
+    Already,
+    /// EDESTADDRREQ: a datagram needs a destination and the socket has no peer.
+    #[error("destination address required")]
+    DestAddrRequired,
+    /// EMSGSIZE: a datagram is larger than the largest one the network carries.
+    #[error("message too long")]
+    MessageSize,
     /// A hard per-instance limit was reached; the process must be ended.
     #[error("{0:?} limit reached")]
     LimitExceeded(LimitKind),
@@ -151,6 +185,11 @@ impl From<io::Error> for KernelError {
             io::ErrorKind::CrossesDevices => KernelError::CrossDevice,
             io::ErrorKind::InvalidFilename => KernelError::NameTooLong,
             io::ErrorKind::Unsupported => KernelError::NotSupported,
+            io::ErrorKind::AddrInUse => KernelError::AddrInUse,
+            io::ErrorKind::AddrNotAvailable => KernelError::AddrNotAvailable,
+            io::ErrorKind::ConnectionRefused => KernelError::ConnectionRefused,
+            io::ErrorKind::ConnectionReset => KernelError::ConnectionReset,
+            io::ErrorKind::NotConnected => KernelError::NotConnected,
             _ => KernelError::Io,
         }
     }
@@ -159,37 +198,49 @@ impl From<io::Error> for KernelError {
 /// Linux errno values a host mount can produce, mapped by meaning.
 fn from_os_code(code: i32) -> Option<KernelError> {
     Some(match code {
-        1 => KernelError::NotPermitted,     // EPERM
-        2 => KernelError::NotFound,         // ENOENT
-        3 => KernelError::NoSuchProcess,    // ESRCH
-        4 => KernelError::Interrupted,      // EINTR
-        7 => KernelError::ArgListTooLong,   // E2BIG
-        8 => KernelError::NotExecutable,    // ENOEXEC
-        9 => KernelError::BadFd,            // EBADF
-        10 => KernelError::NoChild,         // ECHILD
-        11 => KernelError::WouldBlock,      // EAGAIN
-        13 => KernelError::AccessDenied,    // EACCES
-        16 => KernelError::Busy,            // EBUSY
-        17 => KernelError::Exists,          // EEXIST
-        18 => KernelError::CrossDevice,     // EXDEV
-        20 => KernelError::NotDir,          // ENOTDIR
-        21 => KernelError::IsDir,           // EISDIR
-        22 => KernelError::Invalid,         // EINVAL
-        24 => KernelError::TooManyFiles,    // EMFILE
-        27 => KernelError::FileTooBig,      // EFBIG
-        28 => KernelError::NoSpace,         // ENOSPC
-        29 => KernelError::IllegalSeek,     // ESPIPE
-        30 => KernelError::ReadOnly,        // EROFS
-        31 => KernelError::TooManyLinks,    // EMLINK
-        32 => KernelError::BrokenPipe,      // EPIPE
-        34 => KernelError::Range,           // ERANGE
-        36 => KernelError::NameTooLong,     // ENAMETOOLONG
-        38 => KernelError::NoSys,           // ENOSYS
-        39 => KernelError::NotEmpty,        // ENOTEMPTY
-        40 => KernelError::Loop,            // ELOOP
-        75 => KernelError::Overflow,        // EOVERFLOW
-        84 => KernelError::IllegalSequence, // EILSEQ
-        95 => KernelError::NotSupported,    // EOPNOTSUPP
+        1 => KernelError::NotPermitted,        // EPERM
+        2 => KernelError::NotFound,            // ENOENT
+        3 => KernelError::NoSuchProcess,       // ESRCH
+        4 => KernelError::Interrupted,         // EINTR
+        7 => KernelError::ArgListTooLong,      // E2BIG
+        8 => KernelError::NotExecutable,       // ENOEXEC
+        9 => KernelError::BadFd,               // EBADF
+        10 => KernelError::NoChild,            // ECHILD
+        11 => KernelError::WouldBlock,         // EAGAIN
+        13 => KernelError::AccessDenied,       // EACCES
+        16 => KernelError::Busy,               // EBUSY
+        17 => KernelError::Exists,             // EEXIST
+        18 => KernelError::CrossDevice,        // EXDEV
+        20 => KernelError::NotDir,             // ENOTDIR
+        21 => KernelError::IsDir,              // EISDIR
+        22 => KernelError::Invalid,            // EINVAL
+        24 => KernelError::TooManyFiles,       // EMFILE
+        27 => KernelError::FileTooBig,         // EFBIG
+        28 => KernelError::NoSpace,            // ENOSPC
+        29 => KernelError::IllegalSeek,        // ESPIPE
+        30 => KernelError::ReadOnly,           // EROFS
+        31 => KernelError::TooManyLinks,       // EMLINK
+        32 => KernelError::BrokenPipe,         // EPIPE
+        34 => KernelError::Range,              // ERANGE
+        36 => KernelError::NameTooLong,        // ENAMETOOLONG
+        38 => KernelError::NoSys,              // ENOSYS
+        39 => KernelError::NotEmpty,           // ENOTEMPTY
+        40 => KernelError::Loop,               // ELOOP
+        75 => KernelError::Overflow,           // EOVERFLOW
+        84 => KernelError::IllegalSequence,    // EILSEQ
+        88 => KernelError::NotSocket,          // ENOTSOCK
+        89 => KernelError::DestAddrRequired,   // EDESTADDRREQ
+        90 => KernelError::MessageSize,        // EMSGSIZE
+        95 => KernelError::NotSupported,       // EOPNOTSUPP
+        97 => KernelError::AddrFamily,         // EAFNOSUPPORT
+        98 => KernelError::AddrInUse,          // EADDRINUSE
+        99 => KernelError::AddrNotAvailable,   // EADDRNOTAVAIL
+        104 => KernelError::ConnectionReset,   // ECONNRESET
+        106 => KernelError::IsConnected,       // EISCONN
+        107 => KernelError::NotConnected,      // ENOTCONN
+        111 => KernelError::ConnectionRefused, // ECONNREFUSED
+        114 => KernelError::Already,           // EALREADY
+        115 => KernelError::InProgress,        // EINPROGRESS
         _ => return None,
     })
 }

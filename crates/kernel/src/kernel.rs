@@ -1,11 +1,12 @@
-//! The kernel of one VM: its VFS, its process table, and the clock and
-//! entropy capabilities. The runtime builds one per VM from the VM's grants;
+//! The kernel of one VM: its VFS, its process table, its network, and the
+//! clock and entropy capabilities. The runtime builds one per VM from the VM's grants;
 //! every process of the VM shares it.
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::{KernelError, Result};
+use crate::net::{NetConfig, Network};
 use crate::process::ProcessTable;
 use crate::types::{ClockId, Timestamp};
 use crate::vfs::{Vfs, VfsConfig};
@@ -35,15 +36,26 @@ pub struct Kernel {
     clock: bool,
     entropy: bool,
     booted: Instant,
+    net: Arc<Network>,
     pub(crate) procs: ProcessTable,
 }
 
 impl Kernel {
-    /// Boots a kernel.
+    /// Boots a kernel with the default network ([`NetConfig::default`]:
+    /// egress denied).
     ///
     /// # Errors
     /// What [`Vfs::new`] reports for a bad layer or mount.
-    pub fn new(mut config: KernelConfig) -> Result<Arc<Kernel>> {
+    pub fn new(config: KernelConfig) -> Result<Arc<Kernel>> {
+        Kernel::with_network(config, NetConfig::default())
+    }
+
+    /// Boots a kernel whose network has the given limits, addresses and
+    /// egress policy.
+    ///
+    /// # Errors
+    /// What [`Vfs::new`] reports for a bad layer or mount.
+    pub fn with_network(mut config: KernelConfig, net: NetConfig) -> Result<Arc<Kernel>> {
         config.vfs.real_time = config.clock;
         config.vfs.entropy = config.entropy;
         let vfs = Vfs::new(config.vfs)?;
@@ -52,6 +64,7 @@ impl Kernel {
             clock: config.clock,
             entropy: config.entropy,
             booted: Instant::now(),
+            net: Network::new(net),
             procs: ProcessTable::new(config.max_processes),
         }))
     }
@@ -59,6 +72,11 @@ impl Kernel {
     /// The VM's filesystem.
     pub fn vfs(&self) -> &Arc<Vfs> {
         &self.vfs
+    }
+
+    /// The VM's network: its sockets, ports and egress audit log.
+    pub fn network(&self) -> &Arc<Network> {
+        &self.net
     }
 
     /// Whether the clock capability was granted.

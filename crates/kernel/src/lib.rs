@@ -1,7 +1,7 @@
 //! capsa's virtual kernel. It owns everything a guest can observe of the
 //! "machine": the filesystem ([`vfs`]), open files, pipes and fd tables
 //! ([`file`](mod@file), [`pipe`], [`fd`]), processes ([`process`], [`control`]),
-//! programs ([`exec`]), users ([`cred`], [`user`]), clocks and entropy
+//! sockets ([`net`]), programs ([`exec`]), users ([`cred`], [`user`]), clocks and entropy
 //! ([`kernel`]). It has no wasm types and no unsafe code; the WASI adapter
 //! drives it.
 //!
@@ -37,6 +37,7 @@ pub mod fd;
 pub mod file;
 pub mod kernel;
 pub mod layer;
+pub mod net;
 pub mod pipe;
 pub mod process;
 pub mod stdio;
@@ -52,6 +53,7 @@ pub use fd::{Fd, FdEntry, FdTable};
 pub use file::OpenFile;
 pub use kernel::{Kernel, KernelConfig};
 pub use layer::{Layer, LayerBuilder, Meta};
+pub use net::{Family, NetConfig, Network, Protocol, Socket};
 pub use pipe::PIPE_CAPACITY;
 pub use process::{Pid, ProcessSpec, WaitStatus};
 pub use stdio::{HostInput, HostOutput};

@@ -132,6 +132,17 @@ pub fn errno_of(err: &KernelError) -> Errno {
         KernelError::NoSuchProcess => Errno::Srch,
         KernelError::ArgListTooLong => Errno::TooBig,
         KernelError::Range => Errno::Range,
+        KernelError::AddrInUse => Errno::AddrInUse,
+        KernelError::AddrNotAvailable => Errno::AddrNotAvail,
+        KernelError::AddrFamily => Errno::AfNoSupport,
+        KernelError::ConnectionRefused => Errno::ConnRefused,
+        KernelError::ConnectionReset => Errno::ConnReset,
+        KernelError::NotConnected => Errno::NotConn,
+        KernelError::IsConnected => Errno::IsConn,
+        KernelError::InProgress => Errno::InProgress,
+        KernelError::Already => Errno::Already,
+        KernelError::DestAddrRequired => Errno::DestAddrReq,
+        KernelError::MessageSize => Errno::MsgSize,
         KernelError::LimitExceeded(_) => Errno::Fbig,
     }
 }
@@ -180,6 +191,17 @@ mod tests {
             KernelError::NoSuchProcess,
             KernelError::ArgListTooLong,
             KernelError::Range,
+            KernelError::AddrInUse,
+            KernelError::AddrNotAvailable,
+            KernelError::AddrFamily,
+            KernelError::ConnectionRefused,
+            KernelError::ConnectionReset,
+            KernelError::NotConnected,
+            KernelError::IsConnected,
+            KernelError::InProgress,
+            KernelError::Already,
+            KernelError::DestAddrRequired,
+            KernelError::MessageSize,
         ];
         let mut seen = std::collections::HashSet::new();
         for err in &all {

@@ -5,15 +5,16 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crate::error::{KernelError, LimitKind, Result};
+use crate::net::Socket;
 use crate::pipe::PipeEnd;
 use crate::stdio::{HostInput, HostOutput};
 use crate::types::FileType;
 use crate::vfs::Vfs;
 use crate::vfs::inode::DeviceKind;
 
-/// What a description refers to. Sockets will become a new variant here;
-/// every method of [`OpenFile`] matches on this exhaustively, so adding one
-/// shows each place that must decide what it means.
+/// What a description refers to. Every method of [`OpenFile`] matches on
+/// this exhaustively, so adding a kind shows each place that must decide
+/// what it means.
 pub(crate) enum FileKind {
     /// An in-memory inode of the VFS.
     Node(NodeHandle),
@@ -27,6 +28,8 @@ pub(crate) enum FileKind {
     Output(OutputSink),
     /// One end of a pipe.
     Pipe(PipeEnd),
+    /// A socket of the VM's network.
+    Socket(Socket),
 }
 
 /// An open in-memory inode. Holding one keeps the inode alive after its last

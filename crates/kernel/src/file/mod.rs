@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use cap_std::fs::FileExt as _;
 
 use crate::error::{KernelError, LimitKind, Result};
+use crate::net::Socket;
 use crate::stdio::{HostInput, HostOutput};
 use crate::types::{DirEntry, FileType, Readiness, SetTime, Stat, StatusFlags};
 use crate::vfs::Vfs;
@@ -95,7 +96,9 @@ impl OpenFile {
             }
             FileKind::HostFile(file) if std::ptr::eq(&*file.vfs, vfs) => Err(KernelError::NotDir),
             FileKind::Node(_) | FileKind::HostDir(_) | FileKind::HostFile(_) => Err(KernelError::BadFd),
-            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => Err(KernelError::NotDir),
+            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) | FileKind::Socket(_) => {
+                Err(KernelError::NotDir)
+            }
         }
     }
 
@@ -114,6 +117,7 @@ impl OpenFile {
             FileKind::HostFile(file) => file.file_type,
             FileKind::HostDir(_) => FileType::Directory,
             FileKind::Pipe(_) => FileType::Fifo,
+            FileKind::Socket(socket) => socket.file_type(),
             FileKind::Input(_) | FileKind::Output(_) => {
                 if self.is_tty() {
                     FileType::CharDevice
@@ -139,7 +143,11 @@ impl OpenFile {
         match &self.kind {
             FileKind::Node(node) => node.class == NodeClass::Dir,
             FileKind::HostDir(_) => true,
-            FileKind::HostFile(_) | FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => false,
+            FileKind::HostFile(_)
+            | FileKind::Input(_)
+            | FileKind::Output(_)
+            | FileKind::Pipe(_)
+            | FileKind::Socket(_) => false,
         }
     }
 
@@ -153,7 +161,11 @@ impl OpenFile {
                 NodeClass::Dir => false,
             },
             FileKind::HostFile(_) => true,
-            FileKind::HostDir(_) | FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => false,
+            FileKind::HostDir(_)
+            | FileKind::Input(_)
+            | FileKind::Output(_)
+            | FileKind::Pipe(_)
+            | FileKind::Socket(_) => false,
         }
     }
 
@@ -162,7 +174,11 @@ impl OpenFile {
         match &self.kind {
             FileKind::Input(input) => input.is_tty(),
             FileKind::Output(sink) => sink.output.is_tty(),
-            FileKind::Node(_) | FileKind::HostFile(_) | FileKind::HostDir(_) | FileKind::Pipe(_) => false,
+            FileKind::Node(_)
+            | FileKind::HostFile(_)
+            | FileKind::HostDir(_)
+            | FileKind::Pipe(_)
+            | FileKind::Socket(_) => false,
         }
     }
 
@@ -183,7 +199,8 @@ impl OpenFile {
             | FileKind::HostDir(_)
             | FileKind::Input(_)
             | FileKind::Output(_)
-            | FileKind::Pipe(_) => None,
+            | FileKind::Pipe(_)
+            | FileKind::Socket(_) => None,
         }
     }
 
@@ -232,6 +249,7 @@ impl OpenFile {
             FileKind::Output(_) => Err(KernelError::BadFd),
             // The cursor lock is not held while a pipe read blocks.
             FileKind::Pipe(end) => end.read(buf, self.status_flags().nonblock),
+            FileKind::Socket(socket) => socket.read(buf, self.status_flags().nonblock),
         }
     }
 
@@ -266,6 +284,7 @@ impl OpenFile {
             FileKind::Input(_) => Err(KernelError::BadFd),
             FileKind::Output(sink) => sink.write(buf),
             FileKind::Pipe(end) => end.write(buf, self.status_flags().nonblock),
+            FileKind::Socket(socket) => socket.write(buf, self.status_flags().nonblock),
         }
     }
 
@@ -290,7 +309,9 @@ impl OpenFile {
                 Ok(file.file.read_at(buf, offset)?)
             }
             FileKind::HostDir(_) => Err(KernelError::IsDir),
-            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => Err(KernelError::IllegalSeek),
+            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) | FileKind::Socket(_) => {
+                Err(KernelError::IllegalSeek)
+            }
         }
     }
 
@@ -318,7 +339,9 @@ impl OpenFile {
                 Ok(file.file.write_at(buf, offset)?)
             }
             FileKind::HostDir(_) => Err(KernelError::IsDir),
-            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => Err(KernelError::IllegalSeek),
+            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) | FileKind::Socket(_) => {
+                Err(KernelError::IllegalSeek)
+            }
         }
     }
 
@@ -337,7 +360,7 @@ impl OpenFile {
             },
             FileKind::HostFile(file) => file.file.metadata()?.len(),
             FileKind::HostDir(_) => return Err(KernelError::BadFd),
-            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => {
+            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) | FileKind::Socket(_) => {
                 return Err(KernelError::IllegalSeek);
             }
         };
@@ -361,6 +384,7 @@ impl OpenFile {
             FileKind::HostFile(file) => Ok(host::stat(&file.vfs, file.mount, &file.file.metadata()?)),
             FileKind::HostDir(dir) => Ok(host::stat(&dir.vfs, dir.mount, &dir.dir.dir_metadata()?)),
             FileKind::Pipe(end) => Ok(end.stat()),
+            FileKind::Socket(socket) => Ok(socket.stat()),
             FileKind::Input(_) | FileKind::Output(_) => Ok(Stat {
                 dev: 0,
                 ino: 0,
@@ -399,7 +423,9 @@ impl OpenFile {
                 Ok(file.file.set_len(size)?)
             }
             FileKind::HostDir(_) => Err(KernelError::IsDir),
-            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => Err(KernelError::Invalid),
+            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) | FileKind::Socket(_) => {
+                Err(KernelError::Invalid)
+            }
         }
     }
 
@@ -425,7 +451,9 @@ impl OpenFile {
             FileKind::Node(node) => node.vfs.lock().set_times(node.ino, atime, mtime),
             FileKind::HostFile(file) => host::set_times(&file.vfs, file.mount, &file.path, true, atime, mtime),
             FileKind::HostDir(dir) => host::set_times(&dir.vfs, dir.mount, &dir.path, true, atime, mtime),
-            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) => Err(KernelError::NotSupported),
+            FileKind::Input(_) | FileKind::Output(_) | FileKind::Pipe(_) | FileKind::Socket(_) => {
+                Err(KernelError::NotSupported)
+            }
         }
     }
 
@@ -437,7 +465,9 @@ impl OpenFile {
         match &self.kind {
             FileKind::HostFile(file) => Ok(file.file.sync_all()?),
             FileKind::Output(sink) => Ok(sink.output.flush()?),
-            FileKind::Node(_) | FileKind::HostDir(_) | FileKind::Input(_) | FileKind::Pipe(_) => Ok(()),
+            FileKind::Node(_) | FileKind::HostDir(_) | FileKind::Input(_) | FileKind::Pipe(_) | FileKind::Socket(_) => {
+                Ok(())
+            }
         }
     }
 
@@ -449,7 +479,9 @@ impl OpenFile {
         match &self.kind {
             FileKind::HostFile(file) => Ok(file.file.sync_data()?),
             FileKind::Output(sink) => Ok(sink.output.flush()?),
-            FileKind::Node(_) | FileKind::HostDir(_) | FileKind::Input(_) | FileKind::Pipe(_) => Ok(()),
+            FileKind::Node(_) | FileKind::HostDir(_) | FileKind::Input(_) | FileKind::Pipe(_) | FileKind::Socket(_) => {
+                Ok(())
+            }
         }
     }
 
@@ -466,7 +498,8 @@ impl OpenFile {
             | FileKind::HostFile(_)
             | FileKind::Input(_)
             | FileKind::Output(_)
-            | FileKind::Pipe(_) => {
+            | FileKind::Pipe(_)
+            | FileKind::Socket(_) => {
                 return Err(KernelError::NotDir);
             }
         };
@@ -488,6 +521,24 @@ impl OpenFile {
             FileKind::Input(_) => Readiness { writable: None, ..ready },
             FileKind::Output(_) => Readiness { readable: None, ..ready },
             FileKind::Pipe(end) => end.readiness(),
+            FileKind::Socket(socket) => socket.readiness(),
+        }
+    }
+
+    /// The socket this description refers to, for the socket calls; they
+    /// take `O_NONBLOCK` from [`OpenFile::status_flags`].
+    ///
+    /// # Errors
+    /// `NotSocket` for any other kind of file.
+    pub fn socket(&self) -> Result<&Socket> {
+        match &self.kind {
+            FileKind::Socket(socket) => Ok(socket),
+            FileKind::Node(_)
+            | FileKind::HostFile(_)
+            | FileKind::HostDir(_)
+            | FileKind::Input(_)
+            | FileKind::Output(_)
+            | FileKind::Pipe(_) => Err(KernelError::NotSocket),
         }
     }
 

@@ -1,0 +1,121 @@
+//! The egress hook and the audit log.
+//!
+//! A connect or datagram to an address that is not the VM's own asks the
+//! VM's [`EgressPolicy`]. The default, [`DenyAll`], denies everything. No
+//! host transport exists in this version, so an allowed attempt is refused
+//! too; every attempt is recorded in a bounded log that drops its oldest
+//! entries first and counts them.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::SystemTime;
+
+use super::Protocol;
+use crate::error::KernelError;
+
+/// A guest's attempt to reach a destination outside its VM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EgressRequest {
+    /// TCP connect or UDP datagram.
+    pub protocol: Protocol,
+    /// Where to, as the guest gave it.
+    pub dest: SocketAddr,
+}
+
+/// What an egress policy decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The destination is granted (refused for now: no host transport yet).
+    Allow,
+    /// Refused as by a rejecting firewall: `ConnectionRefused` (ECONNREFUSED).
+    Refuse,
+    /// Not granted: `AccessDenied` (EACCES).
+    Deny,
+}
+
+/// Decides connections leaving the VM. The runtime builds one from the
+/// user's grants; the kernel only consults it.
+pub trait EgressPolicy: Send + Sync + fmt::Debug {
+    /// The verdict for one attempt.
+    fn check(&self, request: &EgressRequest) -> Verdict;
+}
+
+/// The default policy: every destination outside the VM is denied.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DenyAll;
+
+impl EgressPolicy for DenyAll {
+    fn check(&self, _request: &EgressRequest) -> Verdict {
+        Verdict::Deny
+    }
+}
+
+/// One recorded egress attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Position in the VM's log, from 0, counting dropped entries.
+    pub seq: u64,
+    /// When it happened (host time; guests never read the log).
+    pub time: SystemTime,
+    /// What was attempted.
+    pub request: EgressRequest,
+    /// What the policy said.
+    pub verdict: Verdict,
+    /// The error the guest got.
+    pub error: KernelError,
+}
+
+/// A bounded log of egress attempts.
+#[derive(Debug)]
+pub(crate) struct AuditLog {
+    entries: VecDeque<AuditEntry>,
+    capacity: usize,
+    next_seq: u64,
+    dropped: u64,
+}
+
+impl AuditLog {
+    pub(crate) fn new(capacity: usize) -> Self {
+        AuditLog { entries: VecDeque::new(), capacity, next_seq: 0, dropped: 0 }
+    }
+
+    pub(crate) fn record(&mut self, request: EgressRequest, verdict: Verdict, error: KernelError) {
+        let entry = AuditEntry { seq: self.next_seq, time: SystemTime::now(), request, verdict, error };
+        self.next_seq = self.next_seq.saturating_add(1);
+        while self.entries.len() >= self.capacity.max(1) {
+            self.entries.pop_front();
+            self.dropped = self.dropped.saturating_add(1);
+        }
+        if self.capacity > 0 {
+            self.entries.push_back(entry);
+        } else {
+            self.dropped = self.dropped.saturating_add(1);
+        }
+    }
+
+    pub(crate) fn entries(&self) -> Vec<AuditEntry> {
+        self.entries.iter().cloned().collect()
+    }
+
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_keeps_the_newest_entries_and_counts_the_rest() {
+        let mut log = AuditLog::new(2);
+        let request = EgressRequest { protocol: Protocol::Tcp, dest: SocketAddr::from(([192, 0, 2, 1], 80)) };
+        for _ in 0..5 {
+            log.record(request, Verdict::Deny, KernelError::AccessDenied);
+        }
+        let seqs: Vec<u64> = log.entries().iter().map(|entry| entry.seq).collect();
+        assert_eq!(seqs, [3, 4]);
+        assert_eq!(log.dropped(), 3);
+    }
+}
