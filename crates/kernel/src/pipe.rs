@@ -96,10 +96,7 @@ impl PipeEnd {
         let mut st = pipe.lock();
         loop {
             if !st.buf.is_empty() {
-                let count = st.buf.len().min(out.len());
-                for (slot, byte) in out.iter_mut().zip(st.buf.drain(..count)) {
-                    *slot = byte;
-                }
+                let count = take_front(&mut st.buf, out);
                 drop(st);
                 pipe.writable.notify_all();
                 return Ok(count);
@@ -135,12 +132,15 @@ impl PipeEnd {
             let fits = if atomic { room >= rest.len() } else { room > 0 };
             if fits {
                 let count = room.min(rest.len());
-                st.buf.extend(rest.iter().take(count));
+                // A slice of `u8` extends a `VecDeque` by memcpy.
+                st.buf.extend(rest.get(..count).unwrap_or_default());
                 written += count;
-                pipe.readable.notify_all();
                 if written >= data.len() {
+                    drop(st);
+                    pipe.readable.notify_all();
                     return Ok(written);
                 }
+                pipe.readable.notify_all();
                 continue;
             }
             if nonblock {
@@ -190,6 +190,23 @@ impl PipeEnd {
     }
 }
 
+/// Moves the first `min(buf.len(), out.len())` bytes of `buf` into `out`,
+/// a slice at a time (the queue's two halves), and returns how many.
+fn take_front(buf: &mut VecDeque<u8>, out: &mut [u8]) -> usize {
+    let count = buf.len().min(out.len());
+    let (front, back) = buf.as_slices();
+    let mut copied = 0;
+    for part in [front, back] {
+        let n = part.len().min(count - copied);
+        if let (Some(to), Some(from)) = (out.get_mut(copied..copied + n), part.get(..n)) {
+            to.copy_from_slice(from);
+        }
+        copied += n;
+    }
+    buf.drain(..count);
+    count
+}
+
 impl OpenFile {
     /// A new pipe: `(read end, write end)`, each its own open-file
     /// description. The pipe lives as long as either end.
@@ -206,5 +223,27 @@ impl OpenFile {
             OpenFile::new(FileKind::Pipe(read_end), true, false, StatusFlags::default()),
             OpenFile::new(FileKind::Pipe(write_end), false, true, StatusFlags::default()),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn take_front_copies_both_halves_of_a_wrapped_queue() {
+        let mut buf: VecDeque<u8> = VecDeque::with_capacity(8);
+        buf.extend(b"xxxxxa".iter());
+        buf.drain(..5);
+        buf.extend(b"bcdefg".iter());
+        let (front, back) = buf.as_slices();
+        assert!(!front.is_empty() && !back.is_empty(), "the queue wraps");
+        let mut out = [0u8; 5];
+        assert_eq!(take_front(&mut buf, &mut out), 5);
+        assert_eq!(&out, b"abcde");
+        let mut out = [0u8; 8];
+        assert_eq!(take_front(&mut buf, &mut out), 2);
+        assert_eq!(&out[..2], b"fg");
+        assert!(buf.is_empty());
     }
 }

@@ -24,6 +24,7 @@ pub mod modules;
 pub mod outcome;
 pub mod process;
 pub mod vm;
+mod workers;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,8 +32,9 @@ use std::sync::Arc;
 use capsa_kernel::Layer;
 
 pub use config::{DirGrant, Grants, Input, Limits, Output, VmConfig};
+pub use engine::InstancePool;
 pub use outcome::{ExitStatus, Limit, Outcome};
-pub use vm::Vm;
+pub use vm::{Interrupter, Vm};
 
 /// Why the runtime could not run something. A guest's own failure is not an
 /// error: it is an [`Outcome`].
@@ -91,10 +93,19 @@ impl Runtime {
     /// # Errors
     /// If the cache directory cannot be created.
     pub fn new(options: RuntimeOptions) -> Result<Runtime, RuntimeError> {
+        Runtime::with_instance_pool(options, InstancePool::default())
+    }
+
+    /// Creates the runtime with instances allocated as `pool` says
+    /// ([`Runtime::new`] pools [`engine::DEFAULT_POOL_SLOTS`] per engine).
+    ///
+    /// # Errors
+    /// If the cache directory cannot be created.
+    pub fn with_instance_pool(options: RuntimeOptions, pool: InstancePool) -> Result<Runtime, RuntimeError> {
         let cache = options.cache_dir.unwrap_or_else(default_cache_dir);
         let modules = modules::ModuleStore::new(cache.join("modules"))?;
         let base_layer = base::base_layer().map_err(|e| RuntimeError::Internal(format!("base layer: {e}")))?;
-        Ok(Runtime { inner: Arc::new(RuntimeInner { engines: engine::Engines::default(), modules, base_layer }) })
+        Ok(Runtime { inner: Arc::new(RuntimeInner { engines: engine::Engines::new(pool), modules, base_layer }) })
     }
 
     /// Boots a VM with these grants and limits.

@@ -5,16 +5,17 @@ use std::thread::JoinHandle;
 
 use capsa_kernel::{LimitKind, WaitStatus};
 use capsa_wasi::{GuestExit, KillReason, WasiCtx, WasiView};
-use wasmtime::{InstancePre, Store, StoreLimits, StoreLimitsBuilder, Trap, UpdateDeadline};
+use wasmtime::{
+    Instance, InstancePre, PoolConcurrencyLimitError, Store, StoreLimits, StoreLimitsBuilder, Trap, UpdateDeadline,
+};
 
 use crate::RuntimeError;
 use crate::config::Limits;
+use crate::engine::{MAX_TABLE_ELEMENTS, on_demand_twin};
 use crate::outcome::{ExitStatus, Limit};
 
 /// Host stack kept for the host's own frames beyond the wasm stack.
 const HOST_STACK_MARGIN: usize = 4 << 20;
-/// Most table elements an instance may have.
-const MAX_TABLE_ELEMENTS: usize = 1 << 20;
 
 /// The data of a process's wasmtime store.
 pub struct ProcessData {
@@ -54,6 +55,49 @@ pub fn start(
         .map_err(|e| RuntimeError::Internal(format!("cannot start a process thread: {e}")))
 }
 
+/// Like [`start`], on a thread that ran an earlier process with the same
+/// stack size when one is waiting (see `workers`), which saves most of the
+/// cost of a spawn. The thread outlives the process; `on_exit` still runs
+/// when the process ends, and [`ProcessHandle::join`] returns its result.
+///
+/// # Errors
+/// `Internal` if no thread waits and none can be started.
+pub fn start_pooled(
+    program: InstancePre<ProcessData>,
+    ctx: WasiCtx,
+    limits: Limits,
+    on_exit: impl FnOnce(&Result<ExitStatus, RuntimeError>) + Send + 'static,
+) -> Result<ProcessHandle, RuntimeError> {
+    let stack = limits.stack.saturating_add(HOST_STACK_MARGIN);
+    let (sender, result) = std::sync::mpsc::sync_channel(1);
+    let job = move || {
+        capsa_kernel::control::set_current(ctx.control.clone());
+        let outcome = execute(&program, ctx, &limits);
+        on_exit(&outcome);
+        capsa_kernel::control::clear_current();
+        // Nobody listens for a detached child: that is fine.
+        let _ = sender.send(outcome);
+    };
+    crate::workers::run(stack, Box::new(job))
+        .map_err(|e| RuntimeError::Internal(format!("cannot start a process thread: {e}")))?;
+    Ok(ProcessHandle { result })
+}
+
+/// The end of a process started by [`start_pooled`]: like a thread's
+/// `JoinHandle`, dropping it detaches the process.
+#[derive(Debug)]
+pub struct ProcessHandle {
+    result: std::sync::mpsc::Receiver<Result<ExitStatus, RuntimeError>>,
+}
+
+impl ProcessHandle {
+    /// Waits for the process to end and returns how it ended; `Err` (as
+    /// from `JoinHandle::join`) if the runtime panicked while running it.
+    pub fn join(self) -> std::thread::Result<Result<ExitStatus, RuntimeError>> {
+        self.result.recv().map_err(|_| Box::new("a process thread panicked") as Box<dyn std::any::Any + Send>)
+    }
+}
+
 /// What a parent's `waitpid` sees for a process that ended this way: traps
 /// look like SIGABRT, limit kills like SIGKILL.
 pub fn wait_status(result: &Result<ExitStatus, RuntimeError>) -> WaitStatus {
@@ -69,6 +113,32 @@ const SIGABRT: u8 = 6;
 const SIGKILL: u8 = 9;
 
 fn execute(program: &InstancePre<ProcessData>, ctx: WasiCtx, limits: &Limits) -> Result<ExitStatus, RuntimeError> {
+    let mut store = new_store(program, ctx, limits)?;
+    let instance = match program.instantiate(&mut store) {
+        Ok(instance) => instance,
+        Err(err) if err.downcast_ref::<PoolConcurrencyLimitError>().is_some() => {
+            // Every slot of the engine's pool is taken: this process gets
+            // its instance on demand from the engine's unpooled twin.
+            tracing::debug!("instance pool full ({err}); instantiating on demand");
+            let twin = on_demand_twin(program)?;
+            store = new_store(&twin, store.into_data().wasi, limits)?;
+            match twin.instantiate(&mut store) {
+                Ok(instance) => instance,
+                Err(err) => return instantiate_failed(&err, limits),
+            }
+        }
+        Err(err) => return instantiate_failed(&err, limits),
+    };
+    run_start(instance, &mut store, limits)
+}
+
+/// A store for one process of `program`'s engine, with its limits, fuel and
+/// epoch deadline set.
+fn new_store(
+    program: &InstancePre<ProcessData>,
+    ctx: WasiCtx,
+    limits: &Limits,
+) -> Result<Store<ProcessData>, RuntimeError> {
     let control = ctx.control.clone();
     let store_limits = StoreLimitsBuilder::new()
         .memory_size(usize::try_from(limits.memory).unwrap_or(usize::MAX))
@@ -84,21 +154,24 @@ fn execute(program: &InstancePre<ProcessData>, ctx: WasiCtx, limits: &Limits) ->
         Some(reason) => Err(wasmtime::Error::new(GuestExit::Killed(reason))),
         None => Ok(UpdateDeadline::Continue(1)),
     });
+    Ok(store)
+}
 
-    let instance = match program.instantiate(&mut store) {
-        Ok(instance) => instance,
-        Err(err) => {
-            // A start function that traps or exits is the guest's doing;
-            // anything else (limits on the declared minimums) is not runnable.
-            return match classify(&err, limits) {
-                Some(status) => Ok(status),
-                None => Err(RuntimeError::Instantiate(format!("{err:#}"))),
-            };
-        }
-    };
-    let start =
-        instance.get_typed_func::<(), ()>(&mut store, "_start").map_err(|e| RuntimeError::NotCommand(e.to_string()))?;
-    let status = match start.call(&mut store, ()) {
+/// A start function that traps or exits is the guest's doing; anything else
+/// (limits on the declared minimums) is not runnable.
+fn instantiate_failed(err: &wasmtime::Error, limits: &Limits) -> Result<ExitStatus, RuntimeError> {
+    match classify(err, limits) {
+        Some(status) => Ok(status),
+        None => Err(RuntimeError::Instantiate(format!("{err:#}"))),
+    }
+}
+
+/// Calls the command's `_start` and says how the process ended.
+fn run_start(instance: Instance, store: &mut Store<ProcessData>, limits: &Limits) -> Result<ExitStatus, RuntimeError> {
+    let start = instance
+        .get_typed_func::<(), ()>(&mut *store, "_start")
+        .map_err(|e| RuntimeError::NotCommand(e.to_string()))?;
+    let status = match start.call(&mut *store, ()) {
         Ok(()) => ExitStatus::Exited(0),
         Err(err) => classify(&err, limits).unwrap_or_else(|| ExitStatus::Trapped(format!("{err:#}"))),
     };

@@ -26,7 +26,29 @@ fn bench_spawn() {
     grant(&mut config, dir.path(), "/t", true);
     let outcome = run_exit0("bench_spawn", config, &["/t/bench_true", "20"]);
     assert_eq!(printed_number(&outcome, "spawns"), 20);
+    assert!(printed_number(&outcome, "elapsed_ns") > 0);
     assert!(printed_number(&outcome, "per_spawn_ns") > 0);
+}
+
+#[test]
+fn bench_pipe() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bench_pipe");
+    std::fs::copy(program("bench_pipe"), &path).expect("copy");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mut config = config();
+    config.grants.clock = true;
+    grant(&mut config, dir.path(), "/t", true);
+    let outcome = run_exit0("bench_pipe", config, &["send", "3", "/t/bench_pipe"]);
+    assert_eq!(printed_number(&outcome, "bytes"), 3 << 20);
+    assert_eq!(printed_number(&outcome, "mib"), 3);
+    assert!(printed_number(&outcome, "elapsed_ns") > 0);
+}
+
+#[test]
+fn bench_idle() {
+    let outcome = run_exit0("bench_idle", config(), &["1"]);
+    assert_eq!(outcome.stdout_str(), "ready\n");
 }
 
 #[test]

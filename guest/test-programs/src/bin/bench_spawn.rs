@@ -1,5 +1,6 @@
 //! Spawn benchmark: `bench_spawn PROGRAM N` spawns PROGRAM N times, waiting
-//! for each, and prints `per_spawn_ns: <mean>` (needs the clock grant).
+//! for each, and prints `spawns: N`, `elapsed_ns: <total>` and
+//! `per_spawn_ns: <mean>` (needs the clock grant).
 
 use std::time::Instant;
 
@@ -14,5 +15,6 @@ fn main() {
     }
     let elapsed = start.elapsed();
     println!("spawns: {n}");
+    println!("elapsed_ns: {}", elapsed.as_nanos());
     println!("per_spawn_ns: {}", elapsed.as_nanos() / u128::from(n.max(1)));
 }
