@@ -237,8 +237,8 @@ const ZIGLANG_VERSION: &str = "0.15.2";
 
 /// Builds the C guest programs and returns their part of `programs.rs`.
 ///
-/// Each `guest/c/<area>_<case>.c` is compiled with
-/// `guest/wasi-ext/c/wasi_ext.c` and `-I guest/wasi-ext/include` by
+/// Each `guest/c/<area>_<case>.c` is compiled with the C bindings
+/// (`guest/wasi-ext/c/*.c`) and `-I guest/wasi-ext/include` by
 /// `python3 -m ziglang cc -target wasm32-wasi` into
 /// `guest/target/c/<name>.wasm`, and gets a constant `C_<NAME>` (the path of
 /// its `.wasm`), an entry in `C_ALL`, and a line in the `foreach_c!` macro.
@@ -325,6 +325,14 @@ fn build_c_guests(guest: &Path) -> String {
         .collect();
     names.sort();
 
+    // The C bindings, compiled into every program.
+    let mut bindings: Vec<PathBuf> = fs::read_dir(ext.join("c"))
+        .unwrap_or_else(|e| panic!("reading {}: {e}", ext.join("c").display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "c"))
+        .collect();
+    bindings.sort();
+
     let out_dir = target.join("c");
     fs::create_dir_all(&out_dir).unwrap_or_else(|e| panic!("creating {}: {e}", out_dir.display()));
     let cache = target.join("zig-cache");
@@ -337,7 +345,7 @@ fn build_c_guests(guest: &Path) -> String {
             .arg("-o")
             .arg(&wasm)
             .arg(c_dir.join(format!("{name}.c")))
-            .arg(ext.join("c").join("wasi_ext.c"))
+            .args(&bindings)
             .env("ZIG_GLOBAL_CACHE_DIR", &cache)
             .env("ZIG_LOCAL_CACHE_DIR", &cache);
         if let Some(dir) = &pythonpath {
@@ -355,7 +363,7 @@ fn build_c_guests(guest: &Path) -> String {
         let path = wasm.to_str().expect("UTF-8 path to the guest target dir");
         writeln!(
             code,
-            "/// `guest/c/{name}.c` with `guest/wasi-ext/c/wasi_ext.c`, built for wasm32-wasi\n\
+            "/// `guest/c/{name}.c` with the C bindings `guest/wasi-ext/c/*.c`, built for wasm32-wasi\n\
              /// by `zig cc` {ZIGLANG_VERSION}.\n\
              pub const C_{}: &str = {path:?};",
             name.to_uppercase()

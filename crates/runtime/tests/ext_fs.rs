@@ -1,10 +1,10 @@
-//! `host_fs` (modes, owners, chmod, chown, umask) through `wasi-ext`, as the
-//! default user and as root. An `fs_*` guest program without a test here is a
-//! build error.
+//! `host_fs` (modes, owners, chmod, chown, umask) through `wasi-ext`, in
+//! Rust and through the C bindings, as the default user and as root. An
+//! `fs_*` guest program (Rust or C) without a test here is a build error.
 
 mod common;
 
-use common::{config, run_ok};
+use common::{assert_ok, config, describe, run_c, run_ok};
 
 #[test]
 fn fs_modes() {
@@ -14,9 +14,21 @@ fn fs_modes() {
     run_ok("fs_modes", as_root, &["root"]);
 }
 
+#[test]
+fn fs_c() {
+    for (root, args) in [(false, &[][..]), (true, &["root"][..])] {
+        let mut config = config();
+        config.root = root;
+        let outcome = run_c("fs_c", config, args);
+        assert_ok(&outcome);
+        assert_eq!(outcome.stdout_str(), "ok\n", "{}", describe(&outcome));
+    }
+}
+
 macro_rules! assert_test_exists {
     ($name:ident) => {
         const _: fn() = $name;
     };
 }
 capsa_test_programs::foreach_fs!(assert_test_exists);
+capsa_test_programs::foreach_c_fs!(assert_test_exists);

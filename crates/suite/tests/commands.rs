@@ -168,23 +168,6 @@ fn dd_copies_blocks() {
 }
 
 #[test]
-fn stat_reports_what_preview1_knows() {
-    expect(&["stat", "-c", "%n %s %F %h", "/etc/passwd"], "/etc/passwd 123 regular file 1\n");
-    expect(&["stat", "-c", "%F", "/tmp"], "directory\n");
-    expect(&["stat", "-c", "%N %F", "/bin/ls"], "'/bin/ls' -> '/usr/libexec/capsa/coreutils.wasm' symbolic link\n");
-    expect(&["stat", "-L", "-c", "%F", "/bin/ls"], "regular file\n");
-    // Mode, owner and group are not in preview1 (host_fs will bring them).
-    expect(&["stat", "-c", "%a %U %G %A", "/etc/passwd"], "? ? ? -?????????\n");
-    let out = ok(&run(&["stat", "/etc/hostname"]));
-    assert!(out.starts_with("  File: /etc/hostname\n  Size: 6 "), "{out}");
-    let outcome = run(&["stat", "/missing"]);
-    assert_eq!(code(&outcome), 1);
-    assert_eq!(outcome.stderr_str(), "stat: cannot stat '/missing': No such file or directory\n");
-    let outcome = run(&["stat", "-f", "/"]);
-    assert_eq!(code(&outcome), 1);
-}
-
-#[test]
 fn du_sums_sizes() {
     let f = Fixture::new(&[("d/a.txt", "12345"), ("d/sub/b.txt", &"x".repeat(3000))]);
     f.differential(&["du", "-b", "d/a.txt"], "");
@@ -237,28 +220,6 @@ fn hostname_and_uname_describe_the_vm() {
     let mut config = common::config();
     config.root = true;
     assert_eq!(code(&run_in(config, &["hostname", "renamed"])), 0);
-}
-
-#[test]
-fn chmod_chown_and_chgrp_refuse_honestly() {
-    let f = Fixture::new(&[("f.txt", "x")]);
-    for argv in [&["chmod", "644", "f.txt"][..], &["chown", "user", "f.txt"], &["chgrp", "nogroup", "f.txt"]] {
-        let outcome = f.run(argv, "");
-        assert_eq!(code(&outcome), 1, "{}", describe(&outcome));
-        assert!(
-            outcome.stderr_str().starts_with(&format!("capsa: {}: not supported: ", argv[0])),
-            "{}",
-            describe(&outcome)
-        );
-    }
-    let outcome = f.run(&["chmod", "u+q", "f.txt"], "");
-    assert_eq!(outcome.stderr_str(), "chmod: invalid mode: 'u+q'\n");
-    let outcome = f.run(&["chmod", "-R", "go-w,u=rwx", "missing"], "");
-    assert_eq!(outcome.stderr_str(), "chmod: cannot access 'missing': No such file or directory\n");
-    let outcome = f.run(&["chown", "nobody:nosuchgroup", "f.txt"], "");
-    assert_eq!(outcome.stderr_str(), "chown: invalid group: 'nobody:nosuchgroup'\n");
-    let outcome = f.run(&["chown", "ghost", "f.txt"], "");
-    assert_eq!(outcome.stderr_str(), "chown: invalid user: 'ghost'\n");
 }
 
 #[test]

@@ -9,8 +9,10 @@ use common::{describe, expect, ok, run};
 #[test]
 fn modules_are_files_and_commands_are_links_in_bin_and_usr_bin() {
     // Inspected from inside a VM, with the suite's own commands.
-    let out = ok(&run(&["readlink", "/bin/ls"]));
+    let out = ok(&run(&["readlink", "/bin/cat"]));
     assert_eq!(out, "/usr/libexec/capsa/coreutils.wasm\n");
+    let out = ok(&run(&["readlink", "/bin/ls"]));
+    assert_eq!(out, "/usr/libexec/capsa/commands.wasm\n");
     let out = ok(&run(&["readlink", "/usr/bin/grep"]));
     assert_eq!(out, "/usr/libexec/capsa/commands.wasm\n");
     let out = ok(&run(&["ls", "/usr/libexec/capsa"]));
@@ -31,7 +33,7 @@ fn coreutils_lists_exactly_the_commands_we_link_plus_those_we_replace() {
     let out = ok(&common::run_module(common::config(), "coreutils", &["coreutils", "--list"]));
     let mut listed: Vec<&str> = out.lines().collect();
     listed.sort();
-    let replaced = ["dd", "mktemp", "nice", "uname"];
+    let replaced = ["[", "dd", "dir", "ls", "mktemp", "nice", "test", "uname", "vdir"];
     let mut expected: Vec<&str> = capsa_suite::COREUTILS_COMMANDS.iter().copied().chain(replaced).collect();
     expected.sort();
     assert_eq!(listed, expected);
@@ -90,6 +92,8 @@ fn every_command_is_tested() {
         include_str!("commands.rs"),
         include_str!("grep.rs"),
         include_str!("layer.rs"),
+        include_str!("modes.rs"),
+        include_str!("ls.rs"),
     ];
     let missing: Vec<&str> = capsa_suite::commands()
         .iter()
@@ -99,4 +103,15 @@ fn every_command_is_tested() {
         })
         .collect();
     assert!(missing.is_empty(), "commands without a test: {missing:?}");
+}
+
+#[test]
+fn the_shell_is_sh_and_bash_and_runs_the_suite() {
+    let out = ok(&run(&["sh", "-c", "seq 1 5 | sort -rn | head -2 | tr '\\n' ' '; echo $0"]));
+    assert_eq!(out, "5 4 sh\n");
+    let out = ok(&run(&["bash", "-c", "x=(a b c); echo ${#x[@]} $0"]));
+    assert_eq!(out, "3 bash\n");
+    let out = run(&["/bin/sh", "-c", "no-such-command"]);
+    assert_eq!(common::code(&out), 127, "{}", describe(&out));
+    assert_eq!(out.stderr_str(), "sh: no-such-command: command not found\n");
 }

@@ -5,14 +5,18 @@
 //!
 //! These are the commands a user expects that uutils cannot build for
 //! wasip1 (they need processes, users or signals: `env`, `id`, `kill`,
-//! `timeout`, `ps`, …, through `wasi-ext`), `grep` and `awk`, and
-//! replacements for uutils commands that cannot work on wasip1 (`dd` starts a
-//! thread, `tac` on stdin calls `temp_dir()`, `nice` and `xargs` exec).
+//! `timeout`, `ps`, …, through `wasi-ext`), `grep` and `awk`, the commands
+//! that show or change modes and owners, which preview1 lacks and capsa's
+//! `host_fs` provides (`ls`, `dir`, `vdir`, `stat`, `test`/`[`, `chmod`,
+//! `chown`, `chgrp`), and replacements for uutils commands that cannot work
+//! on wasip1 (`dd` starts a thread, `tac` on stdin calls `temp_dir()`, `nice`
+//! and `xargs` exec).
 //!
 //! A command that cannot do its job in capsa says so and exits 1:
 //! `capsa: <cmd>: not supported: <why>`.
 
 mod cmd;
+mod files;
 mod posix_re;
 mod re;
 mod util;
@@ -25,12 +29,14 @@ type Entry = fn(&str, Vec<OsString>) -> i32;
 
 /// Every command, sorted by name.
 const COMMANDS: &[(&str, Entry)] = &[
+    ("[", cmd::test::bracket),
     ("awk", cmd::awk::main),
-    ("chgrp", cmd::chmod::chgrp),
+    ("chgrp", cmd::chown::chgrp),
     ("chmod", cmd::chmod::chmod),
-    ("chown", cmd::chmod::chown),
+    ("chown", cmd::chown::chown),
     ("dd", cmd::dd::main),
     ("df", cmd::df::main),
+    ("dir", cmd::ls::main),
     ("du", cmd::du::main),
     ("egrep", cmd::grep::egrep),
     ("env", cmd::env::main),
@@ -40,13 +46,16 @@ const COMMANDS: &[(&str, Entry)] = &[
     ("hostname", cmd::hostname::main),
     ("id", cmd::id::id),
     ("kill", cmd::kill::main),
+    ("ls", cmd::ls::main),
     ("mktemp", cmd::mktemp::main),
     ("nice", cmd::nice::main),
     ("ps", cmd::ps::main),
     ("stat", cmd::stat::main),
     ("tac", cmd::tac::main),
+    ("test", cmd::test::test),
     ("timeout", cmd::timeout::main),
     ("uname", cmd::uname::main),
+    ("vdir", cmd::ls::main),
     ("which", cmd::which::main),
     ("whoami", cmd::id::whoami),
     ("xargs", cmd::xargs::main),

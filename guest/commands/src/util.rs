@@ -39,6 +39,18 @@ pub fn quote(name: &OsStr) -> String {
     format!("'{}'", name.to_string_lossy())
 }
 
+/// A file name as GNU's `quotef` writes it: as is when the shell would
+/// read it back unchanged, else in single quotes.
+pub fn quotef(name: &OsStr) -> String {
+    let text = name.to_string_lossy();
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_./:,+@%=-".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        text.into_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// Flushes stdout, ignoring a closed pipe.
 pub fn flush_stdout() {
     let _ = io::stdout().flush();
@@ -248,72 +260,4 @@ mod tests {
         assert_eq!(human_size(1536), "1.5K");
         assert_eq!(human_size(4096), "4.0K");
     }
-}
-
-// ------------------------------------------------------------------ stat
-
-/// What preview1's `filestat` reports of a file (through wasi-libc's
-/// `stat`/`lstat`): no permission bits, owner or group.
-#[derive(Debug, Clone, Copy)]
-pub struct Stat {
-    /// Device id.
-    pub dev: u64,
-    /// Inode number.
-    pub ino: u64,
-    /// Hard links.
-    pub nlink: u64,
-    /// The file type bits (`S_IFMT`) only.
-    pub kind: u32,
-    /// Size in bytes.
-    pub size: u64,
-    /// Access, modification and status-change times, in ns since the epoch.
-    pub atime: u64,
-    /// Modification time.
-    pub mtime: u64,
-    /// Status change time.
-    pub ctime: u64,
-}
-
-impl Stat {
-    /// Whether this is a directory.
-    pub fn is_dir(&self) -> bool {
-        self.kind == libc::S_IFDIR
-    }
-
-    /// Whether this is a symbolic link.
-    pub fn is_symlink(&self) -> bool {
-        self.kind == libc::S_IFLNK
-    }
-}
-
-/// `stat` (`follow`) or `lstat` of `path`.
-pub fn stat(path: &std::path::Path, follow: bool) -> io::Result<Stat> {
-    let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains a NUL byte"))?;
-    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
-    // SAFETY: `c_path` is NUL-terminated and `st` is a live, writable
-    // `struct stat` that the call fills on success.
-    let rc = unsafe {
-        if follow {
-            libc::stat(c_path.as_ptr(), st.as_mut_ptr())
-        } else {
-            libc::lstat(c_path.as_ptr(), st.as_mut_ptr())
-        }
-    };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: the call succeeded, so it initialised `st`.
-    let st = unsafe { st.assume_init() };
-    let nanos = |ts: libc::timespec| (ts.tv_sec.max(0) as u64).saturating_mul(1_000_000_000) + ts.tv_nsec.max(0) as u64;
-    Ok(Stat {
-        dev: st.st_dev,
-        ino: st.st_ino,
-        nlink: st.st_nlink,
-        kind: st.st_mode & libc::S_IFMT,
-        size: st.st_size.max(0) as u64,
-        atime: nanos(st.st_atim),
-        mtime: nanos(st.st_mtim),
-        ctime: nanos(st.st_ctim),
-    })
 }

@@ -1,8 +1,12 @@
 //! Conditional expressions: `test` / `[` (brush-parser parses the argument
 //! list) and `[[ ]]` (parsed with the program; operands are expanded here
 //! without splitting or globbing, the right side of `==` as a pattern).
+//! File tests read types, modes, owners and times from capsa's `host_fs`
+//! (`wasi_ext::fs`): `-r -w -x` compare the mode bits with the process's
+//! uid and gid as the kernel does, `-O -G -u -g -k -p -S -b -c` are exact.
 
 use brush_parser::ast::{BinaryPredicate, ExtendedTestExpr, TestExpr, UnaryPredicate};
+use wasi_ext::fs as xfs;
 
 use crate::glob;
 use crate::shell::{Flow, Res, Shell};
@@ -155,38 +159,38 @@ impl Shell {
 
     fn unary(&mut self, p: &UnaryPredicate, s: &str) -> bool {
         use UnaryPredicate as U;
-        let meta = || std::fs::metadata(s);
+        // Modes, owners and types from capsa's `host_fs` (preview1's
+        // filestat has no mode, owner or group): a final symlink followed.
+        let st = || xfs::stat(s).ok();
+        let kind = |bits: u32| st().is_some_and(|st| st.file_type() == bits);
+        let mode_bit = |bit: u32| st().is_some_and(|st| st.mode & bit != 0);
         match p {
             U::StringHasZeroLength => s.is_empty(),
             U::StringHasNonZeroLength => !s.is_empty(),
-            U::FileExists => meta().is_ok(),
-            U::FileExistsAndIsDir => meta().is_ok_and(|m| m.is_dir()),
-            U::FileExistsAndIsRegularFile => meta().is_ok_and(|m| m.is_file()),
-            U::FileExistsAndIsSymlink => std::fs::symlink_metadata(s).is_ok_and(|m| m.file_type().is_symlink()),
-            U::FileExistsAndIsNotZeroLength => meta().is_ok_and(|m| m.len() > 0),
-            // std's stable API on WASI tells files, directories and
-            // symlinks apart; anything else is a device (capsa's /dev).
-            U::FileExistsAndIsCharSpecialFile => meta().is_ok_and(|m| !m.is_file() && !m.is_dir()),
-            U::FileExistsAndIsBlockSpecialFile => false,
-            U::FileExistsAndIsFifo | U::FileExistsAndIsSocket => false,
-            U::FileExistsAndIsReadable => match meta() {
-                Ok(m) if m.is_dir() => std::fs::read_dir(s).is_ok(),
-                Ok(_) => std::fs::File::open(s).is_ok(),
-                Err(_) => false,
-            },
-            U::FileExistsAndIsWritable => match meta() {
-                Ok(m) if m.is_dir() => true,
-                Ok(_) => std::fs::OpenOptions::new().append(true).open(s).is_ok(),
-                Err(_) => false,
-            },
-            U::FileExistsAndIsExecutable => match meta() {
-                Ok(m) if m.is_dir() => true,
-                Ok(_) => executable(s),
-                Err(_) => false,
-            },
-            U::FileExistsAndOwnedByEffectiveUserId | U::FileExistsAndOwnedByEffectiveGroupId => meta().is_ok(),
-            U::FileExistsAndModifiedSinceLastRead => false,
-            U::FileExistsAndIsSetgid | U::FileExistsAndIsSetuid | U::FileExistsAndHasStickyBit => false,
+            U::FileExists => st().is_some(),
+            U::FileExistsAndIsDir => st().is_some_and(|st| st.is_dir()),
+            U::FileExistsAndIsRegularFile => st().is_some_and(|st| st.is_file()),
+            U::FileExistsAndIsSymlink => xfs::lstat(s).is_ok_and(|st| st.is_symlink()),
+            U::FileExistsAndIsNotZeroLength => st().is_some_and(|st| st.size > 0),
+            U::FileExistsAndIsCharSpecialFile => kind(xfs::S_IFCHR),
+            U::FileExistsAndIsBlockSpecialFile => kind(xfs::S_IFBLK),
+            U::FileExistsAndIsFifo => kind(xfs::S_IFIFO),
+            U::FileExistsAndIsSocket => kind(xfs::S_IFSOCK),
+            // The kernel's rule: the owner's, group's or others' bits by who
+            // the process is; root reads and writes anything.
+            U::FileExistsAndIsReadable => xfs::access(s, xfs::R_OK).unwrap_or(false),
+            U::FileExistsAndIsWritable => xfs::access(s, xfs::W_OK).unwrap_or(false),
+            U::FileExistsAndIsExecutable => xfs::access(s, xfs::X_OK).unwrap_or(false),
+            U::FileExistsAndOwnedByEffectiveUserId => {
+                st().is_some_and(|st| wasi_ext::geteuid().is_ok_and(|uid| uid == st.uid))
+            }
+            U::FileExistsAndOwnedByEffectiveGroupId => {
+                st().is_some_and(|st| wasi_ext::getegid().is_ok_and(|gid| gid == st.gid))
+            }
+            U::FileExistsAndModifiedSinceLastRead => st().is_some_and(|st| st.mtime > st.atime),
+            U::FileExistsAndIsSetgid => mode_bit(xfs::S_ISGID),
+            U::FileExistsAndIsSetuid => mode_bit(xfs::S_ISUID),
+            U::FileExistsAndHasStickyBit => mode_bit(xfs::S_ISVTX),
             U::FdIsOpenTerminal => s.parse::<i32>().ok().and_then(|fd| wasi_ext::isatty(fd).ok()).unwrap_or(false),
             U::ShellOptionEnabled => match s {
                 "errexit" => self.st.options.errexit,
@@ -244,12 +248,12 @@ impl Shell {
             B::ArithmeticLessThanOrEqualTo => num(self, a)? <= num(self, b)?,
             B::ArithmeticGreaterThan => num(self, a)? > num(self, b)?,
             B::ArithmeticGreaterThanOrEqualTo => num(self, a)? >= num(self, b)?,
-            B::FilesReferToSameDeviceAndInodeNumbers => match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-                (Ok(x), Ok(y)) => x == y,
+            B::FilesReferToSameDeviceAndInodeNumbers => match (xfs::stat(a), xfs::stat(b)) {
+                (Ok(x), Ok(y)) => (x.dev, x.ino) == (y.dev, y.ino),
                 _ => false,
             },
             B::LeftFileIsNewerOrExistsWhenRightDoesNot | B::LeftFileIsOlderOrDoesNotExistWhenRightDoes => {
-                let t = |f: &str| std::fs::metadata(f).and_then(|m| m.modified()).ok();
+                let t = |f: &str| xfs::stat(f).ok().map(|st| st.mtime);
                 let (x, y) = (t(a), t(b));
                 if matches!(p, B::LeftFileIsNewerOrExistsWhenRightDoesNot) {
                     match (x, y) {
@@ -272,13 +276,8 @@ impl Shell {
     }
 }
 
-/// Whether a file looks executable: WASI reports no mode bits, so a wasm
-/// module or a `#!` script counts (see the documented differences).
+/// Whether the shell may execute `path`: by its mode bits, owner and group
+/// (`host_fs`), as the kernel decides when it spawns it.
 pub fn executable(path: &str) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 4];
-    match std::fs::File::open(path) {
-        Ok(mut f) => f.read(&mut head).is_ok_and(|n| n >= 2 && (&head[..2] == b"#!" || head == *b"\0asm")),
-        Err(_) => false,
-    }
+    xfs::access(path, xfs::X_OK).unwrap_or(false)
 }

@@ -1,16 +1,17 @@
 /*
- * wasi_ext.h — POSIX process, pipe and user functions for C programs built
- * for wasm32-wasi (wasi-libc) that run inside capsa.
+ * wasi_ext.h — POSIX process, pipe, user and file-mode functions for C
+ * programs built for wasm32-wasi (wasi-libc) that run inside capsa.
  *
- * wasi-libc has no processes, pipes, fd duplication or users: it leaves out
- * posix_spawn, waitpid, pipe, dup, kill, getuid, getpwuid and friends. This
- * header declares them, with their POSIX names and meanings, and
- * c/wasi_ext.c implements them over capsa's `host_process` and `host_user`
- * imports (capsa-abi 0.2, docs/abi.md). Compile wasi_ext.c into the program
- * and put this directory on the include path:
+ * wasi-libc has no processes, pipes, fd duplication, users or file modes:
+ * it leaves out posix_spawn, waitpid, pipe, dup, kill, getuid, getpwuid,
+ * chown and friends, and its stat and chmod know no modes. This header
+ * declares them, with their POSIX names and meanings, and c/wasi_ext.c and
+ * c/wasi_ext_fs.c implement them over capsa's `host_process`, `host_user`
+ * and `host_fs` imports (capsa-abi 0.3, docs/abi.md). Compile both into the
+ * program and put this directory on the include path:
  *
  *     clang --target=wasm32-wasi -I guest/wasi-ext/include \
- *         prog.c guest/wasi-ext/c/wasi_ext.c -o prog.wasm
+ *         prog.c guest/wasi-ext/c/wasi_ext.c guest/wasi-ext/c/wasi_ext_fs.c -o prog.wasm
  *
  * What wasi-libc already provides is not redefined here: isatty (through
  * fd_fdstat_get), sleep, usleep, nanosleep, getcwd, chdir.
@@ -28,11 +29,13 @@
  * getpid is a macro for __wasi_ext_getpid: wasi-libc's placeholder getpid
  * (always 42) can sit in the toolchain's libc.a, and `zig cc` puts libc.a
  * before the program's objects on the link line, so a definition named
- * getpid would collide with it rather than replace it.
+ * getpid would collide with it rather than replace it. chmod is a macro for
+ * __wasi_ext_chmod for the same reason (wasi-libc's chmod fails with ENOSYS).
  */
 #ifndef WASI_EXT_H
 #define WASI_EXT_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -146,6 +149,39 @@ struct group *getgrgid(gid_t gid);
  * there is no such entry) or an error number (ERANGE: buf is too small). */
 int getpwuid_r(uid_t uid, struct passwd *pwd, char *buf, size_t buflen, struct passwd **result);
 int getpwnam_r(const char *name, struct passwd *pwd, char *buf, size_t buflen, struct passwd **result);
+
+/* ---- file modes and owners (host_fs), from c/wasi_ext_fs.c
+ *
+ * wasi-libc's stat, lstat and fstat fill st_mode with the file type only and
+ * st_uid/st_gid with 0 (preview1 has no more); these fill every field of
+ * struct stat: device, inode, mode (type and permission bits), owner, group,
+ * links, size, times. st_blocks is the size in 512-byte units rounded up
+ * (capsa's filesystems allocate no blocks) and st_rdev is 0.
+ * Errors: ENOENT, ENOTDIR, EACCES, ELOOP, EBADF (capsa_fstat), ENOMEM. */
+int capsa_stat(const char *path, struct stat *buf);
+int capsa_lstat(const char *path, struct stat *buf);
+int capsa_fstat(int fd, struct stat *buf);
+
+/* Sets the permission bits (at most 07777) of path, following a final
+ * symlink. Allowed to the file's owner and to root.
+ * Errors: EPERM, EROFS, EINVAL (bits outside 07777), and the lookup's.
+ * There is no fchmod: host_fs changes modes by path only (wasi-libc's
+ * fchmod stays, failing with ENOSYS). */
+int __wasi_ext_chmod(const char *path, mode_t mode);
+#define chmod __wasi_ext_chmod
+
+/* Sets the owner and/or group ((uid_t)-1 / (gid_t)-1 keep one). Root may
+ * give a file to anyone; the owner may only change the group, to its own.
+ * A host file under a --dir grant keeps its host owner: asking for the
+ * owner and group capsa shows for it succeeds, anything else is EPERM.
+ * lchown changes a final symlink itself. Errors: EPERM, EROFS, and the
+ * lookup's. */
+int chown(const char *path, uid_t owner, gid_t group);
+int lchown(const char *path, uid_t owner, gid_t group);
+
+/* Sets the file-creation mask (applied by open and mkdir) and returns the
+ * old one. Spawned children inherit it. */
+mode_t umask(mode_t mask);
 
 /* ---- posix_spawn */
 struct __wasi_ext_spawn_action;

@@ -1,7 +1,7 @@
-//! Guest-side bindings of capsa's extension imports, `host_process` and
-//! `host_user` (capsa-abi 0.2, `docs/abi.md`): processes, signals, pipes, fd
-//! duplication, sleep, users and terminals, for `wasm32-wasip1` programs
-//! running inside capsa.
+//! Guest-side bindings of capsa's extension imports, `host_process`,
+//! `host_user` and `host_fs` (capsa-abi 0.3, `docs/abi.md`): processes,
+//! signals, pipes, fd duplication, sleep, users, terminals, and file modes
+//! and owners ([`fs`]), for `wasm32-wasip1` programs running inside capsa.
 //!
 //! The API follows `std::process` and POSIX so guest code reads naturally:
 //! [`Command`] / [`Child`] / [`ExitStatus`], and free functions named after
@@ -28,8 +28,9 @@
 //! }
 //! ```
 //!
-//! C programs get the same through `include/wasi_ext.h` and `c/wasi_ext.c`
-//! (`posix_spawn`, `waitpid`, `pipe`, `getpwuid`, …).
+//! C programs get the same through `include/wasi_ext.h` and `c/*.c`
+//! (`posix_spawn`, `waitpid`, `pipe`, `getpwuid`, `capsa_stat`, `chmod`,
+//! `chown`, …).
 
 mod fd;
 pub mod fs;
@@ -43,7 +44,7 @@ pub use fd::{dup, dup2, isatty, pipe};
 pub use process::{
     Child, Command, ExitStatus, Output, Stdio, getpgid, getpid, getppid, kill, setpgid, sleep_ms, waitpid,
 };
-pub use user::{Group, Passwd, getegid, geteuid, getgid, getgrgid, getpwnam, getpwuid, getuid};
+pub use user::{Group, Passwd, getegid, geteuid, getgid, getgrgid, getgrnam, getpwnam, getpwuid, getuid};
 
 /// Signal numbers (Linux's, as the ABI uses them).
 pub mod signal {

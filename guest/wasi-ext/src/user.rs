@@ -186,3 +186,21 @@ pub fn getgrgid(gid: u32) -> io::Result<Group> {
     })?;
     Group::parse(&line)
 }
+
+/// The VM's `/etc/group` entry of the group called `name`.
+///
+/// `host_user` has no lookup of a group by name, so this reads the VM's
+/// `/etc/group` itself (the file `getgrgid` answers from, and which every
+/// process may read unless a VM image says otherwise). Malformed lines are
+/// skipped.
+///
+/// # Errors
+/// `ErrorKind::NotFound` if no group has that name; the error of reading
+/// `/etc/group` (`ENOENT` if the VM has none).
+pub fn getgrnam(name: &str) -> io::Result<Group> {
+    let text = std::fs::read_to_string("/etc/group")?;
+    text.lines()
+        .filter(|line| line.split(':').next() == Some(name))
+        .find_map(|line| Group::parse(line).ok())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no group named {name:?}")))
+}

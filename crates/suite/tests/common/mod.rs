@@ -27,7 +27,7 @@ pub fn runtime() -> &'static Runtime {
 
 /// A VM configuration with the suite's layer, captured stdout and stderr,
 /// `LC_ALL=C` and `PATH`, and the clock and entropy grants: without them, Rust's std
-/// panics in any guest that reads the time (`SystemTime::now`: uutils `ls`,
+/// panics in any guest that reads the time (`SystemTime::now`: uutils `touch`,
 /// `date`, `dd`, `mktemp`) or builds a `HashMap` (its random keys: the
 /// `regex` crate, `shuf`) — see the suite's notes on the host side.
 pub fn config() -> VmConfig {

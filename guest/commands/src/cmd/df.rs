@@ -61,7 +61,7 @@ pub fn main(cmd: &str, args: Vec<OsString>) -> i32 {
     } else {
         let mut chosen = Vec::new();
         for file in &files {
-            if let Err(err) = util::stat(Path::new(file), true) {
+            if let Err(err) = crate::files::stat(Path::new(file), true) {
                 status = util::fail(cmd, format!("{}: {}", util::quote(file), util::errmsg(&err)));
                 continue;
             }

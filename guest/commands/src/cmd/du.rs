@@ -102,7 +102,7 @@ pub fn main(cmd: &str, args: Vec<OsString>) -> i32 {
     let mut walker = Walker { o: &o, cmd, seen: BTreeSet::new(), status: 0, out: std::io::stdout().lock() };
     let mut grand = 0;
     for file in &files {
-        match util::stat(file, walker.o.deref) {
+        match crate::files::stat(file, walker.o.deref) {
             Ok(st) => grand += walker.walk(file, st, 0, st.dev, true),
             Err(err) => {
                 walker.status =
@@ -127,7 +127,7 @@ struct Walker<'a> {
 impl Walker<'_> {
     /// Walks `path` (whose status is `st`), printing what the options ask
     /// for; returns its total size in bytes.
-    fn walk(&mut self, path: &Path, st: util::Stat, depth: usize, root_dev: u64, top: bool) -> u64 {
+    fn walk(&mut self, path: &Path, st: wasi_ext::fs::Stat, depth: usize, root_dev: u64, top: bool) -> u64 {
         if !self.seen.insert((st.dev, st.ino)) && st.nlink > 1 && !st.is_dir() {
             return 0;
         }
@@ -139,7 +139,7 @@ impl Walker<'_> {
                     names.sort();
                     for name in names {
                         let child = path.join(&name);
-                        match util::stat(&child, self.o.deref) {
+                        match crate::files::stat(&child, self.o.deref) {
                             Ok(cst) if self.o.one_fs && cst.dev != root_dev => {}
                             Ok(cst) => size += self.walk(&child, cst, depth + 1, root_dev, false),
                             Err(err) => {

@@ -2,6 +2,7 @@
 
 pub mod awk;
 pub mod chmod;
+pub mod chown;
 pub mod dd;
 pub mod df;
 pub mod du;
@@ -10,11 +11,13 @@ pub mod grep;
 pub mod hostname;
 pub mod id;
 pub mod kill;
+pub mod ls;
 pub mod mktemp;
 pub mod nice;
 pub mod ps;
 pub mod stat;
 pub mod tac;
+pub mod test;
 pub mod timeout;
 pub mod uname;
 pub mod which;

@@ -1,21 +1,28 @@
 //! `stat [-L] [-t] [-c FORMAT | --printf FORMAT] FILE...`: file status from
-//! preview1's `filestat` (device, inode, type, links, size, times).
+//! capsa's `host_fs.stat` (preview1's `filestat` has no mode, owner or
+//! group): device, inode, type, mode, owner, group, links, size, times.
 //!
-//! preview1 has no mode, owner or group (capsa's `host_fs` extension has
-//! them; this command does not use it yet): `stat` shows them as `?`
-//! (`%a %A %u %U %g %G`, and the `Access: (…)` line). Blocks are the size in
-//! 512-byte units rounded up (capsa's filesystems allocate no blocks).
-//! Times are UTC (a VM has no time zone database) and read as the epoch
-//! unless the VM has the clock grant. `-f` (file system status) is not
-//! supported: preview1 has no `statvfs`.
+//! Formats are GNU's, with printf-style flags, width and precision
+//! (`%04a`, `%-10s`, `%10.10A`, `%.3Y`). Blocks (`%b`) are the size in
+//! 512-byte units rounded up: capsa's filesystems allocate no blocks. The
+//! birth time is unknown (`%w` is `-`, `%W` is 0), as are device numbers
+//! of special files (`%t`, `%T`: 0). Times are UTC (a VM has no time zone
+//! database) and read as the epoch unless the VM has the clock grant. `-f`
+//! (file system status) is not supported: preview1 has no `statvfs`.
 
 use std::ffi::OsString;
 use std::path::Path;
 
 use lexopt::prelude::*;
+use wasi_ext::fs::{self as xfs, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK};
 
-use crate::util::{self, Stat};
+use crate::files::{self, Names};
+use crate::util;
 
+/// GNU's `--terse` format.
+const TERSE: &str = "%n %s %b %f %u %g %D %i %h %t %T %X %Y %Z %W %o\n";
+
+/// stat's entry point.
 pub fn main(cmd: &str, args: Vec<OsString>) -> i32 {
     let (mut deref, mut terse) = (false, false);
     let mut format: Option<(String, bool)> = None;
@@ -51,27 +58,28 @@ pub fn main(cmd: &str, args: Vec<OsString>) -> i32 {
     if files.is_empty() {
         return util::usage(cmd, "missing operand", 1);
     }
+    let mut names = Names::default();
     let mut status = 0;
     for file in &files {
         let path = Path::new(file);
-        let meta = match util::stat(path, deref) {
-            Ok(meta) => meta,
+        let st = match files::stat(path, deref) {
+            Ok(st) => st,
             Err(err) => {
                 status = util::fail(cmd, format!("cannot stat {}: {}", util::quote(file), util::errmsg(&err)));
                 continue;
             }
         };
-        let info = Info { name: file.to_string_lossy().into_owned(), path, meta };
+        let info = Info { name: file.to_string_lossy().into_owned(), path, st };
         let text = match &format {
             Some((format, newline)) => {
-                let mut out = expand(format, &info, !*newline);
+                let mut out = expand(format, &info, &mut names, !*newline);
                 if *newline {
                     out.push('\n');
                 }
                 out
             }
-            None if terse => expand("%n %s %b ? ? ? %d %i %h 0 0 %X %Y %Z %W 4096\n", &info, false),
-            None => default_format(&info),
+            None if terse => expand(TERSE, &info, &mut names, false),
+            None => expand(&default_format(&info), &info, &mut names, false),
         };
         print!("{text}");
     }
@@ -81,73 +89,213 @@ pub fn main(cmd: &str, args: Vec<OsString>) -> i32 {
 struct Info<'a> {
     name: String,
     path: &'a Path,
-    meta: Stat,
+    st: xfs::Stat,
 }
 
 impl Info<'_> {
     fn type_name(&self) -> &'static str {
-        match self.meta.kind {
-            libc::S_IFLNK => "symbolic link",
-            libc::S_IFDIR => "directory",
-            libc::S_IFREG if self.meta.size == 0 => "regular empty file",
-            libc::S_IFREG => "regular file",
-            libc::S_IFCHR => "character special file",
-            libc::S_IFBLK => "block special file",
-            libc::S_IFSOCK => "socket",
-            libc::S_IFIFO => "fifo",
+        match self.st.file_type() {
+            S_IFLNK => "symbolic link",
+            S_IFDIR => "directory",
+            S_IFREG if self.st.size == 0 => "regular empty file",
+            S_IFREG => "regular file",
+            S_IFCHR => "character special file",
+            S_IFBLK => "block special file",
+            S_IFSOCK => "socket",
+            S_IFIFO => "fifo",
             _ => "unknown",
         }
     }
 
-    /// The `ls -l` type letter.
-    fn type_char(&self) -> char {
-        match self.meta.kind {
-            libc::S_IFLNK => 'l',
-            libc::S_IFDIR => 'd',
-            libc::S_IFCHR => 'c',
-            libc::S_IFBLK => 'b',
-            libc::S_IFSOCK => 's',
-            libc::S_IFIFO => 'p',
-            _ => '-',
-        }
-    }
-
     fn blocks(&self) -> u64 {
-        self.meta.size.div_ceil(512)
+        self.st.size.div_ceil(512)
     }
 
-    fn quoted_name(&self) -> String {
-        if self.meta.is_symlink()
-            && let Ok(target) = std::fs::read_link(self.path)
-        {
-            return format!("'{}' -> '{}'", self.name, target.display());
+    /// The symlink's target, if this is one.
+    fn target(&self) -> Option<String> {
+        if !self.st.is_symlink() {
+            return None;
         }
-        format!("'{}'", self.name)
+        std::fs::read_link(self.path).ok().map(|t| t.to_string_lossy().into_owned())
+    }
+
+    /// `%N`: `'name'`, or `'name' -> 'target'` for a symlink.
+    fn quoted_name(&self) -> String {
+        match self.target() {
+            Some(target) => format!("{} -> {}", quote(&self.name), quote(&target)),
+            None => quote(&self.name),
+        }
     }
 }
 
+/// Single quotes as GNU's shell-escape-always style writes them.
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+/// GNU's default format (without `%N`'s quotes on the first line).
 fn default_format(info: &Info) -> String {
-    let m = &info.meta;
-    let name = if m.is_symlink() { info.quoted_name() } else { info.name.clone() };
+    let name = match info.target() {
+        Some(target) => format!("{} -> {}", info.name, target),
+        None => info.name.clone(),
+    };
+    let kind = info.st.file_type();
+    let device = if kind == S_IFCHR || kind == S_IFBLK {
+        "Device: %Hd,%Ld\tInode: %-11i  Links: %-5h Device type: %Hr,%Lr\n"
+    } else {
+        "Device: %Hd,%Ld\tInode: %-11i  Links: %h\n"
+    };
     format!(
-        "  File: {name}\n  Size: {:<15} Blocks: {:<10} IO Block: 4096   {}\nDevice: {}\tInode: {:<11} Links: {}\nAccess: (?/{}?????????)  Uid: (?/?)   Gid: (?/?)\nAccess: {}\nModify: {}\nChange: {}\n Birth: -\n",
-        m.size,
-        info.blocks(),
-        info.type_name(),
-        m.dev,
-        m.ino,
-        m.nlink,
-        info.type_char(),
-        util::format_timestamp(m.atime),
-        util::format_timestamp(m.mtime),
-        util::format_timestamp(m.ctime),
+        "  File: {}\n  Size: %-10s\tBlocks: %-10b IO Block: %-6o %F\n{device}Access: (%04a/%10.10A)  Uid: (%5u/%8U)   Gid: (%5g/%8G)\nAccess: %x\nModify: %y\nChange: %z\n Birth: %w\n",
+        name.replace('%', "%%")
     )
+}
+
+/// glibc's `major()` of a device number.
+fn major(dev: u64) -> u64 {
+    ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff)
+}
+
+/// glibc's `minor()` of a device number.
+fn minor(dev: u64) -> u64 {
+    (dev & 0xff) | ((dev >> 12) & !0xff)
+}
+
+/// A directive's value.
+enum Value {
+    /// An unsigned number and its base (8, 10 or 16).
+    Num(u64, u32),
+    /// Seconds since the epoch with nanoseconds (`%X %Y %Z %W`).
+    Secs(u64),
+    /// Text.
+    Text(String),
+}
+
+/// A directive's printf-style flags, width and precision.
+#[derive(Default, Clone, Copy)]
+struct Spec {
+    left: bool,
+    zero: bool,
+    alt: bool,
+    plus: bool,
+    space: bool,
+    width: usize,
+    precision: Option<usize>,
+}
+
+impl Spec {
+    fn pad(&self, body: String, numeric: bool) -> String {
+        let len = body.chars().count();
+        if len >= self.width {
+            return body;
+        }
+        let fill = self.width - len;
+        if self.left {
+            format!("{body}{}", " ".repeat(fill))
+        } else if self.zero && numeric && self.precision.is_none() {
+            // Zeros go after a sign.
+            let (sign, digits) = body.split_at(usize::from(body.starts_with(['+', ' '])));
+            format!("{sign}{}{digits}", "0".repeat(fill))
+        } else {
+            format!("{}{body}", " ".repeat(fill))
+        }
+    }
+
+    fn render(&self, value: Value) -> String {
+        match value {
+            Value::Text(text) => {
+                let text = match self.precision {
+                    Some(p) => text.chars().take(p).collect(),
+                    None => text,
+                };
+                self.pad(text, false)
+            }
+            Value::Num(n, base) => {
+                let mut digits = match base {
+                    8 => format!("{n:o}"),
+                    16 => format!("{n:x}"),
+                    _ => n.to_string(),
+                };
+                if let Some(p) = self.precision
+                    && digits.len() < p
+                {
+                    digits = format!("{}{digits}", "0".repeat(p - digits.len()));
+                }
+                if self.alt && base == 8 && !digits.starts_with('0') {
+                    digits.insert(0, '0');
+                } else if self.alt && base == 16 && n != 0 {
+                    digits.insert_str(0, "0x");
+                }
+                if base == 10 && self.plus {
+                    digits.insert(0, '+');
+                } else if base == 10 && self.space {
+                    digits.insert(0, ' ');
+                }
+                self.pad(digits, true)
+            }
+            Value::Secs(nanos) => {
+                let secs = nanos / 1_000_000_000;
+                let mut text = match self.precision {
+                    Some(0) | None => secs.to_string(),
+                    Some(p) => {
+                        let frac = format!("{:09}", nanos % 1_000_000_000);
+                        let frac: String = frac.chars().chain(std::iter::repeat('0')).take(p).collect();
+                        format!("{secs}.{frac}")
+                    }
+                };
+                if self.plus {
+                    text.insert(0, '+');
+                }
+                let spec = Spec { precision: None, ..*self };
+                spec.pad(text, true)
+            }
+        }
+    }
+}
+
+/// The value of directive `conv` (`H`/`L` prefixed ones as `'H'`, then the
+/// letter in `sub`), or `None` for an unknown directive.
+fn value(conv: char, sub: Option<char>, info: &Info, names: &mut Names) -> Option<Value> {
+    let st = &info.st;
+    let num = |n: u64| Value::Num(n, 10);
+    Some(match (conv, sub) {
+        ('H', Some('d')) => num(major(st.dev)),
+        ('L', Some('d')) => num(minor(st.dev)),
+        ('H' | 'L', Some('r')) => num(0),
+        ('a', _) => Value::Num(u64::from(st.permissions()), 8),
+        ('A', _) => Value::Text(files::mode_string(st.mode)),
+        ('b', _) => num(info.blocks()),
+        ('B', _) => num(512),
+        ('d', _) => num(st.dev),
+        ('D', _) => Value::Num(st.dev, 16),
+        ('f', _) => Value::Num(u64::from(st.mode), 16),
+        ('F', _) => Value::Text(info.type_name().to_string()),
+        ('g', _) => num(u64::from(st.gid)),
+        ('G', _) => Value::Text(names.group(st.gid).unwrap_or("UNKNOWN").to_string()),
+        ('h', _) => num(st.nlink),
+        ('i', _) => num(st.ino),
+        ('n', _) => Value::Text(info.name.clone()),
+        ('N', _) => Value::Text(info.quoted_name()),
+        ('o', _) => num(4096),
+        ('s', _) => num(st.size),
+        ('t' | 'T', _) => Value::Num(0, 16),
+        ('u', _) => num(u64::from(st.uid)),
+        ('U', _) => Value::Text(names.user(st.uid).unwrap_or("UNKNOWN").to_string()),
+        ('w', _) => Value::Text("-".to_string()),
+        ('W', _) => Value::Secs(0),
+        ('x', _) => Value::Text(util::format_timestamp(st.atime)),
+        ('y', _) => Value::Text(util::format_timestamp(st.mtime)),
+        ('z', _) => Value::Text(util::format_timestamp(st.ctime)),
+        ('X', _) => Value::Secs(st.atime),
+        ('Y', _) => Value::Secs(st.mtime),
+        ('Z', _) => Value::Secs(st.ctime),
+        _ => return None,
+    })
 }
 
 /// Expands a `--format`/`--printf` string. `escapes`: also interpret
 /// backslash escapes (`--printf`).
-fn expand(format: &str, info: &Info, escapes: bool) -> String {
-    let m = &info.meta;
+fn expand(format: &str, info: &Info, names: &mut Names, escapes: bool) -> String {
     let mut out = String::new();
     let mut chars = format.chars().peekable();
     while let Some(c) = chars.next() {
@@ -172,42 +320,44 @@ fn expand(format: &str, info: &Info, escapes: bool) -> String {
             out.push(c);
             continue;
         }
-        let Some(spec) = chars.next() else {
+        let mut spec = Spec::default();
+        while let Some(&flag) = chars.peek() {
+            match flag {
+                '-' => spec.left = true,
+                '0' => spec.zero = true,
+                '#' => spec.alt = true,
+                '+' => spec.plus = true,
+                ' ' => spec.space = true,
+                '\'' => {}
+                _ => break,
+            }
+            chars.next();
+        }
+        while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+            spec.width = spec.width.saturating_mul(10).saturating_add(d as usize);
+            chars.next();
+        }
+        if chars.peek() == Some(&'.') {
+            chars.next();
+            let mut precision = 0usize;
+            while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+                precision = precision.saturating_mul(10).saturating_add(d as usize);
+                chars.next();
+            }
+            spec.precision = Some(precision);
+        }
+        let Some(conv) = chars.next() else {
             out.push('%');
             break;
         };
-        let secs = |nanos: u64| (nanos / 1_000_000_000).to_string();
-        match spec {
-            '%' => out.push('%'),
-            'n' => out.push_str(&info.name),
-            'N' => out.push_str(&info.quoted_name()),
-            's' => out.push_str(&m.size.to_string()),
-            'b' => out.push_str(&info.blocks().to_string()),
-            'B' => out.push_str("512"),
-            'o' => out.push_str("4096"),
-            'F' => out.push_str(info.type_name()),
-            'i' => out.push_str(&m.ino.to_string()),
-            'h' => out.push_str(&m.nlink.to_string()),
-            'd' => out.push_str(&m.dev.to_string()),
-            'D' => out.push_str(&format!("{:x}", m.dev)),
-            'x' => out.push_str(&util::format_timestamp(m.atime)),
-            'y' => out.push_str(&util::format_timestamp(m.mtime)),
-            'z' => out.push_str(&util::format_timestamp(m.ctime)),
-            'X' => out.push_str(&secs(m.atime)),
-            'Y' => out.push_str(&secs(m.mtime)),
-            'Z' => out.push_str(&secs(m.ctime)),
-            'w' => out.push('-'),
-            'W' => out.push('0'),
-            // Mode, owner and group: not in preview1.
-            'a' | 'u' | 'U' | 'g' | 'G' | 'f' | 't' | 'T' => out.push('?'),
-            'A' => {
-                out.push(info.type_char());
-                out.push_str("?????????");
-            }
-            other => {
-                out.push('%');
-                out.push(other);
-            }
+        if conv == '%' {
+            out.push('%');
+            continue;
+        }
+        let sub = if matches!(conv, 'H' | 'L') { chars.next() } else { None };
+        match value(conv, sub, info, names) {
+            Some(v) => out.push_str(&spec.render(v)),
+            None => out.push('?'),
         }
     }
     out
