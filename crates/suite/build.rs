@@ -13,8 +13,9 @@
 //!   interrupted build leaves no half-installed tool. Intermediate artifacts
 //!   are kept in one shared target dir (`guest/target/suite/build`) so that
 //!   dependencies common to several tools compile once.
-//! - **Our own commands** (`guest/commands`): one multicall module built by
-//!   `cargo build --release` in the guest workspace, like the test programs.
+//! - **Our own commands** (`guest/commands`) and **the shell** (`guest/sh`):
+//!   built together by one `cargo build --release` in the guest workspace,
+//!   like the test programs.
 //!
 //! The crates.io tools are linked with a small startup object
 //! (`pwd_init.rs`, compiled here with `rustc`) that `chdir`s to `$PWD`
@@ -76,6 +77,8 @@ const ZIGLANG_VERSION: &str = "0.15.2";
 
 /// The guest package of our own commands, and its binary.
 const COMMANDS_PACKAGE: &str = "capsa-commands";
+/// The guest package and binary of the shell.
+const SH_PACKAGE: &str = "sh";
 
 /// Release-profile settings for the crates.io tools, overriding each crate's
 /// own (fat LTO, one codegen unit): fast to build on two cores, small enough.
@@ -146,6 +149,7 @@ fn main() {
         guest.join("Cargo.toml"),
         guest.join("Cargo.lock"),
         guest.join("commands"),
+        guest.join("sh"),
         guest.join("wasi-ext").join("src"),
         guest.join("wasi-ext").join("Cargo.toml"),
     ] {
@@ -165,11 +169,13 @@ fn main() {
             modules.push(Module { name: bin, source: format!("{} {} (crates.io)", tool.krate, tool.version), path });
         }
     }
+    let [commands, sh] = build_own(&guest);
     modules.push(Module {
         name: "commands".into(),
         source: format!("{COMMANDS_PACKAGE} (guest/commands)"),
-        path: build_commands(&guest),
+        path: commands,
     });
+    modules.push(Module { name: "sh".into(), source: format!("{SH_PACKAGE} (guest/sh)"), path: sh });
 
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR")).join("modules.rs");
     fs::write(&out, generate(&modules)).expect("writing modules.rs");
@@ -355,8 +361,9 @@ fn install_tool(
     outputs(&dir)
 }
 
-/// Builds `guest/commands` and returns the path of its module.
-fn build_commands(guest: &Path) -> PathBuf {
+/// Builds `guest/commands` and the shell (`guest/sh`) in one nested cargo
+/// and returns the paths of their modules.
+fn build_own(guest: &Path) -> [PathBuf; 2] {
     let target_dir = guest.join("target");
     let mut cmd = nested_cargo();
     cmd.arg("build")
@@ -365,23 +372,25 @@ fn build_commands(guest: &Path) -> PathBuf {
         .arg(TARGET)
         .arg("--manifest-path")
         .arg(guest.join("Cargo.toml"))
-        .arg("-p")
-        .arg(COMMANDS_PACKAGE)
+        .args(["-p", COMMANDS_PACKAGE, "-p", SH_PACKAGE, "--bins"])
         .arg("--target-dir")
         .arg(&target_dir)
         .current_dir(guest);
-    let output = cmd.output().unwrap_or_else(|e| panic!("running cargo build -p {COMMANDS_PACKAGE}: {e}"));
+    let output =
+        cmd.output().unwrap_or_else(|e| panic!("running cargo build -p {COMMANDS_PACKAGE} -p {SH_PACKAGE}: {e}"));
     let mut stderr = std::io::stderr();
     stderr.write_all(&output.stdout).ok();
     stderr.write_all(&output.stderr).ok();
     assert!(
         output.status.success(),
-        "building guest/commands failed ({}): {cmd:?}\n(the nested cargo's output is above)",
+        "building guest/commands and guest/sh failed ({}): {cmd:?}\n(the nested cargo's output is above)",
         output.status
     );
-    let wasm = target_dir.join(TARGET).join("release").join(format!("{COMMANDS_PACKAGE}.wasm"));
-    assert!(wasm.is_file(), "the guest build did not produce {}", wasm.display());
-    wasm
+    [COMMANDS_PACKAGE, SH_PACKAGE].map(|package| {
+        let wasm = target_dir.join(TARGET).join("release").join(format!("{package}.wasm"));
+        assert!(wasm.is_file(), "the guest build did not produce {}", wasm.display());
+        wasm
+    })
 }
 
 /// Wrapper scripts `zig-cc` and `zig-ar` in `suite_dir` running the pinned

@@ -1,7 +1,10 @@
 //! The `capsa` command: run untrusted WebAssembly with exactly the
 //! capabilities granted on the command line or in a manifest.
 
+mod exec;
 mod run;
+mod sh;
+mod shell_vm;
 
 use std::process::ExitCode;
 
@@ -19,6 +22,10 @@ struct Cli {
 enum Command {
     /// Run a wasm32-wasip1 command module in a fresh VM.
     Run(run::RunArgs),
+    /// Run a shell command line in a fresh VM with the command suite.
+    Exec(exec::ExecArgs),
+    /// Open an interactive shell in a VM with the command suite.
+    Sh(sh::ShArgs),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +36,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Run(args) => run::main(args),
+        Command::Exec(args) => exec::main(args),
+        Command::Sh(args) => sh::main(args),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

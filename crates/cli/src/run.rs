@@ -111,16 +111,22 @@ pub fn main(args: RunArgs) -> i32 {
         }
         Err(err) => {
             eprintln!("capsa: {}: {err}", args.module.display());
-            match err {
-                RuntimeError::Grant(_) | RuntimeError::Cache(..) => EXIT_USAGE,
-                RuntimeError::InvalidModule(_)
-                | RuntimeError::UnknownImports(_)
-                | RuntimeError::NotCommand(_)
-                | RuntimeError::Instantiate(_)
-                | RuntimeError::Engine(_)
-                | RuntimeError::Internal(_) => EXIT_NOT_RUNNABLE,
-            }
+            exit_code_of(&err)
         }
+    }
+}
+
+/// capsa's exit code when a program could not be run at all: a usage error
+/// for a bad grant or cache, "not runnable" for a bad module.
+pub(crate) fn exit_code_of(err: &RuntimeError) -> i32 {
+    match err {
+        RuntimeError::Grant(_) | RuntimeError::Cache(..) => EXIT_USAGE,
+        RuntimeError::InvalidModule(_)
+        | RuntimeError::UnknownImports(_)
+        | RuntimeError::NotCommand(_)
+        | RuntimeError::Instantiate(_)
+        | RuntimeError::Engine(_)
+        | RuntimeError::Internal(_) => EXIT_NOT_RUNNABLE,
     }
 }
 
@@ -134,7 +140,7 @@ fn vm_config(args: &RunArgs) -> Result<VmConfig> {
         manifest::load(path, &mut config)?;
     }
     for spec in &args.dirs {
-        config.grants.dirs.push(parse_dir(spec)?);
+        config.grants.dirs.push(parse_dir("--dir", spec)?);
     }
     for spec in &args.env {
         config.grants.env.push(parse_env(spec)?);
@@ -192,8 +198,8 @@ fn vm_config(args: &RunArgs) -> Result<VmConfig> {
     Ok(config)
 }
 
-/// Parses `HOST[:GUEST][:ro|:rw]` or `HOST::GUEST`.
-fn parse_dir(spec: &str) -> Result<DirGrant> {
+/// Parses `HOST[:GUEST][:ro|:rw]` or `HOST::GUEST` given to `flag`.
+pub(crate) fn parse_dir(flag: &str, spec: &str) -> Result<DirGrant> {
     let (rest, read_only) = match spec.rsplit_once(':') {
         Some((rest, "ro")) => (rest, true),
         Some((rest, "rw")) => (rest, false),
@@ -204,13 +210,13 @@ fn parse_dir(spec: &str) -> Result<DirGrant> {
         None => (rest, rest),
     };
     if host.is_empty() || guest.is_empty() {
-        bail!("--dir {spec}: expected HOST[:GUEST][:ro]");
+        bail!("{flag} {spec}: expected HOST[:GUEST][:ro]");
     }
     Ok(DirGrant { host: PathBuf::from(host), guest: guest.to_string(), read_only })
 }
 
 /// Parses `K=V`, or `K` to pass the host's value.
-fn parse_env(spec: &str) -> Result<(String, String)> {
+pub(crate) fn parse_env(spec: &str) -> Result<(String, String)> {
     match spec.split_once('=') {
         Some(("", _)) => bail!("--env {spec}: empty name"),
         Some((key, value)) => Ok((key.to_string(), value.to_string())),
@@ -227,15 +233,15 @@ mod tests {
 
     #[test]
     fn dir_specs() {
-        let d = parse_dir("/a:/b:ro").unwrap();
+        let d = parse_dir("--dir", "/a:/b:ro").unwrap();
         assert_eq!((d.host, d.guest.as_str(), d.read_only), (PathBuf::from("/a"), "/b", true));
-        let d = parse_dir("/a::b").unwrap();
+        let d = parse_dir("--dir", "/a::b").unwrap();
         assert_eq!((d.host, d.guest.as_str(), d.read_only), (PathBuf::from("/a"), "b", false));
-        let d = parse_dir("data").unwrap();
+        let d = parse_dir("--dir", "data").unwrap();
         assert_eq!((d.host, d.guest.as_str()), (PathBuf::from("data"), "data"));
-        let d = parse_dir("data:ro").unwrap();
+        let d = parse_dir("--dir", "data:ro").unwrap();
         assert_eq!((d.host, d.guest.as_str(), d.read_only), (PathBuf::from("data"), "data", true));
-        assert!(parse_dir(":x").is_err());
+        assert!(parse_dir("--dir", ":x").is_err());
     }
 
     #[test]

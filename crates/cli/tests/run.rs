@@ -169,6 +169,28 @@ fn the_binary_module_above_runs() {
 }
 
 #[test]
+fn deep_recursion_fits_a_large_stack_and_traps_in_a_small_one() {
+    // A million nested calls: tens of MiB of wasm stack.
+    let sb = Sandbox::new();
+    let module = sb.file(
+        "deep.wat",
+        r#"(module
+             (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (memory (export "memory") 1)
+             (func $down (param $n i32) (result i32)
+               (if (result i32) (local.get $n)
+                 (then (i32.add (call $down (i32.sub (local.get $n) (i32.const 1))) (local.get $n)))
+                 (else (i32.const 0))))
+             (func (export "_start") (drop (call $down (i32.const 1000000))) (call $exit (i32.const 0))))"#,
+    );
+    let out = sb.capsa(&["--stack", "256MiB", path(&module)]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let out = sb.capsa(&["--stack", "1MiB", path(&module)]);
+    assert_eq!(out.status.code(), Some(134), "stderr: {}", stderr(&out));
+    assert!(stderr(&out).contains("call stack exhausted"), "stderr: {}", stderr(&out));
+}
+
+#[test]
 fn module_without_start_is_not_a_command() {
     let sb = Sandbox::new();
     let module = sb.file("lib.wat", r#"(module (memory (export "memory") 1) (func (export "work")))"#);

@@ -180,11 +180,20 @@ impl Kernel {
     /// has used up every pid.
     pub fn register_process(&self, spec: ProcessSpec) -> Result<Pid> {
         let mut table = self.procs.lock();
-        let pgid = match spec.parent {
-            Some(parent) if table.is_live(parent) => Some(table.get(parent)?.pgid),
+        let (pgid, parent_dying) = match spec.parent {
+            Some(parent) if table.is_live(parent) => {
+                let entry = table.get(parent)?;
+                (Some(entry.pgid), entry.control.pending())
+            }
             Some(_) => return Err(KernelError::NoSuchProcess),
-            None => None,
+            None => (None, None),
         };
+        // A parent being killed may still finish a spawn it had begun; the
+        // child shares its fate, or it would escape a kill of the parent's
+        // tree that walked the table before it was registered.
+        if let Some(reason) = parent_dying {
+            spec.control.kill(reason);
+        }
         if table.live >= table.max {
             return Err(KernelError::WouldBlock);
         }

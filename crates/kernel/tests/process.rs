@@ -263,6 +263,19 @@ fn kill_descendants_reaches_grandchildren_only() {
 }
 
 #[test]
+fn a_child_registered_by_a_dying_parent_dies_with_it() {
+    let k = kernel();
+    let (init, _) = spawn(&k, None);
+    let (a, a_control) = spawn(&k, Some(init));
+    a_control.kill(KillReason::Signal(2));
+    // `a` finishes a spawn it began before the kill reached it.
+    let (_, late_control) = spawn(&k, Some(a));
+    assert_eq!(late_control.pending(), Some(KillReason::Signal(2)));
+    let (_, sibling_control) = spawn(&k, Some(init));
+    assert_eq!(sibling_control.pending(), None);
+}
+
+#[test]
 fn dup_shares_the_description_and_dup2_replaces() {
     let mut table = FdTable::new(8);
     let (r, w) = OpenFile::pipe();

@@ -5,6 +5,7 @@
 
 use std::fs::File;
 use std::io::{Cursor, IsTerminal, Read, Write};
+use std::os::fd::AsFd;
 use std::sync::{Arc, Mutex};
 
 use cap_std::ambient_authority;
@@ -81,9 +82,28 @@ impl HostInput for NullInput {
 
 struct InheritInput;
 
+/// How often a guest blocked on the host's stdin checks whether it was killed.
+const STDIN_POLL: rustix::event::Timespec = rustix::event::Timespec { tv_sec: 0, tv_nsec: 50_000_000 };
+
 impl HostInput for InheritInput {
+    /// Reads the host's fd 0 directly (no std buffer, so nothing read ahead
+    /// is lost to the host when the guest ends), waiting in short polls so a
+    /// killed or interrupted guest stops waiting at once instead of taking
+    /// the terminal's next line.
     fn read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
-        std::io::stdin().read(buf)
+        let stdin = std::io::stdin();
+        let fd = stdin.as_fd();
+        loop {
+            if capsa_kernel::current_pending().is_some() {
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            let mut fds = [rustix::event::PollFd::new(&fd, rustix::event::PollFlags::IN)];
+            match rustix::event::poll(&mut fds, Some(&STDIN_POLL)) {
+                Ok(0) | Err(rustix::io::Errno::INTR) => continue,
+                Ok(_) => return rustix::io::read(fd, buf).map_err(std::io::Error::from),
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
     fn is_tty(&self) -> bool {
         std::io::stdin().is_terminal()

@@ -2,6 +2,7 @@
 //! processes. The VM is also the [`Spawner`] its processes use to start
 //! children, so every process of a VM shares its kernel, engine and limits.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -27,6 +28,8 @@ const DEFAULT_UMASK: u32 = 0o022;
 const REAP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Linux's SIGKILL: how a VM's leftover processes are ended.
 const SIGKILL: u8 = 9;
+/// Linux's SIGINT: what an [`Interrupter`] sends.
+const SIGINT: u8 = 2;
 
 /// A booted VM: a kernel with its grants, ready to run programs.
 pub struct Vm {
@@ -47,6 +50,8 @@ struct VmShared {
     captures: (Option<Capture>, Option<Capture>),
     /// Process threads still running, to wait for them when the VM's top process ends.
     threads: (Mutex<usize>, Condvar),
+    /// The top-level processes running now (one per [`Vm::run`] in progress).
+    tops: Mutex<Vec<Pid>>,
 }
 
 impl std::fmt::Debug for VmShared {
@@ -93,6 +98,7 @@ impl Vm {
             stderr,
             captures: (out_capture, err_capture),
             threads: (Mutex::new(0), Condvar::new()),
+            tops: Mutex::new(Vec::new()),
         });
         Ok(Vm { shared })
     }
@@ -111,23 +117,93 @@ impl Vm {
     /// not a command, or cannot be instantiated within the limits. The guest's
     /// own failures (traps, kills, exit codes) are in the [`Outcome`].
     pub fn run(&self, wasm: &[u8], args: &[String]) -> Result<Outcome, RuntimeError> {
+        let program = self.shared.prepare(wasm, None)?;
+        self.run_program(program, args)
+    }
+
+    /// Runs the VM's own executable at `path` (an absolute VM path, e.g. the
+    /// command suite's `/bin/sh`) as [`Vm::run`] does. The module's bytes are
+    /// the filesystem's, shared with every VM holding the same layer, so a
+    /// second run compiles and hashes nothing.
+    ///
+    /// # Errors
+    /// `NotCommand` if `path` is missing, not executable by the VM's first
+    /// user, or a `#!` script; otherwise as [`Vm::run`].
+    pub fn run_path(&self, path: &str, args: &[String]) -> Result<Outcome, RuntimeError> {
         let shared = &self.shared;
-        let program = shared.prepare(wasm, None)?;
-        let cred = if shared.config.root { Cred::root() } else { Cred::user(DEFAULT_UID, DEFAULT_UID) };
+        let executable = shared
+            .kernel
+            .resolve_executable(&shared.first_cred(), "/", path, None)
+            .map_err(|e| RuntimeError::NotCommand(format!("{path}: {e}")))?;
+        if executable.interpreter.is_some() {
+            return Err(RuntimeError::NotCommand(format!("{path} is a script, not a wasm module")));
+        }
+        let program = shared.prepare(&executable.bytes, Some(&executable.bytes))?;
+        self.run_program(program, args)
+    }
+
+    /// Compiles (or fetches from the cache) and pre-links the VM's
+    /// executable at `path` without running it, so that a later run or
+    /// spawn of it starts at once.
+    ///
+    /// # Errors
+    /// As [`Vm::run_path`].
+    pub fn preload(&self, path: &str) -> Result<(), RuntimeError> {
+        let shared = &self.shared;
+        let executable = shared
+            .kernel
+            .resolve_executable(&shared.first_cred(), "/", path, None)
+            .map_err(|e| RuntimeError::NotCommand(format!("{path}: {e}")))?;
+        shared.prepare(&executable.bytes, Some(&executable.bytes)).map(drop)
+    }
+
+    /// A handle that interrupts this VM's running top-level processes from
+    /// another thread (a terminal's Ctrl-C).
+    pub fn interrupter(&self) -> Interrupter {
+        Interrupter(Arc::downgrade(&self.shared))
+    }
+
+    fn run_program(&self, program: InstancePre<ProcessData>, args: &[String]) -> Result<Outcome, RuntimeError> {
+        let shared = &self.shared;
         let fds = shared.initial_fds()?;
         let env = shared.config.grants.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let (pid, handle) = shared
-            .start_process(None, program, cred, "/".into(), args.to_vec(), env, fds, DEFAULT_UMASK)
+            .start_process(None, program, shared.first_cred(), "/".into(), args.to_vec(), env, fds, DEFAULT_UMASK)
             .map_err(|e| match e {
                 StartError::Kernel(err) => RuntimeError::Internal(format!("cannot register the process: {err}")),
                 StartError::Runtime(err) => err,
             })?;
-        let result = handle.join().map_err(|_| RuntimeError::Internal("a process thread panicked".into()))?;
+        shared.lock_tops().push(pid);
+        let result = handle.join().map_err(|_| RuntimeError::Internal("a process thread panicked".into()));
+        shared.lock_tops().retain(|&top| top != pid);
         shared.kernel.kill_descendants(pid, KillReason::Signal(SIGKILL));
         shared.wait_for_threads();
-        let status = result?;
+        let status = result??;
         let take = |capture: &Option<Capture>| capture.as_ref().map(Capture::take).unwrap_or_default();
         Ok(Outcome { status, stdout: take(&shared.captures.0), stderr: take(&shared.captures.1) })
+    }
+}
+
+/// Interrupts a VM's running top-level processes, as a terminal's Ctrl-C
+/// does: each, with everything it started, ends by SIGINT (status 130). The
+/// VM itself, its files and later runs are unaffected. Holds the VM weakly.
+#[derive(Debug, Clone)]
+pub struct Interrupter(Weak<VmShared>);
+
+impl Interrupter {
+    /// Sends the interrupt; does nothing if no process runs or the VM is gone.
+    pub fn interrupt(&self) {
+        let Some(shared) = self.0.upgrade() else { return };
+        let tops = shared.lock_tops().clone();
+        for pid in tops {
+            // The top first: from then on, any child it still registers is
+            // killed at birth (see `register_process`), so the walk below
+            // cannot miss one.
+            if let Ok(control) = shared.kernel.control_of(pid) {
+                control.kill(KillReason::Signal(SIGINT));
+            }
+            shared.kernel.kill_descendants(pid, KillReason::Signal(SIGINT));
+        }
     }
 }
 
@@ -138,6 +214,15 @@ enum StartError {
 }
 
 impl VmShared {
+    /// Who the VM's top-level processes run as.
+    fn first_cred(&self) -> Cred {
+        if self.config.root { Cred::root() } else { Cred::user(DEFAULT_UID, DEFAULT_UID) }
+    }
+
+    fn lock_tops(&self) -> std::sync::MutexGuard<'_, Vec<Pid>> {
+        self.tops.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// A runnable command for these module bytes: compiled (or fetched from
     /// the cache), checked, and pre-linked once per module and engine.
     /// `shared` is the same bytes when they belong to a filesystem layer: then
@@ -153,6 +238,15 @@ impl VmShared {
         let program = match cached {
             Some(program) => program,
             None => {
+                // Processes that want the same new module wait for the first
+                // to compile it instead of all compiling it at once; other
+                // modules compile meanwhile.
+                let slot = compile_slot(&sha);
+                let _one_at_a_time = slot.lock().unwrap_or_else(|p| p.into_inner());
+                let cached = engine.programs.lock().unwrap_or_else(|p| p.into_inner()).get(&sha).cloned();
+                if let Some(program) = cached {
+                    return Ok(program);
+                }
                 let module = self.runtime.modules.load_digested(engine, wasm, &sha)?;
                 check_imports(&module)?;
                 if !matches!(module.get_export("_start"), Some(ExternType::Func(_))) {
@@ -211,7 +305,7 @@ impl VmShared {
         env: Vec<String>,
         fds: FdTable,
         umask: u32,
-    ) -> Result<(Pid, std::thread::JoinHandle<Result<crate::ExitStatus, RuntimeError>>), StartError> {
+    ) -> Result<(Pid, process::ProcessHandle), StartError> {
         let this = self.this.upgrade().ok_or(StartError::Kernel(KernelError::Io))?;
         let limits = self.config.limits.clone();
         let control = Arc::new(ProcessControl::new(Instant::now().checked_add(limits.wall)));
@@ -241,7 +335,7 @@ impl VmShared {
                 this.threads.1.notify_all();
             }
         };
-        match process::start(program, ctx, limits, on_exit) {
+        match process::start_pooled(program, ctx, limits, on_exit) {
             Ok(handle) => Ok((pid, handle)),
             Err(err) => {
                 self.kernel.exit_process(pid, capsa_kernel::WaitStatus::Signaled(SIGKILL));
@@ -285,6 +379,14 @@ impl Spawner for VmShared {
             },
         )
     }
+}
+
+/// The lock that serialises compilations of the module with digest `sha`.
+/// Entries are few (one per distinct module compiled in this process) and
+/// tiny, so they are kept.
+fn compile_slot(sha: &[u8; 32]) -> Arc<Mutex<()>> {
+    static SLOTS: Mutex<BTreeMap<[u8; 32], Arc<Mutex<()>>>> = Mutex::new(BTreeMap::new());
+    SLOTS.lock().unwrap_or_else(|p| p.into_inner()).entry(*sha).or_default().clone()
 }
 
 fn fd_limit(err: KernelError) -> RuntimeError {

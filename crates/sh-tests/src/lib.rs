@@ -1,10 +1,7 @@
-//! Runs capsa's shell (`guest/sh`) inside VMs for its host tests.
-//!
-//! The build script compiles `guest/sh` for wasm32-wasip1. [`layer`] puts
-//! the shell at `/bin/sh` and `/bin/bash` (mode 0755) and the small test
-//! commands of `sh-testbin` (`cat`, `seq`, `sort`, `head`, `tr`, …) under
-//! `/opt/sh-test/bin`, which [`Sh`] puts last in `PATH`, so the command
-//! suite's real commands win wherever a VM has them.
+//! Runs capsa's shell inside VMs for its host tests — the same VM
+//! `capsa exec` runs a command line in ([`capsa_suite::shell::ShellVm`]):
+//! the command suite's layer with `/bin/sh`, the suite's real commands, the
+//! clock and entropy grants. Only stdout and stderr differ (captured here).
 //!
 //! ```no_run
 //! let out = capsa_sh_tests::Sh::new().run("echo hello | tr a-z A-Z");
@@ -12,25 +9,11 @@
 //! ```
 
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use capsa_kernel::{Layer, LayerBuilder, Meta};
 use capsa_runtime::{DirGrant, Input, Outcome, Output, Runtime, RuntimeOptions, VmConfig};
-
-include!(concat!(env!("OUT_DIR"), "/paths.rs"));
-
-/// The commands `sh-testbin` answers to.
-pub const TEST_COMMANDS: &[&str] = &[
-    "cat", "seq", "sort", "head", "tail", "tr", "wc", "grep", "uniq", "cut", "sleep", "touch", "rm", "mkdir", "ls",
-    "basename", "dirname",
-];
-
-/// Where the test commands live in the VM.
-pub const TEST_BIN: &str = "/opt/sh-test/bin";
-
-/// The `PATH` tests run with.
-pub const PATH: &str = "/usr/local/bin:/usr/bin:/bin:/opt/sh-test/bin";
+use capsa_suite::shell::{SH, ShellVm};
 
 /// The runtime shared by a test binary (compiled modules cached under
 /// cargo's target dir).
@@ -38,40 +21,26 @@ pub fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
         let cache_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/sh-tests-module-cache");
-        Runtime::new(RuntimeOptions { cache_dir: Some(cache_dir) }).expect("creating the runtime")
+        let runtime = Runtime::new(RuntimeOptions { cache_dir: Some(cache_dir) }).expect("creating the runtime");
+        // Compile the suite before any test's wall clock runs: a first,
+        // uncached compile of coreutils can take seconds on a busy machine.
+        let config = ShellVm::default().config(VmConfig::default()).expect("the suite's layer");
+        let vm = runtime.vm(config).expect("booting a VM");
+        for module in capsa_suite::MODULES {
+            vm.preload(&format!("{}/{}.wasm", capsa_suite::LIBEXEC, module.name)).expect("compiling the suite");
+        }
+        runtime
     })
-}
-
-/// The shell's module bytes.
-pub fn sh_wasm() -> Arc<[u8]> {
-    static BYTES: OnceLock<Arc<[u8]>> = OnceLock::new();
-    BYTES.get_or_init(|| Arc::from(std::fs::read(SH_WASM).expect("reading sh.wasm"))).clone()
-}
-
-/// The layer with `/bin/sh`, `/bin/bash` and the test commands.
-pub fn layer() -> Arc<Layer> {
-    static LAYER: OnceLock<Arc<Layer>> = OnceLock::new();
-    LAYER
-        .get_or_init(|| {
-            let testbin: Arc<[u8]> = Arc::from(std::fs::read(TESTBIN_WASM).expect("reading sh-testbin.wasm"));
-            let mut b = LayerBuilder::new();
-            b.file("/bin/sh", sh_wasm(), Meta::root(0o755)).expect("/bin/sh");
-            b.file("/bin/bash", sh_wasm(), Meta::root(0o755)).expect("/bin/bash");
-            for name in TEST_COMMANDS {
-                b.file(&format!("{TEST_BIN}/{name}"), testbin.clone(), Meta::root(0o755)).expect("test command");
-            }
-            b.build()
-        })
-        .clone()
 }
 
 /// One shell run in a fresh VM.
 #[derive(Debug, Clone)]
 pub struct Sh {
-    /// The VM's configuration.
+    /// The VM's configuration before the shell VM's own (stdio, limits,
+    /// extra grants); [`ShellVm::config`] adds the suite, mounts and environment.
     pub config: VmConfig,
-    /// The shell's working directory (`PWD`).
-    pub cwd: String,
+    /// The shell VM: mounts and working directory.
+    pub shell: ShellVm,
 }
 
 impl Default for Sh {
@@ -81,22 +50,21 @@ impl Default for Sh {
 }
 
 impl Sh {
-    /// Captured stdout and stderr, stdin empty, `PATH` with the test
-    /// commands, `HOME=/home/user`, a 30 s wall clock.
+    /// Captured stdout and stderr, stdin empty, `LC_ALL=C`, a 30 s wall
+    /// clock, the working directory `HOME`.
     pub fn new() -> Sh {
-        let mut config = VmConfig { layers: vec![layer()], ..VmConfig::default() };
+        let mut config = VmConfig::default();
         config.grants.stdout = Output::Capture;
         config.grants.stderr = Output::Capture;
         config.limits.wall = Duration::from_secs(30);
-        config.grants.env =
-            vec![("PATH".into(), PATH.into()), ("HOME".into(), "/home/user".into()), ("LC_ALL".into(), "C".into())];
-        Sh { config, cwd: "/home/user".into() }
+        config.grants.env = vec![("LC_ALL".into(), "C".into())];
+        Sh { config, shell: ShellVm::default() }
     }
 
     /// Grants a host directory at `guest` and makes it the working directory.
     pub fn in_dir(mut self, host: &Path, guest: &str) -> Sh {
-        self.config.grants.dirs.push(DirGrant { host: host.to_path_buf(), guest: guest.into(), read_only: false });
-        self.cwd = guest.into();
+        self.shell.mounts.push(DirGrant { host: host.to_path_buf(), guest: guest.into(), read_only: false });
+        self.shell.workdir = Some(guest.into());
         self
     }
 
@@ -111,12 +79,11 @@ impl Sh {
         self.run_args(&["-c", script])
     }
 
-    /// Runs `sh ARGS…`.
+    /// Runs `sh ARGS…` as `capsa exec` runs `sh -c`.
     pub fn run_args(&self, args: &[&str]) -> Outcome {
-        let mut config = self.config.clone();
-        config.grants.env.push(("PWD".into(), self.cwd.clone()));
+        let config = self.shell.config(self.config.clone()).expect("the suite's layer");
         let mut argv = vec!["sh".to_string()];
         argv.extend(args.iter().map(|a| a.to_string()));
-        runtime().vm(config).expect("booting a VM").run(&sh_wasm(), &argv).expect("running sh")
+        runtime().vm(config).expect("booting a VM").run_path(SH, &argv).expect("running sh")
     }
 }

@@ -4,12 +4,13 @@
 //!
 //! | module | from | commands |
 //! |---|---|---|
-//! | `coreutils` | uutils `coreutils` 0.12.0 (`feat_wasm`), crates.io | `ls`, `cat`, `sort`, … (see [`commands`]) |
+//! | `coreutils` | uutils `coreutils` 0.12.0 (`feat_wasm`), crates.io | `cat`, `sort`, `cp`, … (see [`commands`]) |
 //! | `sed` | uutils `sed` 0.3.0, crates.io | `sed` |
 //! | `diffutils` | uutils `diffutils` 0.6.0, crates.io | `diff`, `cmp` |
 //! | `find` | uutils `findutils` 0.11.0, crates.io | `find` |
 //! | `rg` | `ripgrep` 15.2.0, crates.io | `rg` |
-//! | `commands` | `guest/commands` (ours) | `env`, `id`, `kill`, `timeout`, `grep`, `awk`, `xargs`, `dd`, `tac`, … |
+//! | `commands` | `guest/commands` (ours) | `ls`, `stat`, `chmod`, `test`, `env`, `id`, `kill`, `grep`, `awk`, … |
+//! | `sh` | `guest/sh` (ours) | `sh`, `bash` |
 //!
 //! [`layer`] builds (once per process) a read-only [`capsa_kernel::Layer`]
 //! holding each module at `/usr/libexec/capsa/<module>.wasm` (mode 0755) and
@@ -24,14 +25,14 @@
 //! a parent gives them; our own commands do the same through `wasi-ext`.
 //!
 //! Known limits (each command fails loudly, never silently):
-//! - uutils commands that read the time (`ls`, `dir`, `vdir`, `touch`,
-//!   `date`, `find`) or build a std `HashMap` (`cp`, `sed`, `realpath`,
-//!   `readlink -f`, `cksum`, `csplit`, `pr`, `ptx`, `shuf`) panic in a VM
-//!   without the clock or entropy grant: Rust's std aborts when
-//!   `clock_time_get` or `random_get` fails. Our commands need neither.
-//! - preview1 reports no mode, owner or group: `ls -l` shows made-up ones,
-//!   `test -r/-w/-x` guess, `stat` prints `?`, and `chmod`/`chown`/`chgrp`
-//!   refuse (`capsa: chmod: not supported: …`).
+//! - uutils commands that read the time (`touch`, `date`, `find`) or build
+//!   a std `HashMap` (`cp`, `sed`, `realpath`, `readlink -f`, `cksum`,
+//!   `csplit`, `pr`, `ptx`, `shuf`) panic in a VM without the clock or
+//!   entropy grant: Rust's std aborts when `clock_time_get` or `random_get`
+//!   fails. Our commands need neither.
+//! - preview1 reports no mode, owner or group, so the commands that show or
+//!   change them are ours and use capsa's `host_fs` extension: `ls`,
+//!   `dir`, `vdir`, `stat`, `test`/`[`, `chmod`, `chown`, `chgrp`.
 //! - `find -exec` and `xargs` from findutils need `std::process` (absent
 //!   on wasip1): `find` reports the failure, `xargs` is ours.
 //! - `rg` reads stdin only when given `-`.
@@ -40,10 +41,13 @@
 //! let layer = capsa_suite::layer()?;
 //! let mut config = capsa_runtime::VmConfig::default();
 //! config.layers.push(layer);
-//! let ls = capsa_suite::command_module("ls").expect("ls is in the suite");
-//! assert_eq!(ls.name, "coreutils");
+//! let cat = capsa_suite::command_module("cat").expect("cat is in the suite");
+//! assert_eq!(cat.name, "coreutils");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+
+pub mod session;
+pub mod shell;
 
 use std::sync::{Arc, OnceLock};
 
@@ -72,9 +76,10 @@ pub const BIN_DIRS: [&str; 2] = ["/bin", "/usr/bin"];
 /// The commands of uutils coreutils 0.12.0 built with `feat_wasm` that the
 /// suite takes from it (82 utilities minus those ours replace: `dd`, which
 /// starts a thread; `nice`, which execs; `mktemp`, which calls
-/// `temp_dir()`; `uname`, which describes the host instead of capsa).
+/// `temp_dir()`; `uname`, which describes the host instead of capsa; `ls`,
+/// `dir`, `vdir`, `test` and `[`, which cannot know modes or owners
+/// through preview1 while ours read them from `host_fs`).
 pub const COREUTILS_COMMANDS: &[&str] = &[
-    "[",
     "arch",
     "b2sum",
     "base32",
@@ -88,7 +93,6 @@ pub const COREUTILS_COMMANDS: &[&str] = &[
     "csplit",
     "cut",
     "date",
-    "dir",
     "dircolors",
     "dirname",
     "echo",
@@ -103,7 +107,6 @@ pub const COREUTILS_COMMANDS: &[&str] = &[
     "join",
     "link",
     "ln",
-    "ls",
     "md5sum",
     "mkdir",
     "mv",
@@ -136,7 +139,6 @@ pub const COREUTILS_COMMANDS: &[&str] = &[
     "sum",
     "tail",
     "tee",
-    "test",
     "touch",
     "tr",
     "true",
@@ -146,7 +148,6 @@ pub const COREUTILS_COMMANDS: &[&str] = &[
     "unexpand",
     "uniq",
     "unlink",
-    "vdir",
     "wc",
     "yes",
 ];
@@ -154,13 +155,17 @@ pub const COREUTILS_COMMANDS: &[&str] = &[
 /// The commands of our own module (`guest/commands`); the module itself
 /// lists them with `capsa-commands --list`.
 pub const OWN_COMMANDS: &[&str] = &[
-    "awk", "chgrp", "chmod", "chown", "dd", "df", "du", "egrep", "env", "fgrep", "grep", "groups", "hostname", "id",
-    "kill", "mktemp", "nice", "ps", "stat", "tac", "timeout", "uname", "which", "whoami", "xargs",
+    "[", "awk", "chgrp", "chmod", "chown", "dd", "df", "dir", "du", "egrep", "env", "fgrep", "grep", "groups",
+    "hostname", "id", "kill", "ls", "mktemp", "nice", "ps", "stat", "tac", "test", "timeout", "uname", "vdir", "which",
+    "whoami", "xargs",
 ];
 
 /// The other crates.io tools: `(command, module)`.
 pub const TOOL_COMMANDS: &[(&str, &str)] =
     &[("sed", "sed"), ("diff", "diffutils"), ("cmp", "diffutils"), ("find", "find"), ("rg", "rg")];
+
+/// The shell (`guest/sh`): `/bin/sh`, also `bash`.
+pub const SHELL_COMMANDS: &[(&str, &str)] = &[("bash", "sh"), ("sh", "sh")];
 
 /// Every command of the suite and the module that implements it, sorted by
 /// command name.
@@ -170,6 +175,7 @@ pub fn commands() -> &'static [(&'static str, &'static str)] {
         let mut all: Vec<(&str, &str)> = COREUTILS_COMMANDS.iter().map(|c| (*c, "coreutils")).collect();
         all.extend(OWN_COMMANDS.iter().map(|c| (*c, "commands")));
         all.extend(TOOL_COMMANDS.iter().copied());
+        all.extend(SHELL_COMMANDS.iter().copied());
         all.sort();
         all
     })

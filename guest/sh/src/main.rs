@@ -5,6 +5,7 @@
 //! sh [-euxfC] [-o option] -c 'commands' [arg0 [args…]]
 //! sh [-euxfC] [-o option] script [args…]
 //! sh [-euxfC] [-o option] < script
+//! sh --capsa-session DIR --status N -c LINE   # one line of a `capsa sh` session
 //! ```
 //!
 //! # Design
@@ -46,6 +47,7 @@ mod expand;
 mod glob;
 mod parse;
 mod redirect;
+mod session;
 mod shell;
 mod simple;
 mod sysio;
@@ -75,6 +77,18 @@ fn run(args: &[String]) -> i32 {
             let _ = std::fs::remove_file(path);
             run_handoff(&text)
         }
+        Some("--capsa-session") => {
+            let words: Vec<&str> = args.iter().skip(2).map(String::as_str).collect();
+            match words.as_slice() {
+                [dir, "--status", status, "-c", line] if status.parse::<i32>().is_ok() => {
+                    session::run(dir, status.parse().unwrap_or(0), line)
+                }
+                _ => {
+                    sysio::write_fd(2, b"sh: usage: sh --capsa-session DIR --status N -c LINE\n");
+                    2
+                }
+            }
+        }
         _ => run_top(args),
     }
 }
@@ -103,12 +117,12 @@ fn run_handoff(json: &str) -> i32 {
 }
 
 /// The shell to run for subshells: `/bin/sh` unless `$CAPSA_SH` names another.
-fn self_path() -> String {
+pub(crate) fn self_path() -> String {
     std::env::var("CAPSA_SH").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".into())
 }
 
 /// Ends a shell: runs the `EXIT` trap and gives the final status.
-fn finish(sh: &mut Shell, result: Res) -> i32 {
+pub(crate) fn finish(sh: &mut Shell, result: Res) -> i32 {
     let status = match result {
         Ok(s) | Err(Flow::Exit(s)) | Err(Flow::Return(s)) => s,
         Err(Flow::Break(_) | Flow::Continue(_)) => sh.st.status,
@@ -230,7 +244,7 @@ fn apply_option(st: &mut State, name: &str, on: bool) -> bool {
 }
 
 /// The environment as exported variables, and the variables bash sets.
-fn init_vars(sh: &mut Shell) {
+pub(crate) fn init_vars(sh: &mut Shell) {
     for (k, v) in std::env::vars() {
         if vars::is_name(&k) {
             let _ = sh.st.vars.set(&k, v);

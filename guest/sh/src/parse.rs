@@ -25,6 +25,23 @@ pub fn parse(src: &str) -> Result<Program, String> {
     })
 }
 
+/// Whether `src` is a program cut short — an open quote, `if` without `fi`,
+/// a here-document without its end — that more lines could complete (an
+/// interactive shell then asks for them with `PS2`).
+pub fn is_incomplete(src: &str) -> bool {
+    if would_panic_brush(src) {
+        return false;
+    }
+    let options = crate::expand::word_options();
+    let fixed = split_empty_for_parts(src);
+    let mut parser = brush_parser::Parser::new(std::io::BufReader::new(fixed.as_bytes()), &options);
+    match parser.parse_program() {
+        Err(brush_parser::ParseError::ParsingAtEndOfInput) => true,
+        Err(brush_parser::ParseError::Tokenizing { inner, .. }) => inner.is_incomplete(),
+        Ok(_) | Err(brush_parser::ParseError::ParsingNear(_)) => false,
+    }
+}
+
 /// brush-parser's tokenizer reads the `;;` of `for ((;;))` or
 /// `for ((i=0;;i++))` as a `case` terminator; `; ;` means the same and
 /// parses. Only the text between `for ((` and the next `))` changes.

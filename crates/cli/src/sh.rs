@@ -1,0 +1,182 @@
+//! `capsa sh`: an interactive shell inside a VM. The terminal stays on the
+//! host — prompt, line editing and history are rustyline's — and each line
+//! runs in the session's VM ([`capsa_suite::session`]). Ctrl-C interrupts
+//! the running line (not the VM: files, variables and `cd` survive);
+//! Ctrl-D or `exit` ends the session.
+
+use std::io::{IsTerminal, Write};
+use std::os::fd::AsFd;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use capsa_runtime::Limits;
+use capsa_runtime::outcome::EXIT_USAGE;
+use capsa_suite::session::{LineOutcome, Session};
+use clap::Args;
+use rustyline::DefaultEditor;
+use rustyline::error::ReadlineError;
+
+use crate::run::exit_code_of;
+use crate::shell_vm::ShellVmArgs;
+
+/// A line's default wall-clock limit in an interactive session: the user,
+/// who can press Ctrl-C, is the watchdog.
+const LINE_WALL: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Options of `capsa sh`.
+#[derive(Debug, Args)]
+pub struct ShArgs {
+    #[command(flatten)]
+    vm: ShellVmArgs,
+}
+
+/// Where lines come from: the terminal's line editor, or plain lines when
+/// stdin is not a terminal (a script piped in).
+enum Reader {
+    Editor(Box<DefaultEditor>, Option<PathBuf>),
+    Plain,
+}
+
+/// What the reader produced.
+enum Input {
+    Line(String),
+    Interrupted,
+    End,
+}
+
+impl Reader {
+    fn new() -> Reader {
+        if !std::io::stdin().is_terminal() {
+            return Reader::Plain;
+        }
+        match DefaultEditor::new() {
+            Ok(mut editor) => {
+                let history = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".capsa_history"));
+                if let Some(path) = &history {
+                    let _ = editor.load_history(path);
+                }
+                Reader::Editor(Box::new(editor), history)
+            }
+            Err(_) => Reader::Plain,
+        }
+    }
+
+    fn read(&mut self, prompt: &str) -> Input {
+        match self {
+            Reader::Editor(editor, _) => match editor.readline(prompt) {
+                Ok(line) => {
+                    let _ = editor.add_history_entry(line.as_str());
+                    Input::Line(line)
+                }
+                Err(ReadlineError::Interrupted) => Input::Interrupted,
+                Err(_) => Input::End,
+            },
+            Reader::Plain => read_plain_line(),
+        }
+    }
+
+    fn save(&mut self) {
+        if let Reader::Editor(editor, Some(path)) = self {
+            let _ = editor.save_history(path);
+        }
+    }
+}
+
+/// One line from fd 0, read a byte at a time so that nothing after it is
+/// taken from the commands that read stdin themselves.
+fn read_plain_line() -> Input {
+    let stdin = std::io::stdin();
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        match rustix::io::read(stdin.as_fd(), &mut byte) {
+            Ok(0) if line.is_empty() => return Input::End,
+            Ok(0) => break,
+            Ok(_) if byte[0] == b'\n' => break,
+            Ok(_) => line.push(byte[0]),
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(_) => return Input::End,
+        }
+    }
+    Input::Line(String::from_utf8_lossy(&line).into_owned())
+}
+
+/// Runs `capsa sh` and returns capsa's exit code (the last line's status,
+/// or `exit`'s).
+pub fn main(args: ShArgs) -> i32 {
+    let limits = Limits { wall: LINE_WALL, fuel: Limits::COMPILER_FUEL, ..Limits::default() };
+    let started =
+        args.vm.config(limits).and_then(|(shell, config)| Ok((shell, Session::start(&args.vm.runtime()?, config)?)));
+    let (shell, session) = match started {
+        Ok(pair) => pair,
+        Err(err) => {
+            eprintln!("capsa: {err:#}");
+            return EXIT_USAGE;
+        }
+    };
+    let interrupter = session.interrupter();
+    if let Err(err) = ctrlc::set_handler(move || interrupter.interrupt()) {
+        eprintln!("capsa: Ctrl-C will end capsa, not the running command: {err}");
+    }
+    let home = if shell.root { "/root".to_string() } else { capsa_suite::shell::HOME.to_string() };
+    let user = if shell.root { "root" } else { "user" };
+    let mut cwd = shell.workdir();
+    let mut reader = Reader::new();
+    let mut pending = String::new();
+    let mut status = 0;
+    loop {
+        let prompt = if pending.is_empty() {
+            let shown = match cwd.strip_prefix(&home) {
+                Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("~{rest}"),
+                _ => cwd.clone(),
+            };
+            let sign = if shell.root { '#' } else { '$' };
+            format!("{user}@capsa:{shown}{sign} ")
+        } else {
+            "> ".to_string()
+        };
+        let line = match reader.read(&prompt) {
+            Input::Line(line) => line,
+            Input::Interrupted => {
+                pending.clear();
+                continue;
+            }
+            Input::End => break,
+        };
+        if pending.is_empty() && line.trim().is_empty() {
+            continue;
+        }
+        if !pending.is_empty() {
+            pending.push('\n');
+        }
+        pending.push_str(&line);
+        match session.run(&pending) {
+            Ok(LineOutcome::More) => continue,
+            Ok(LineOutcome::Done { outcome, cwd: now }) => {
+                status = outcome.status.code();
+                if let Some(now) = now {
+                    cwd = now;
+                }
+                if status == 130 {
+                    // The line was interrupted: end the terminal's line like bash.
+                    println!();
+                } else if let Some(reason) = outcome.status.reason() {
+                    eprintln!("{reason}");
+                }
+            }
+            Ok(LineOutcome::Exit(outcome)) => {
+                status = outcome.status.code();
+                break;
+            }
+            Err(err) => {
+                eprintln!("capsa: sh: {err}");
+                reader.save();
+                return exit_code_of(&err);
+            }
+        }
+        pending.clear();
+        let _ = std::io::stdout().flush();
+    }
+    reader.save();
+    status
+}
