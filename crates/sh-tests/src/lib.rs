@@ -1,5 +1,6 @@
-//! Runs capsa's shell inside VMs for its host tests — the same VM
-//! `capsa exec` runs a command line in ([`capsa_suite::shell::ShellVm`]):
+//! Runs capsa's shell inside VMs for its host tests, and holds its
+//! differential corpus ([`corpus`]). [`Sh`] runs in the same VM `capsa exec`
+//! runs a command line in ([`capsa_suite::shell::ShellVm`]):
 //! the command suite's layer with `/bin/sh`, the suite's real commands, the
 //! clock and entropy grants. Only stdout and stderr differ (captured here).
 //!
@@ -7,6 +8,8 @@
 //! let out = capsa_sh_tests::Sh::new().run("echo hello | tr a-z A-Z");
 //! assert_eq!(out.stdout_str(), "HELLO\n");
 //! ```
+
+pub mod corpus;
 
 use std::path::Path;
 use std::sync::OnceLock;

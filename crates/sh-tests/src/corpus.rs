@@ -1,41 +1,46 @@
-//! The differential corpus: every snippet of `corpus/*.sh` runs under the
-//! host's `bash` and under capsa's `sh` in a VM, each in a fresh empty
+//! The shell's differential corpus: every snippet of `corpus/*.sh` runs
+//! under the host's `bash` and under capsa, each in a fresh empty
 //! directory; stdout and exit status must be equal.
 //!
 //! A snippet starts with a line `#### name`; `#### name [skip: reason]`
 //! marks one that is not compared (an intentional difference, listed in
-//! `guest/sh/README.md`), and the reason is printed. Every mismatch is reported with
-//! its snippet and both outputs.
+//! `guest/sh/README.md`), and the reason is printed. Every mismatch is
+//! reported with its snippet and both outputs. `capsa exec` runs the corpus
+//! in `crates/cli/tests/corpus.rs`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
-use std::time::Duration;
-
-use capsa_runtime::ExitStatus;
-use capsa_sh_tests::Sh;
 
 /// One snippet of the corpus.
 #[derive(Debug, Clone)]
-struct Snippet {
-    file: String,
-    name: String,
-    skip: Option<String>,
-    text: String,
+pub struct Snippet {
+    /// The corpus file it is in.
+    pub file: String,
+    /// Its name (the `####` line).
+    pub name: String,
+    /// Why it is not compared, if it is not.
+    pub skip: Option<String>,
+    /// The shell text.
+    pub text: String,
 }
 
 /// What a shell printed and how it ended.
 #[derive(Debug, PartialEq, Eq)]
-struct Run {
-    stdout: String,
-    status: i32,
+pub struct Run {
+    /// Its stdout.
+    pub stdout: String,
+    /// Its exit status (a shell's `$?` for it).
+    pub status: i32,
 }
 
-fn corpus_dir() -> PathBuf {
+/// Where the corpus files are.
+pub fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
 }
 
-fn load() -> Vec<Snippet> {
+/// Every snippet of `corpus/*.sh`, in file order.
+pub fn load() -> Vec<Snippet> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
         .expect("corpus dir")
         .map(|e| e.expect("entry").path())
@@ -66,7 +71,7 @@ fn load() -> Vec<Snippet> {
 }
 
 /// The host's bash, with a fixed environment, in a fresh directory.
-fn native(snippet: &str) -> Run {
+pub fn native(snippet: &str) -> Run {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut child = Command::new("timeout")
         .args(["20", "bash", "--norc", "--noprofile", "-c", snippet])
@@ -87,20 +92,10 @@ fn native(snippet: &str) -> Run {
     Run { stdout, status: status.code().unwrap_or(128) }
 }
 
-fn capsa(snippet: &str) -> Run {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut sh = Sh::new().in_dir(dir.path(), "/work");
-    sh.config.limits.wall = Duration::from_secs(20);
-    let outcome = sh.run(snippet);
-    let status = match outcome.status {
-        ExitStatus::Exited(_) => outcome.status.code(),
-        ref other => 1000 + other.code(),
-    };
-    Run { stdout: outcome.stdout_str(), status }
-}
-
-#[test]
-fn corpus_matches_bash() {
+/// Runs every compared snippet under the host's bash and under `capsa`
+/// (four at a time) and panics with each one whose stdout or status differ.
+/// Returns without checking if the host has no bash.
+pub fn check(capsa: impl Fn(&str) -> Run + Sync) {
     if Command::new("bash").arg("--version").output().is_err() {
         eprintln!("no host bash: the differential corpus cannot run");
         return;
