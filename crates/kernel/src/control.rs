@@ -3,19 +3,35 @@
 //! processes (`kill`) stop it, and the thread-local "current process" that
 //! lets blocking kernel waits notice a pending kill.
 //!
-//! Every blocking wait in the kernel (pipe reads and writes, `wait_child`)
-//! waits on its own condition variable in slices of at most [`WAIT_SLICE`]
-//! and checks [`current_pending`] between slices, so a kill is noticed within
-//! one slice without the waiter having to be registered anywhere.
+//! Every blocking wait in the kernel (pipe and socket reads and writes,
+//! `accept`, `wait_child`) waits on its own condition variable through
+//! [`wait_slice`]: slices of at most [`WAIT_SLICE`], [`current_pending`]
+//! checked before each, so a kill is noticed within one slice without the
+//! waiter having to be registered anywhere.
 
 use std::cell::RefCell;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::error::LimitKind;
+use crate::error::{KernelError, LimitKind};
 
 /// Longest a blocking kernel wait sleeps before rechecking for a kill.
 pub const WAIT_SLICE: Duration = Duration::from_millis(20);
+
+/// One slice of a blocking kernel wait: fails with `Interrupted` if the
+/// process running on this thread is being killed, else waits on `condvar`
+/// for at most [`WAIT_SLICE`] and gives the guard back (the caller rechecks
+/// its condition).
+///
+/// # Errors
+/// `Interrupted` if a kill or deadline is pending.
+pub(crate) fn wait_slice<'a, T>(condvar: &Condvar, guard: MutexGuard<'a, T>) -> Result<MutexGuard<'a, T>, KernelError> {
+    if current_pending().is_some() {
+        return Err(KernelError::Interrupted);
+    }
+    let (guard, _) = condvar.wait_timeout(guard, WAIT_SLICE).unwrap_or_else(PoisonError::into_inner);
+    Ok(guard)
+}
 
 /// Why a running process was stopped from outside its own code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

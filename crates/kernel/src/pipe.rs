@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use crate::control::{WAIT_SLICE, current_pending};
+use crate::control::wait_slice;
 use crate::error::{KernelError, Result};
 use crate::file::{FileKind, OpenFile};
 use crate::types::{FileType, Readiness, Stat, StatusFlags};
@@ -74,15 +74,6 @@ impl Pipe {
         // that could panic, so a poisoned lock is still usable.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
-
-    /// Waits one slice on `condvar`, or fails if the current process is being killed.
-    fn wait<'a>(&self, condvar: &Condvar, guard: MutexGuard<'a, PipeState>) -> Result<MutexGuard<'a, PipeState>> {
-        if current_pending().is_some() {
-            return Err(KernelError::Interrupted);
-        }
-        let (guard, _) = condvar.wait_timeout(guard, WAIT_SLICE).unwrap_or_else(PoisonError::into_inner);
-        Ok(guard)
-    }
 }
 
 impl PipeEnd {
@@ -107,7 +98,7 @@ impl PipeEnd {
             if nonblock {
                 return Err(KernelError::WouldBlock);
             }
-            st = pipe.wait(&pipe.readable, st)?;
+            st = wait_slice(&pipe.readable, st)?;
         }
     }
 
@@ -146,7 +137,7 @@ impl PipeEnd {
             if nonblock {
                 return if written > 0 { Ok(written) } else { Err(KernelError::WouldBlock) };
             }
-            st = match pipe.wait(&pipe.writable, st) {
+            st = match wait_slice(&pipe.writable, st) {
                 Ok(st) => st,
                 Err(err) if written == 0 => return Err(err),
                 Err(_) => return Ok(written),
@@ -190,9 +181,18 @@ impl PipeEnd {
     }
 }
 
-/// Moves the first `min(buf.len(), out.len())` bytes of `buf` into `out`,
-/// a slice at a time (the queue's two halves), and returns how many.
+/// Moves the first `min(buf.len(), out.len())` bytes of `buf` into `out`
+/// and returns how many.
 fn take_front(buf: &mut VecDeque<u8>, out: &mut [u8]) -> usize {
+    let count = copy_front(buf, out);
+    buf.drain(..count);
+    count
+}
+
+/// Copies the first `min(buf.len(), out.len())` bytes of `buf` into `out`,
+/// a slice at a time (the queue's two halves), and returns how many. Also
+/// the byte path of socket streams (`net::stream`).
+pub(crate) fn copy_front(buf: &VecDeque<u8>, out: &mut [u8]) -> usize {
     let count = buf.len().min(out.len());
     let (front, back) = buf.as_slices();
     let mut copied = 0;
@@ -203,7 +203,6 @@ fn take_front(buf: &mut VecDeque<u8>, out: &mut [u8]) -> usize {
         }
         copied += n;
     }
-    buf.drain(..count);
     count
 }
 
@@ -245,5 +244,16 @@ mod tests {
         assert_eq!(take_front(&mut buf, &mut out), 2);
         assert_eq!(&out[..2], b"fg");
         assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn copy_front_reads_both_halves_of_a_wrapped_queue() {
+        let mut buf: VecDeque<u8> = VecDeque::with_capacity(8);
+        buf.extend(b"xxxxxa".iter());
+        buf.drain(..5);
+        buf.extend(b"bcdefg".iter());
+        let mut out = [0u8; 5];
+        assert_eq!(copy_front(&buf, &mut out), 5);
+        assert_eq!(&out, b"abcde");
     }
 }

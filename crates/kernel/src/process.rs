@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use crate::control::{KillReason, ProcessControl, WAIT_SLICE, current_pending};
+use crate::control::{KillReason, ProcessControl, wait_slice};
 use crate::cred::Cred;
 use crate::error::{KernelError, Result};
 use crate::kernel::Kernel;
@@ -287,11 +287,7 @@ impl Kernel {
             if nohang {
                 return Ok(None);
             }
-            if current_pending().is_some() {
-                return Err(KernelError::Interrupted);
-            }
-            let (guard, _) = self.procs.changed.wait_timeout(table, WAIT_SLICE).unwrap_or_else(PoisonError::into_inner);
-            table = guard;
+            table = wait_slice(&self.procs.changed, table)?;
         }
     }
 

@@ -12,8 +12,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::{Network, RecvFlags};
-use crate::control::{WAIT_SLICE, current_pending};
+use crate::control::wait_slice;
 use crate::error::{KernelError, Result};
+use crate::pipe::copy_front;
 
 /// One direction of a connection.
 #[derive(Debug)]
@@ -65,15 +66,6 @@ impl Channel {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Waits one slice on `condvar`, or fails if the current process is being killed.
-    fn wait<'a>(&self, condvar: &Condvar, guard: MutexGuard<'a, ChanState>) -> Result<MutexGuard<'a, ChanState>> {
-        if current_pending().is_some() {
-            return Err(KernelError::Interrupted);
-        }
-        let (guard, _) = condvar.wait_timeout(guard, WAIT_SLICE).unwrap_or_else(PoisonError::into_inner);
-        Ok(guard)
-    }
-
     /// Reads what is buffered, blocking while nothing is and the writer is
     /// there; with `waitall`, until `out` is full. `Ok(0)` at EOF.
     pub(crate) fn read(&self, out: &mut [u8], flags: RecvFlags, nonblock: bool) -> Result<usize> {
@@ -112,7 +104,7 @@ impl Channel {
             if nonblock {
                 return if copied > 0 { Ok(copied) } else { Err(KernelError::WouldBlock) };
             }
-            st = match self.wait(&self.readable, st) {
+            st = match wait_slice(&self.readable, st) {
                 Ok(st) => st,
                 Err(err) if copied == 0 => return Err(err),
                 Err(_) => return Ok(copied),
@@ -153,7 +145,7 @@ impl Channel {
             if nonblock {
                 return if written > 0 { Ok(written) } else { Err(KernelError::WouldBlock) };
             }
-            st = match self.wait(&self.writable, st) {
+            st = match wait_slice(&self.writable, st) {
                 Ok(st) => st,
                 Err(err) if written == 0 => return Err(err),
                 Err(_) => return Ok(written),
@@ -204,21 +196,6 @@ impl Channel {
         let st = self.lock();
         st.eof || st.reader_gone || st.reset
     }
-}
-
-/// Copies the front of `buf` into `out` (both halves of the ring), returning how many.
-fn copy_front(buf: &VecDeque<u8>, out: &mut [u8]) -> usize {
-    let count = buf.len().min(out.len());
-    let (front, back) = buf.as_slices();
-    let mut copied = 0;
-    for part in [front, back] {
-        let n = part.len().min(count - copied);
-        if let (Some(to), Some(from)) = (out.get_mut(copied..copied + n), part.get(..n)) {
-            to.copy_from_slice(from);
-        }
-        copied += n;
-    }
-    count
 }
 
 /// One side of a connection: it writes `tx` and reads `rx`. Dropping it
@@ -273,21 +250,5 @@ impl Drop for Endpoint {
         self.tx.lock().eof = true;
         self.rx.lock().reader_gone = true;
         self.wake();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn copy_front_reads_both_halves_of_a_wrapped_queue() {
-        let mut buf: VecDeque<u8> = VecDeque::with_capacity(8);
-        buf.extend(b"xxxxxa".iter());
-        buf.drain(..5);
-        buf.extend(b"bcdefg".iter());
-        let mut out = [0u8; 5];
-        assert_eq!(copy_front(&buf, &mut out), 5);
-        assert_eq!(&out, b"abcde");
     }
 }

@@ -19,7 +19,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use super::ports::{Binding, Role};
 use super::stream::{Channel, Endpoint};
 use super::{Family, Network, Protocol, RecvFlags, SocketSlot, canonical_dest, next_ino, source_for};
-use crate::control::{WAIT_SLICE, current_pending};
+use crate::control::{WAIT_SLICE, current_pending, wait_slice};
 use crate::error::{KernelError, Result};
 use crate::types::Readiness;
 
@@ -132,10 +132,7 @@ impl Listener {
             if nonblock {
                 return Err(KernelError::WouldBlock);
             }
-            if current_pending().is_some() {
-                return Err(KernelError::Interrupted);
-            }
-            st = self.arrived.wait_timeout(st, WAIT_SLICE).unwrap_or_else(PoisonError::into_inner).0;
+            st = wait_slice(&self.arrived, st)?;
         }
     }
 

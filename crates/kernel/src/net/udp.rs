@@ -20,7 +20,7 @@ use super::{
     DGRAM_OVERHEAD, Family, MAX_DATAGRAM_V4, MAX_DATAGRAM_V6, Network, Protocol, Received, RecvFlags, SocketSlot,
     canonical_dest, next_ino, source_for,
 };
-use crate::control::{WAIT_SLICE, current_pending};
+use crate::control::wait_slice;
 use crate::error::{KernelError, Result};
 use crate::types::Readiness;
 
@@ -279,10 +279,7 @@ impl UdpSocket {
             if nonblock {
                 return Err(KernelError::WouldBlock);
             }
-            if current_pending().is_some() {
-                return Err(KernelError::Interrupted);
-            }
-            st = queue.readable.wait_timeout(st, WAIT_SLICE).unwrap_or_else(PoisonError::into_inner).0;
+            st = wait_slice(&queue.readable, st)?;
         }
     }
 
