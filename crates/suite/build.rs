@@ -24,7 +24,7 @@
 //! the same through `wasi_ext::init()`.
 //!
 //! Every nested cargo runs with an environment cleaned of what the outer cargo
-//! sets for build scripts, as in `crates/test-programs/build.rs`.
+//! sets for build scripts (`capsa_build_support::nested_cargo`).
 
 use std::env;
 use std::fmt::Write as _;
@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-const TARGET: &str = "wasm32-wasip1";
+use capsa_build_support::{TARGET, ensure_target, nested_cargo};
 
 /// A tool installed from crates.io.
 struct Tool {
@@ -91,50 +91,6 @@ const PROFILE: &[(&str, &str)] = &[
     ("CARGO_PROFILE_RELEASE_PANIC", "abort"),
     ("CARGO_PROFILE_RELEASE_INCREMENTAL", "false"),
 ];
-
-/// Variables the outer cargo (or clippy, or a coverage tool) sets that would
-/// change or break a nested build. The same list as
-/// `crates/test-programs/build.rs` (build scripts cannot share code without a
-/// helper crate of their own).
-const REMOVED_VARS: &[&str] = &[
-    "CARGO_TARGET_DIR",
-    "CARGO_BUILD_TARGET",
-    "CARGO_BUILD_TARGET_DIR",
-    "CARGO_BUILD_RUSTFLAGS",
-    "CARGO_BUILD_RUSTC",
-    "CARGO_BUILD_RUSTC_WRAPPER",
-    "CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER",
-    "CARGO_ENCODED_RUSTFLAGS",
-    "CARGO_ENCODED_RUSTDOCFLAGS",
-    "RUSTFLAGS",
-    "RUSTDOCFLAGS",
-    "RUSTC",
-    "RUSTDOC",
-    "RUSTC_LINKER",
-    "RUSTC_WRAPPER",
-    "RUSTC_WORKSPACE_WRAPPER",
-    "CLIPPY_ARGS",
-    "CLIPPY_CONF_DIR",
-    "CARGO_MAKEFLAGS",
-    "MAKEFLAGS",
-    "MFLAGS",
-    "TARGET",
-    "HOST",
-    "OUT_DIR",
-    "OPT_LEVEL",
-    "PROFILE",
-    "DEBUG",
-    "NUM_JOBS",
-    "CARGO_MANIFEST_DIR",
-    "CARGO_MANIFEST_PATH",
-    "CARGO_MANIFEST_LINKS",
-    "CARGO_PRIMARY_PACKAGE",
-    "CARGO_CRATE_NAME",
-];
-
-/// Prefixes of variables removed for the same reason.
-const REMOVED_PREFIXES: &[&str] =
-    &["CARGO_CFG_", "CARGO_FEATURE_", "CARGO_PKG_", "CARGO_PROFILE_", "CARGO_TARGET_", "DEP_"];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
@@ -206,23 +162,6 @@ fn generate(modules: &[Module]) -> String {
     code
 }
 
-/// Makes sure the toolchain can build for [`TARGET`] (as the test-programs
-/// build does: rustup adds `rust-toolchain.toml`'s targets only on install).
-fn ensure_target() {
-    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let sysroot = Command::new(&rustc).args(["--print", "sysroot"]).output().ok().filter(|o| o.status.success());
-    let installed = sysroot.is_some_and(|o| {
-        Path::new(String::from_utf8_lossy(&o.stdout).trim()).join("lib/rustlib").join(TARGET).is_dir()
-    });
-    if !installed {
-        let status = Command::new("rustup").args(["target", "add", TARGET]).status();
-        assert!(
-            matches!(status, Ok(s) if s.success()),
-            "the {TARGET} target is missing and `rustup target add {TARGET}` failed: {status:?}"
-        );
-    }
-}
-
 /// `rustc -vV`, part of every tool's build key.
 fn rustc_version() -> String {
     let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
@@ -262,19 +201,6 @@ fn build_pwd_init(source: &Path, suite_dir: &Path) -> PathBuf {
 /// FNV-1a, 64 bits: a stable name for a file's contents (not a security hash).
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
-
-/// A `Command` for a nested cargo, with the outer build's variables removed.
-fn nested_cargo() -> Command {
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    for (key, _) in env::vars_os() {
-        let Some(key) = key.to_str() else { continue };
-        if REMOVED_VARS.contains(&key) || REMOVED_PREFIXES.iter().any(|p| key.starts_with(p)) {
-            cmd.env_remove(key);
-        }
-    }
-    cmd
 }
 
 /// Installs `tool` unless its cache directory is already complete for the

@@ -4,7 +4,8 @@
 //! `foreach_program!` over all of them.
 //!
 //! The nested `cargo build` runs with an environment cleaned of what the outer
-//! cargo sets for build scripts (target, profile, flags, wrappers, jobserver),
+//! cargo sets for build scripts (target, profile, flags, wrappers, jobserver;
+//! `capsa_build_support::nested_cargo`),
 //! so that it builds the guests exactly as `cd guest && cargo build --release
 //! --target wasm32-wasip1` would, into `guest/target`.
 
@@ -16,50 +17,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const TARGET: &str = "wasm32-wasip1";
+use capsa_build_support::{TARGET, ensure_target, nested_cargo};
+
 const PACKAGE: &str = "test-programs";
-
-/// Variables the outer cargo (or clippy, or a coverage tool) sets that would
-/// change or break the nested build.
-const REMOVED_VARS: &[&str] = &[
-    "CARGO_TARGET_DIR",
-    "CARGO_BUILD_TARGET",
-    "CARGO_BUILD_TARGET_DIR",
-    "CARGO_BUILD_RUSTFLAGS",
-    "CARGO_BUILD_RUSTC",
-    "CARGO_BUILD_RUSTC_WRAPPER",
-    "CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER",
-    "CARGO_ENCODED_RUSTFLAGS",
-    "CARGO_ENCODED_RUSTDOCFLAGS",
-    "RUSTFLAGS",
-    "RUSTDOCFLAGS",
-    "RUSTC",
-    "RUSTDOC",
-    "RUSTC_LINKER",
-    "RUSTC_WRAPPER",
-    "RUSTC_WORKSPACE_WRAPPER",
-    "CLIPPY_ARGS",
-    "CLIPPY_CONF_DIR",
-    "CARGO_MAKEFLAGS",
-    "MAKEFLAGS",
-    "MFLAGS",
-    "TARGET",
-    "HOST",
-    "OUT_DIR",
-    "OPT_LEVEL",
-    "PROFILE",
-    "DEBUG",
-    "NUM_JOBS",
-    "CARGO_MANIFEST_DIR",
-    "CARGO_MANIFEST_PATH",
-    "CARGO_MANIFEST_LINKS",
-    "CARGO_PRIMARY_PACKAGE",
-    "CARGO_CRATE_NAME",
-];
-
-/// Prefixes of variables removed for the same reason: per-package and
-/// per-profile settings of the outer build.
-const REMOVED_PREFIXES: &[&str] = &["CARGO_CFG_", "CARGO_FEATURE_", "CARGO_PKG_", "CARGO_PROFILE_", "DEP_"];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
@@ -112,31 +72,10 @@ fn program_names(bin_dir: &Path) -> Vec<String> {
     names
 }
 
-/// Makes sure the toolchain can build for [`TARGET`]: `rust-toolchain.toml`
-/// lists it, but rustup adds listed targets only when it installs a toolchain,
-/// so a machine that already had 1.95 may lack it. Adding it here keeps
-/// `cargo test` the only command a fresh machine needs.
-fn ensure_target() {
-    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let sysroot = Command::new(&rustc).args(["--print", "sysroot"]).output().ok().filter(|o| o.status.success());
-    let installed = sysroot.is_some_and(|o| {
-        Path::new(String::from_utf8_lossy(&o.stdout).trim()).join("lib/rustlib").join(TARGET).is_dir()
-    });
-    if installed {
-        return;
-    }
-    let status = Command::new("rustup").args(["target", "add", TARGET]).status();
-    match status {
-        Ok(status) if status.success() => {}
-        other => panic!("the {TARGET} target is missing and `rustup target add {TARGET}` failed: {other:?}"),
-    }
-}
-
 /// Runs the nested `cargo build` and fails the build script with its output.
 fn build_guests(guest: &Path, target_dir: &Path) {
     ensure_target();
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(&cargo);
+    let mut cmd = nested_cargo();
     cmd.arg("build")
         .arg("--release")
         .arg("--target")
@@ -149,14 +88,8 @@ fn build_guests(guest: &Path, target_dir: &Path) {
         .arg("--target-dir")
         .arg(target_dir)
         .current_dir(guest);
-    for (key, _) in env::vars_os() {
-        let Some(key) = key.to_str() else { continue };
-        if REMOVED_VARS.contains(&key) || REMOVED_PREFIXES.iter().any(|p| key.starts_with(p)) {
-            cmd.env_remove(key);
-        }
-    }
 
-    let output = cmd.output().unwrap_or_else(|e| panic!("running {}: {e}", Path::new(&cargo).display()));
+    let output = cmd.output().unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
     // Cargo shows a build script's stderr when it fails (and with -vv).
     let mut stderr = std::io::stderr();
     stderr.write_all(&output.stdout).ok();
