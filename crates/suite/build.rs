@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use capsa_build_support::{TARGET, ensure_target, nested_cargo};
+use capsa_build_support::{TARGET, ZIGLANG_VERSION, ensure_target, nested_cargo, ziglang};
 
 /// A tool installed from crates.io.
 struct Tool {
@@ -67,13 +67,6 @@ const TOOLS: &[Tool] = &[
     Tool { krate: "findutils", version: "0.11.0", args: &["--bin", "find"], bins: &["find"], needs_cc: true },
     Tool { krate: "ripgrep", version: "15.2.0", args: &[], bins: &["rg"], needs_cc: false },
 ];
-
-/// The pinned `ziglang` PyPI package whose `zig cc` (clang with wasi-libc)
-/// compiles C for the target: the version `crates/test-programs` uses for the
-/// C guests, found or installed the same way but in a directory of our own
-/// (`guest/target/suite/ziglang-<v>`), so that neither build script can
-/// replace the other's copy while it is in use.
-const ZIGLANG_VERSION: &str = "0.15.2";
 
 /// The guest package of our own commands, and its binary.
 const COMMANDS_PACKAGE: &str = "capsa-commands";
@@ -325,7 +318,7 @@ fn build_own(guest: &Path) -> [PathBuf; 2] {
 /// `--target=wasm32-wasip1`, a triple zig does not know: the wrapper drops it
 /// (zig's own `-target` comes first). Returns (cc, ar).
 fn zig_cc(suite_dir: &Path) -> (PathBuf, PathBuf) {
-    let pythonpath = ziglang(suite_dir);
+    let pythonpath = ziglang(suite_dir, "findutils");
     let cache = suite_dir.join("zig-cache");
     let env = format!(
         "{}ZIG_GLOBAL_CACHE_DIR='{}' ZIG_LOCAL_CACHE_DIR='{}'",
@@ -351,47 +344,4 @@ fn zig_cc(suite_dir: &Path) -> (PathBuf, PathBuf) {
         fs::rename(&tmp, path).unwrap_or_else(|e| panic!("renaming {}: {e}", tmp.display()));
     }
     (cc, ar)
-}
-
-/// Makes `python3 -m ziglang` [`ZIGLANG_VERSION`] available: the system's if
-/// it is that version (returns `None`), else one in `<dir>/ziglang-<version>`,
-/// installed there with pip if missing (returns that directory, for
-/// `PYTHONPATH`). The install goes through a staging directory renamed into
-/// place, so a concurrent build doing the same is harmless.
-fn ziglang(target: &Path) -> Option<PathBuf> {
-    let version = |pythonpath: Option<&Path>| -> Option<String> {
-        let mut cmd = Command::new("python3");
-        cmd.args(["-m", "ziglang", "version"]);
-        if let Some(dir) = pythonpath {
-            cmd.env("PYTHONPATH", dir);
-        }
-        let output = cmd.output().ok().filter(|o| o.status.success())?;
-        Some(String::from_utf8_lossy(&output.stdout).trim().to_string())
-    };
-    if version(None).as_deref() == Some(ZIGLANG_VERSION) {
-        return None;
-    }
-    let local = target.join(format!("ziglang-{ZIGLANG_VERSION}"));
-    if version(Some(&local)).as_deref() == Some(ZIGLANG_VERSION) {
-        return Some(local);
-    }
-    let staging = target.join(format!("ziglang-{ZIGLANG_VERSION}.tmp-suite-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&staging);
-    let pip = Command::new("python3")
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input", "--target"])
-        .arg(&staging)
-        .arg(format!("ziglang=={ZIGLANG_VERSION}"))
-        .output()
-        .unwrap_or_else(|e| panic!("findutils needs a C compiler: python3 to install ziglang=={ZIGLANG_VERSION}: {e}"));
-    assert!(
-        pip.status.success(),
-        "findutils needs a C compiler (zig cc from PyPI's ziglang=={ZIGLANG_VERSION}), and pip failed:\n{}",
-        String::from_utf8_lossy(&pip.stderr)
-    );
-    if fs::rename(&staging, &local).is_err() {
-        // Another build installed it meanwhile.
-        let _ = fs::remove_dir_all(&staging);
-    }
-    assert_eq!(version(Some(&local)).as_deref(), Some(ZIGLANG_VERSION), "ziglang in {}", local.display());
-    Some(local)
 }

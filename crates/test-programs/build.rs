@@ -17,7 +17,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use capsa_build_support::{TARGET, ensure_target, nested_cargo};
+use capsa_build_support::{TARGET, ZIGLANG_VERSION, ensure_target, nested_cargo, ziglang};
 
 const PACKAGE: &str = "test-programs";
 
@@ -164,10 +164,6 @@ fn write_foreach(code: &mut String, macro_name: &str, what: &str, names: &[&str]
 
 // ---------------------------------------------------------------- C guests
 
-/// The pinned `ziglang` PyPI package whose `zig cc` (clang with wasi-libc
-/// bundled) compiles the C guests.
-const ZIGLANG_VERSION: &str = "0.15.2";
-
 /// Builds the C guest programs and returns their part of `programs.rs`.
 ///
 /// Each `guest/c/<area>_<case>.c` is compiled with the C bindings
@@ -193,53 +189,7 @@ fn build_c_guests(guest: &Path) -> String {
     }
 
     // The compiler: `python3 -m ziglang` at the pinned version.
-    let zig_version = |pythonpath: Option<&Path>| -> Option<String> {
-        let mut cmd = Command::new("python3");
-        cmd.args(["-m", "ziglang", "version"]);
-        if let Some(dir) = pythonpath {
-            cmd.env("PYTHONPATH", dir);
-        }
-        let output = cmd.output().ok().filter(|o| o.status.success())?;
-        Some(String::from_utf8_lossy(&output.stdout).trim().to_string())
-    };
-    let local = target.join(format!("ziglang-{ZIGLANG_VERSION}"));
-    let pythonpath = if zig_version(None).as_deref() == Some(ZIGLANG_VERSION) {
-        None
-    } else {
-        if zig_version(Some(&local)).as_deref() != Some(ZIGLANG_VERSION) {
-            let staging = target.join(format!("ziglang-{ZIGLANG_VERSION}.tmp-{}", std::process::id()));
-            let _ = fs::remove_dir_all(&staging);
-            fs::create_dir_all(&target).unwrap_or_else(|e| panic!("creating {}: {e}", target.display()));
-            let pip = Command::new("python3")
-                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input", "--target"])
-                .arg(&staging)
-                .arg(format!("ziglang=={ZIGLANG_VERSION}"))
-                .output()
-                .unwrap_or_else(|e| panic!("the C guests need python3 to install ziglang=={ZIGLANG_VERSION}: {e}"));
-            if !pip.status.success() {
-                panic!(
-                    "the C guests need zig cc from PyPI's ziglang=={ZIGLANG_VERSION}, and \
-                     `python3 -m pip install --target {} ziglang=={ZIGLANG_VERSION}` failed ({}):\n{}{}",
-                    staging.display(),
-                    pip.status,
-                    String::from_utf8_lossy(&pip.stdout),
-                    String::from_utf8_lossy(&pip.stderr)
-                );
-            }
-            // Another build may have finished the same install meanwhile.
-            let _ = fs::remove_dir_all(&local);
-            if fs::rename(&staging, &local).is_err() {
-                let _ = fs::remove_dir_all(&staging);
-            }
-            let found = zig_version(Some(&local));
-            assert!(
-                found.as_deref() == Some(ZIGLANG_VERSION),
-                "ziglang=={ZIGLANG_VERSION} installed into {} but `python3 -m ziglang version` says {found:?}",
-                local.display()
-            );
-        }
-        Some(local)
-    };
+    let pythonpath = ziglang(&target, "the C guests");
 
     // The programs: `guest/c/<area>_<case>.c`, sorted.
     let mut names: Vec<String> = fs::read_dir(&c_dir)

@@ -1,13 +1,19 @@
 //! What capsa's build scripts (`crates/suite`, `crates/test-programs`)
-//! share: the guest target, making sure the toolchain has it, and a nested
-//! `cargo` that builds guests without inheriting the outer build's settings.
+//! share: the guest target, making sure the toolchain has it, a nested
+//! `cargo` that builds guests without inheriting the outer build's settings,
+//! and the pinned C compiler for guests ([`ziglang`]).
 
 use std::env;
-use std::path::Path;
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The target every guest is built for.
 pub const TARGET: &str = "wasm32-wasip1";
+
+/// The pinned `ziglang` PyPI package whose `zig cc` (clang with wasi-libc)
+/// compiles the guests' C.
+pub const ZIGLANG_VERSION: &str = "0.15.2";
 
 /// Variables the outer cargo (or clippy, or a coverage tool) sets for a build
 /// script that would change or break a nested build.
@@ -88,4 +94,54 @@ pub fn nested_cargo() -> Command {
         }
     }
     cmd
+}
+
+/// Makes `python3 -m ziglang` [`ZIGLANG_VERSION`] available: the system's if
+/// it is that version (returns `None`), else one in `<dir>/ziglang-<version>`,
+/// installed there with pip if missing (returns that directory, for
+/// `PYTHONPATH`). The install goes through a staging directory renamed into
+/// place, so a concurrent build doing the same is harmless. Each build
+/// script passes its own `dir`, so neither can replace a copy the other is
+/// using.
+///
+/// # Panics
+/// If python3 or pip fails (the message names `needed_by`, what needs C).
+pub fn ziglang(target: &Path, needed_by: &str) -> Option<PathBuf> {
+    let version = |pythonpath: Option<&Path>| -> Option<String> {
+        let mut cmd = Command::new("python3");
+        cmd.args(["-m", "ziglang", "version"]);
+        if let Some(dir) = pythonpath {
+            cmd.env("PYTHONPATH", dir);
+        }
+        let output = cmd.output().ok().filter(|o| o.status.success())?;
+        Some(String::from_utf8_lossy(&output.stdout).trim().to_string())
+    };
+    if version(None).as_deref() == Some(ZIGLANG_VERSION) {
+        return None;
+    }
+    let local = target.join(format!("ziglang-{ZIGLANG_VERSION}"));
+    if version(Some(&local)).as_deref() == Some(ZIGLANG_VERSION) {
+        return Some(local);
+    }
+    let staging = target.join(format!("ziglang-{ZIGLANG_VERSION}.tmp-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&staging);
+    let pip = Command::new("python3")
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input", "--target"])
+        .arg(&staging)
+        .arg(format!("ziglang=={ZIGLANG_VERSION}"))
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{needed_by} needs a C compiler: python3 to install ziglang=={ZIGLANG_VERSION}: {e}")
+        });
+    assert!(
+        pip.status.success(),
+        "{needed_by} needs a C compiler (zig cc from PyPI's ziglang=={ZIGLANG_VERSION}), and pip failed:\n{}",
+        String::from_utf8_lossy(&pip.stderr)
+    );
+    if fs::rename(&staging, &local).is_err() {
+        // Another build installed it meanwhile.
+        let _ = fs::remove_dir_all(&staging);
+    }
+    assert_eq!(version(Some(&local)).as_deref(), Some(ZIGLANG_VERSION), "ziglang in {}", local.display());
+    Some(local)
 }
