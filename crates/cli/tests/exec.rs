@@ -4,32 +4,16 @@
 //! not the session. The compiled modules are cached in one directory for
 //! every test (the first compile of the suite takes seconds).
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn cache() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("capsa-cli-cache")
-}
-
-/// Compiles every module of the suite into the shared cache once, before
-/// any test runs a command line under a wall-clock limit.
-fn warm_cache() {
-    static WARM: std::sync::Once = std::sync::Once::new();
-    WARM.call_once(|| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_capsa"));
-        let line = "/bin/true; sed --version; diff --version; find --version; rg --version; grep -V; ls /";
-        let out = cmd.args(["exec", "--timeout", "10m", "--cache-dir"]).arg(cache()).arg(line).output();
-        let out = out.expect("running capsa exec");
-        assert!(out.status.success(), "warming the cache: {}", text(&out.stderr));
-    });
-}
-
 fn capsa(subcommand: &str, args: &[&str]) -> Command {
-    warm_cache();
+    common::warm_cache();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_capsa"));
-    cmd.arg(subcommand).arg("--cache-dir").arg(cache()).args(args);
+    cmd.arg(subcommand).arg("--cache-dir").arg(common::cache()).args(args);
     cmd
 }
 

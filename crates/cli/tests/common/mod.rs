@@ -1,0 +1,24 @@
+//! What the tests that run `capsa exec` and `capsa sh` share: one compiled-
+//! module cache, warmed once per test binary.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The compiled-module cache every such test uses.
+pub fn cache() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("capsa-cli-cache")
+}
+
+/// Compiles every module of the suite into [`cache`] once, with no tight
+/// wall clock, before any test runs a command line under one: a cold compile
+/// of the suite takes tens of seconds on a busy machine.
+pub fn warm_cache() {
+    static WARM: std::sync::Once = std::sync::Once::new();
+    WARM.call_once(|| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_capsa"));
+        let line = "/bin/true; sed --version; diff --version; find --version; rg --version; grep -V; ls /";
+        let out = cmd.args(["exec", "--timeout", "10m", "--cache-dir"]).arg(cache()).arg(line).output();
+        let out = out.expect("running capsa exec");
+        assert!(out.status.success(), "warming the cache: {}", String::from_utf8_lossy(&out.stderr));
+    });
+}
