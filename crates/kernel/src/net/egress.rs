@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::SystemTime;
 
 use super::Protocol;
@@ -39,6 +39,17 @@ pub enum Verdict {
 pub trait EgressPolicy: Send + Sync + fmt::Debug {
     /// The verdict for one attempt.
     fn check(&self, request: &EgressRequest) -> Verdict;
+
+    /// Resolves a host name the guest asked for (`net_getaddrinfo`). Only
+    /// names the user granted may be resolved; the default resolves none.
+    ///
+    /// # Errors
+    /// `AccessDenied` for a name that was not granted, `NotFound` for a
+    /// granted name with no address.
+    fn resolve(&self, name: &str) -> Result<Vec<IpAddr>, KernelError> {
+        let _ = name;
+        Err(KernelError::AccessDenied)
+    }
 }
 
 /// The default policy: every destination outside the VM is denied.

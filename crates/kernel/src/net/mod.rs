@@ -56,6 +56,9 @@ pub const MAX_DATAGRAM_V4: usize = 65_507;
 /// Largest UDP payload over IPv6 (65535 minus the UDP header).
 pub const MAX_DATAGRAM_V6: usize = 65_527;
 
+/// Longest host name `resolve` takes (DNS's limit).
+pub const MAX_NAME_LEN: usize = 253;
+
 /// Inode numbers for `stat` of sockets, unique per process lifetime.
 static NEXT_SOCKET_INO: AtomicU64 = AtomicU64::new(1);
 
@@ -226,6 +229,26 @@ impl Network {
     pub fn is_local(&self, ip: IpAddr) -> bool {
         let ip = ip.to_canonical();
         ip.is_loopback() || self.config.addresses.iter().any(|own| own.to_canonical() == ip)
+    }
+
+    /// Resolves `name` for the guest: an address literal is itself,
+    /// `localhost` is the VM's loopback (`127.0.0.1`, `::1`), and any other
+    /// name goes to the egress policy, which resolves only granted names.
+    ///
+    /// # Errors
+    /// `Invalid` for an empty or overlong name; what
+    /// [`EgressPolicy::resolve`] reports.
+    pub fn resolve(&self, name: &str) -> Result<Vec<IpAddr>> {
+        if name.is_empty() || name.len() > MAX_NAME_LEN {
+            return Err(KernelError::Invalid);
+        }
+        if let Ok(ip) = name.parse::<IpAddr>() {
+            return Ok(vec![ip]);
+        }
+        if name.eq_ignore_ascii_case("localhost") || name.eq_ignore_ascii_case("localhost.") {
+            return Ok(vec![IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST)]);
+        }
+        self.config.egress.resolve(name)
     }
 
     fn audit(&self) -> MutexGuard<'_, AuditLog> {

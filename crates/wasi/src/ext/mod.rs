@@ -1,12 +1,13 @@
 //! capsa's extension modules, `host_process`, `host_user` and `host_fs`: what
 //! preview1 cannot express (processes, pipes, users, modes and owners). Same conventions as preview1:
 //! every function returns an errno; bad pointers trap. Documented in
-//! `docs/abi.md`.
+//! `docs/abi.md`. `host_net` holds the socket calls.
 
 // As in preview1, implementations take the ABI's parameters one for one.
 #![allow(clippy::too_many_arguments)]
 
 mod fs;
+pub(crate) mod net;
 mod process;
 mod user;
 
@@ -21,8 +22,11 @@ pub const HOST_PROCESS: &str = "host_process";
 pub const HOST_USER: &str = "host_user";
 /// The `host_fs` import module name.
 pub const HOST_FS: &str = "host_fs";
+/// The `host_net` import module name.
+pub const HOST_NET: &str = "host_net";
 
 pub use fs::STAT_SIZE;
+pub use net::{ADDR_SIZE, MAX_POLL_FDS};
 pub use process::{MAX_FD_ACTIONS, MAX_SPAWN_STRINGS};
 
 /// Adds every extension function to `linker`.
@@ -54,11 +58,27 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> wasmtime::Result<()
     register!(linker, HOST_FS, "chmod", fs::chmod(fd: u32, path: u32, len: u32, flags: u32, mode: u32));
     register!(linker, HOST_FS, "chown", fs::chown(fd: u32, path: u32, len: u32, flags: u32, uid: i32, gid: i32));
     register!(linker, HOST_FS, "umask", fs::umask(mask: u32, out: u32));
+    register!(linker, HOST_NET, "net_socket", net::net_socket(family: u32, socktype: u32, protocol: u32, flags: u32, out: u32));
+    register!(linker, HOST_NET, "net_bind", net::net_bind(fd: u32, addr: u32, addr_len: u32));
+    register!(linker, HOST_NET, "net_listen", net::net_listen(fd: u32, backlog: u32));
+    register!(linker, HOST_NET, "net_accept", net::net_accept(fd: u32, flags: u32, out: u32, addr_buf: u32, addr_buf_len: u32, addr_len_out: u32));
+    register!(linker, HOST_NET, "net_connect", net::net_connect(fd: u32, addr: u32, addr_len: u32));
+    register!(linker, HOST_NET, "net_send", net::net_send(fd: u32, buf: u32, len: u32, flags: u32, out: u32));
+    register!(linker, HOST_NET, "net_recv", net::net_recv(fd: u32, buf: u32, len: u32, flags: u32, out: u32));
+    register!(linker, HOST_NET, "net_sendto", net::net_sendto(fd: u32, buf: u32, len: u32, flags: u32, addr: u32, addr_len: u32, out: u32));
+    register!(linker, HOST_NET, "net_recvfrom", net::net_recvfrom(fd: u32, buf: u32, len: u32, flags: u32, out: u32, addr_buf: u32, addr_buf_len: u32, addr_len_out: u32));
+    register!(linker, HOST_NET, "net_shutdown", net::net_shutdown(fd: u32, how: u32));
+    register!(linker, HOST_NET, "net_close", net::net_close(fd: u32));
+    register!(linker, HOST_NET, "net_getaddrinfo", net::net_getaddrinfo(name: u32, name_len: u32, family: u32, buf: u32, count: u32, count_out: u32));
+    register!(linker, HOST_NET, "net_getsockname", net::net_getsockname(fd: u32, buf: u32, buf_len: u32, len_out: u32));
+    register!(linker, HOST_NET, "net_getpeername", net::net_getpeername(fd: u32, buf: u32, buf_len: u32, len_out: u32));
+    register!(linker, HOST_NET, "net_setsockopt", net::net_setsockopt(fd: u32, option: u32, value: u32));
+    register!(linker, HOST_NET, "net_poll", net::net_poll(fds: u32, nfds: u32, timeout_ms: i32, out: u32));
     Ok(())
 }
 
 /// Every `(module, function)` the extensions provide.
-pub const FUNCTIONS: [(&str, &str); 24] = [
+pub const FUNCTIONS: [(&str, &str); 40] = [
     (HOST_PROCESS, "proc_spawn"),
     (HOST_PROCESS, "proc_waitpid"),
     (HOST_PROCESS, "proc_kill"),
@@ -83,4 +103,20 @@ pub const FUNCTIONS: [(&str, &str); 24] = [
     (HOST_FS, "chmod"),
     (HOST_FS, "chown"),
     (HOST_FS, "umask"),
+    (HOST_NET, "net_socket"),
+    (HOST_NET, "net_bind"),
+    (HOST_NET, "net_listen"),
+    (HOST_NET, "net_accept"),
+    (HOST_NET, "net_connect"),
+    (HOST_NET, "net_send"),
+    (HOST_NET, "net_recv"),
+    (HOST_NET, "net_sendto"),
+    (HOST_NET, "net_recvfrom"),
+    (HOST_NET, "net_shutdown"),
+    (HOST_NET, "net_close"),
+    (HOST_NET, "net_getaddrinfo"),
+    (HOST_NET, "net_getsockname"),
+    (HOST_NET, "net_getpeername"),
+    (HOST_NET, "net_setsockopt"),
+    (HOST_NET, "net_poll"),
 ];

@@ -276,7 +276,7 @@ pub fn fd_write(
 
 /// `EPIPE` the first time; the next write to a broken pipe ends the process
 /// with SIGPIPE, as the default disposition does for programs that ignore it.
-fn broken_pipe(ctx: &mut WasiCtx) -> SysError {
+pub(crate) fn broken_pipe(ctx: &mut WasiCtx) -> SysError {
     if ctx.broken_pipe_seen {
         return SysError::Trap(wasmtime::Error::new(GuestExit::Signal(SIGPIPE)));
     }
