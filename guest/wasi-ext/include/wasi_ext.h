@@ -14,7 +14,17 @@
  *         prog.c guest/wasi-ext/c/wasi_ext.c guest/wasi-ext/c/wasi_ext_fs.c -o prog.wasm
  *
  * What wasi-libc already provides is not redefined here: isatty (through
- * fd_fdstat_get), sleep, usleep, nanosleep, getcwd, chdir.
+ * fd_fdstat_get), sleep, usleep, nanosleep, getcwd, chdir, and for sockets
+ * recv, shutdown and poll (over preview1's sock_recv, sock_shutdown and
+ * poll_oneoff, which capsa implements on its sockets).
+ *
+ * Sockets (c/wasi_ext_net.c, over `host_net`, capsa-abi 0.4): socket, bind,
+ * listen, connect, getsockname, getpeername, sendto, recvfrom, setsockopt
+ * (wasi-libc declares them only for WASI preview 2), getaddrinfo,
+ * freeaddrinfo and gai_strerror (<netdb.h> here). accept, accept4 and send
+ * are macros for __wasi_ext_* versions: wasi-libc's accept never returns
+ * the peer's address (and writes through a NULL one), its send refuses
+ * every flag; capsa's take MSG_DONTWAIT and MSG_NOSIGNAL.
  *
  * Errors follow POSIX: the posix_spawn family returns an error number;
  * everything else returns -1 (or NULL) and sets errno. wasi-libc's errno
@@ -35,8 +45,10 @@
 #ifndef WASI_EXT_H
 #define WASI_EXT_H
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #ifdef __cplusplus
@@ -242,6 +254,89 @@ int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *
  * ENOTDIR go on to the next entry, EACCES is remembered. */
 int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
                  char *const argv[], char *const envp[]);
+
+/* ---- sockets (host_net). Address structs are wasi-libc's sockaddr_in and
+ * sockaddr_in6, passed through as the ABI's address records. */
+#ifndef SO_REUSEADDR
+#define SO_REUSEADDR 2
+#endif
+#ifndef MSG_DONTWAIT
+#define MSG_DONTWAIT 0x0040
+#endif
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0x4000
+#endif
+#ifndef SOMAXCONN
+#define SOMAXCONN 128
+#endif
+
+/* domain AF_INET or AF_INET6; type SOCK_STREAM or SOCK_DGRAM, optionally
+ * | SOCK_NONBLOCK (SOCK_CLOEXEC is accepted and ignored: there is no exec);
+ * protocol 0, IPPROTO_TCP or IPPROTO_UDP. EMFILE past the VM's 256 sockets. */
+int socket(int domain, int type, int protocol);
+int bind(int fd, const struct sockaddr *addr, socklen_t len);
+int listen(int fd, int backlog);
+/* A connect to an address outside the VM fails with EACCES unless the user
+ * granted it (--allow-net). */
+int connect(int fd, const struct sockaddr *addr, socklen_t len);
+int getsockname(int fd, struct sockaddr *__restrict addr, socklen_t *__restrict len);
+int getpeername(int fd, struct sockaddr *__restrict addr, socklen_t *__restrict len);
+ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr, socklen_t addr_len);
+ssize_t recvfrom(int fd, void *__restrict buf, size_t len, int flags, struct sockaddr *__restrict addr,
+                 socklen_t *__restrict addr_len);
+/* SOL_SOCKET with SO_REUSEADDR (an int); anything else: ENOPROTOOPT. */
+int setsockopt(int fd, int level, int name, const void *value, socklen_t len);
+
+#define accept __wasi_ext_accept
+#define accept4 __wasi_ext_accept4
+#define send __wasi_ext_send
+/* addr may be NULL; otherwise at most *len bytes of the peer's address are
+ * stored and *len is set to its full length. */
+int __wasi_ext_accept(int fd, struct sockaddr *__restrict addr, socklen_t *__restrict len);
+/* flags: SOCK_NONBLOCK, SOCK_CLOEXEC (ignored). */
+int __wasi_ext_accept4(int fd, struct sockaddr *__restrict addr, socklen_t *__restrict len, int flags);
+/* flags: MSG_DONTWAIT, MSG_NOSIGNAL (EPIPE without the SIGPIPE a second
+ * attempt would otherwise bring). */
+ssize_t __wasi_ext_send(int fd, const void *buf, size_t len, int flags);
+
+/* ---- name resolution (<netdb.h>). Only address literals, "localhost" and
+ * names the user granted resolve (the host resolves granted names; nothing
+ * is read from /etc/hosts). service: a decimal port, "http" or "https".
+ * hints: ai_family, ai_socktype (0: one entry per type), ai_flags
+ * AI_PASSIVE (node NULL: the unspecified address) and AI_NUMERICSERV; other
+ * flags are accepted and ignored. A name that is not granted gives
+ * EAI_SYSTEM with errno EACCES. */
+struct addrinfo {
+    int ai_flags;
+    int ai_family;
+    int ai_socktype;
+    int ai_protocol;
+    socklen_t ai_addrlen;
+    struct sockaddr *ai_addr;
+    char *ai_canonname;
+    struct addrinfo *ai_next;
+};
+#define AI_PASSIVE 0x01
+#define AI_CANONNAME 0x02
+#define AI_NUMERICHOST 0x04
+#define AI_V4MAPPED 0x08
+#define AI_ALL 0x10
+#define AI_ADDRCONFIG 0x20
+#define AI_NUMERICSERV 0x400
+#define EAI_BADFLAGS -1
+#define EAI_NONAME -2
+#define EAI_AGAIN -3
+#define EAI_FAIL -4
+#define EAI_FAMILY -6
+#define EAI_SOCKTYPE -7
+#define EAI_SERVICE -8
+#define EAI_MEMORY -10
+#define EAI_SYSTEM -11
+#define EAI_OVERFLOW -12
+int getaddrinfo(const char *__restrict node, const char *__restrict service, const struct addrinfo *__restrict hints,
+                struct addrinfo **__restrict res);
+void freeaddrinfo(struct addrinfo *res);
+const char *gai_strerror(int err);
 
 #ifdef __cplusplus
 }

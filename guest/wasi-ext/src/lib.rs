@@ -1,7 +1,8 @@
 //! Guest-side bindings of capsa's extension imports, `host_process`,
-//! `host_user` and `host_fs` (capsa-abi 0.3, `docs/abi.md`): processes,
-//! signals, pipes, fd duplication, sleep, users, terminals, and file modes
-//! and owners ([`fs`]), for `wasm32-wasip1` programs running inside capsa.
+//! `host_user`, `host_fs` and `host_net` (capsa-abi 0.4, `docs/abi.md`):
+//! processes, signals, pipes, fd duplication, sleep, users, terminals, file
+//! modes and owners ([`fs`]), and sockets ([`net`]), for `wasm32-wasip1`
+//! programs running inside capsa.
 //!
 //! The API follows `std::process` and POSIX so guest code reads naturally:
 //! [`Command`] / [`Child`] / [`ExitStatus`], and free functions named after
@@ -30,10 +31,11 @@
 //!
 //! C programs get the same through `include/wasi_ext.h` and `c/*.c`
 //! (`posix_spawn`, `waitpid`, `pipe`, `getpwuid`, `capsa_stat`, `chmod`,
-//! `chown`, …).
+//! `chown`, `socket`, `bind`, `connect`, `getaddrinfo`, …).
 
 mod fd;
 pub mod fs;
+pub mod net;
 mod process;
 mod sys;
 mod user;

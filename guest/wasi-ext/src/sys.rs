@@ -1,4 +1,4 @@
-//! The raw imports of `host_process` and `host_user` (capsa-abi 0.2, see
+//! The raw imports of `host_process`, `host_user`, `host_fs` and `host_net` (capsa-abi 0.4, see
 //! `docs/abi.md`), one for one, and the conversion of their errno results.
 //!
 //! Every function returns a WASI errno (0 = success) and writes its results
@@ -77,6 +77,55 @@ unsafe extern "C" {
     pub(crate) fn chmod(fd: u32, path: *const u8, path_len: usize, flags: u32, mode: u32) -> i32;
     pub(crate) fn chown(fd: u32, path: *const u8, path_len: usize, flags: u32, uid: i32, gid: i32) -> i32;
     pub(crate) fn umask(mask: u32, old_out: *mut u32) -> i32;
+}
+
+#[link(wasm_import_module = "host_net")]
+unsafe extern "C" {
+    pub(crate) fn net_socket(family: u32, socktype: u32, protocol: u32, flags: u32, fd_out: *mut u32) -> i32;
+    pub(crate) fn net_bind(fd: u32, addr: *const u8, addr_len: usize) -> i32;
+    pub(crate) fn net_listen(fd: u32, backlog: u32) -> i32;
+    pub(crate) fn net_accept(
+        fd: u32,
+        flags: u32,
+        fd_out: *mut u32,
+        addr_buf: *mut u8,
+        addr_buf_len: usize,
+        addr_len_out: *mut usize,
+    ) -> i32;
+    pub(crate) fn net_connect(fd: u32, addr: *const u8, addr_len: usize) -> i32;
+    pub(crate) fn net_send(fd: u32, buf: *const u8, len: usize, flags: u32, sent_out: *mut usize) -> i32;
+    pub(crate) fn net_recv(fd: u32, buf: *mut u8, len: usize, flags: u32, received_out: *mut usize) -> i32;
+    pub(crate) fn net_sendto(
+        fd: u32,
+        buf: *const u8,
+        len: usize,
+        flags: u32,
+        addr: *const u8,
+        addr_len: usize,
+        sent_out: *mut usize,
+    ) -> i32;
+    pub(crate) fn net_recvfrom(
+        fd: u32,
+        buf: *mut u8,
+        len: usize,
+        flags: u32,
+        received_out: *mut usize,
+        addr_buf: *mut u8,
+        addr_buf_len: usize,
+        addr_len_out: *mut usize,
+    ) -> i32;
+    pub(crate) fn net_shutdown(fd: u32, how: u32) -> i32;
+    pub(crate) fn net_getaddrinfo(
+        name: *const u8,
+        name_len: usize,
+        family: u32,
+        buf: *mut u8,
+        count: usize,
+        count_out: *mut usize,
+    ) -> i32;
+    pub(crate) fn net_getsockname(fd: u32, buf: *mut u8, buf_len: usize, len_out: *mut usize) -> i32;
+    pub(crate) fn net_getpeername(fd: u32, buf: *mut u8, buf_len: usize, len_out: *mut usize) -> i32;
+    pub(crate) fn net_setsockopt(fd: u32, option: u32, value: u32) -> i32;
 }
 
 /// Turns an errno result into an `io::Result`. On wasm32-wasip1 a raw OS
