@@ -8,7 +8,7 @@ use std::thread;
 use std::time::Duration;
 
 use capsa_kernel::control::clear_current;
-use capsa_kernel::net::{EgressPolicy, EgressRequest, RecvFlags, Verdict};
+use capsa_kernel::net::{EgressPolicy, EgressRequest, ExternalConn, RecvFlags, Verdict};
 use capsa_kernel::{
     Family, FileType, KernelError, KillReason, NetConfig, Network, OpenFile, ProcessControl, Protocol, Socket,
     StatusFlags, set_current,
@@ -410,6 +410,68 @@ fn egress_is_refused_and_audited() {
         assert_eq!(net.audit_dropped(), 1);
         assert_eq!(net.audit_log()[1].verdict, verdict);
     }
+}
+
+/// Allows everything and keeps the outside ends it is handed.
+#[derive(Debug, Default)]
+struct Carrier(std::sync::Mutex<Vec<ExternalConn>>);
+
+impl EgressPolicy for Carrier {
+    fn check(&self, _request: &EgressRequest) -> Verdict {
+        Verdict::Allow
+    }
+
+    fn open(&self, _request: &EgressRequest, conn: ExternalConn) -> Result<(), KernelError> {
+        self.0.lock().expect("lock").push(conn);
+        Ok(())
+    }
+}
+
+#[test]
+fn an_allowed_connect_is_carried_by_the_policy() {
+    let carrier = Arc::new(Carrier::default());
+    let net = Network::new(NetConfig { egress: carrier.clone(), ..NetConfig::default() });
+    let outside = SocketAddr::from(([192, 0, 2, 1], 80));
+    let client = tcp(&net);
+    sock(&client).connect(outside, false).expect("connect");
+    assert_eq!(sock(&client).peer_addr(), Ok(outside));
+    assert_eq!(sock(&client).local_addr().ip(), std::net::IpAddr::from([10, 0, 2, 15]));
+    let conn = carrier.0.lock().expect("lock").pop().expect("an outside end");
+    assert_eq!(client.write(b"request"), Ok(7));
+    let mut buf = [0u8; 16];
+    assert_eq!(conn.read(&mut buf), Ok(7));
+    assert_eq!(&buf[..7], b"request");
+    assert_eq!(conn.write(b"reply"), Ok(5));
+    conn.shutdown_write();
+    assert_eq!(read_to_end(&client), b"reply");
+    assert!(!conn.guest_gone());
+    drop(client);
+    assert_eq!(conn.read(&mut buf), Ok(0), "EOF once the guest closed");
+    assert!(conn.guest_gone());
+    assert!(net.audit_log().is_empty(), "allowed connections are not refusals");
+}
+
+#[test]
+fn inject_brings_an_outside_connection_to_a_listener() {
+    let net = net();
+    let remote = SocketAddr::from(([10, 0, 2, 2], 40000));
+    assert_eq!(net.inject(8080, remote).err(), Some(KernelError::ConnectionRefused), "nothing listens");
+    let server = listener(&net, SocketAddr::from(([0, 0, 0, 0], 8080)), 1);
+    let conn = net.inject(8080, remote).expect("inject");
+    let (accepted, peer) = sock(&server).accept(false).expect("accept");
+    assert_eq!(peer, remote);
+    assert_eq!(sock(&accepted).local_addr(), SocketAddr::from(([10, 0, 2, 15], 8080)));
+    assert_eq!(conn.write(b"GET /"), Ok(5));
+    let mut buf = [0u8; 8];
+    assert_eq!(accepted.read(&mut buf), Ok(5));
+    assert_eq!(accepted.write(b"200"), Ok(3));
+    assert_eq!(conn.read(&mut buf), Ok(3));
+    // The backlog (1, so 2 as Linux counts) fills; injecting never waits.
+    let _queued: Vec<ExternalConn> = (0..2).map(|_| net.inject(8080, remote).expect("queued")).collect();
+    assert_eq!(net.inject(8080, remote).err(), Some(KernelError::ConnectionRefused), "backlog full");
+    // Loopback-only listeners are reached too.
+    let _lo = listener(&net, lo(9090), 1);
+    assert!(net.inject(9090, remote).is_ok());
 }
 
 /// Runs `op` as a process on another thread, kills that process once the

@@ -46,7 +46,8 @@ pub struct DirGrant {
 
 /// The capabilities of a VM. `Grants::default()` grants nothing: no host
 /// directory, no environment, no clock, no entropy, stdin at EOF, stdout and
-/// stderr discarded.
+/// stderr discarded, no network destination outside the VM and no published
+/// port (the VM's own network, loopback and `10.0.2.15`, is always there).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grants {
     /// Host directories, mounted and preopened in this order (fd 3, 4, …), before
@@ -64,6 +65,88 @@ pub struct Grants {
     pub stdout: Output,
     /// stderr.
     pub stderr: Output,
+    /// Network destinations outside the VM, and ports published to the host.
+    pub net: NetGrants,
+}
+
+/// What of the network outside the VM a guest may use. Every VM has a
+/// network of its own (loopback and `10.0.2.15`) with no host socket
+/// behind it; these grants open the rest, one destination at a time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetGrants {
+    /// Destinations guests may connect to over TCP, and names they may
+    /// resolve (`--allow-net HOST:PORT`). Everything else is refused with
+    /// `EACCES` and recorded in the VM's audit log.
+    pub allow: Vec<NetAllow>,
+    /// Host ports forwarded to guest listeners (`--publish HOSTPORT:GUESTPORT`).
+    pub publish: Vec<Publish>,
+}
+
+/// One egress grant: a host (a name, or an address literal) and a port, or
+/// every port. The host's loopback (`127.0.0.1`, `::1`, `localhost`) is
+/// reached from inside the VM at `10.0.2.2`, since the VM's own loopback is
+/// its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetAllow {
+    /// A host name (matched without case) or an address literal.
+    pub host: String,
+    /// The port; `None` is every port (`*`).
+    pub port: Option<u16>,
+}
+
+/// One published port: connections to `127.0.0.1:host_port` on the host go
+/// to the guest listening on TCP `guest_port`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Publish {
+    /// The host port (on the host's loopback only).
+    pub host_port: u16,
+    /// The guest port.
+    pub guest_port: u16,
+}
+
+/// A malformed `--allow-net` or `--publish` value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NetGrantError(String);
+
+impl std::str::FromStr for NetAllow {
+    type Err = NetGrantError;
+
+    /// `HOST:PORT`, `HOST:*`, `[IPV6]:PORT`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || NetGrantError(format!("--allow-net {text:?}: expected HOST:PORT, HOST:* or [IPV6]:PORT"));
+        let (host, port) = text.rsplit_once(':').ok_or_else(bad)?;
+        let host = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            Some(v6) => v6.parse::<std::net::Ipv6Addr>().map_err(|_| bad())?.to_string(),
+            None if host.contains(':') => return Err(bad()),
+            None => host.to_string(),
+        };
+        let name_ok = |h: &str| {
+            !h.is_empty()
+                && h.len() <= 253
+                && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b':')
+        };
+        if !name_ok(&host) {
+            return Err(bad());
+        }
+        let port = match port {
+            "*" => None,
+            digits => Some(digits.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(bad)?),
+        };
+        Ok(NetAllow { host, port })
+    }
+}
+
+impl std::str::FromStr for Publish {
+    type Err = NetGrantError;
+
+    /// `HOSTPORT:GUESTPORT`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || NetGrantError(format!("--publish {text:?}: expected HOSTPORT:GUESTPORT (ports 1-65535)"));
+        let (host, guest) = text.split_once(':').ok_or_else(bad)?;
+        let port = |p: &str| p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(bad);
+        Ok(Publish { host_port: port(host)?, guest_port: port(guest)? })
+    }
 }
 
 /// Resource limits of a VM. Always on; `Limits::default()` is the command budget.

@@ -21,6 +21,8 @@ pub mod engine;
 mod host;
 pub mod manifest;
 pub mod modules;
+mod net;
+mod net_host;
 pub mod outcome;
 pub mod process;
 pub mod vm;
@@ -31,8 +33,9 @@ use std::sync::Arc;
 
 use capsa_kernel::Layer;
 
-pub use config::{DirGrant, Grants, Input, Limits, Output, VmConfig};
+pub use config::{DirGrant, Grants, Input, Limits, NetAllow, NetGrantError, NetGrants, Output, Publish, VmConfig};
 pub use engine::InstancePool;
+pub use net::HOST_LOOPBACK_ALIAS;
 pub use outcome::{ExitStatus, Limit, Outcome};
 pub use vm::{Interrupter, Vm};
 

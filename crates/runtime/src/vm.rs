@@ -70,7 +70,7 @@ impl Vm {
     pub(crate) fn boot(runtime: Arc<RuntimeInner>, config: VmConfig) -> Result<Vm, RuntimeError> {
         let grants = &config.grants;
         let mounts = grants.dirs.iter().map(host::mount).collect::<Result<Vec<_>, _>>()?;
-        let kernel = Kernel::new(KernelConfig {
+        let kernel_config = KernelConfig {
             vfs: VfsConfig {
                 layers: std::iter::once(runtime.base_layer.clone()).chain(config.layers.iter().cloned()).collect(),
                 mounts,
@@ -81,8 +81,13 @@ impl Vm {
             clock: grants.clock,
             entropy: grants.random,
             max_processes: config.limits.processes,
-        })
-        .map_err(|e| RuntimeError::Grant(format!("cannot build the VM's filesystem: {e}")))?;
+        };
+        let kernel = Kernel::with_network(kernel_config, crate::net::net_config(&grants.net))
+            .map_err(|e| RuntimeError::Grant(format!("cannot build the VM's filesystem: {e}")))?;
+        // Published ports listen from boot, for as long as the VM's network lives.
+        for publish in &grants.net.publish {
+            crate::net_host::publish(kernel.network(), *publish)?;
+        }
         let engine = runtime.engines.get(config.limits.stack)?;
         let stdin = host::input(&grants.stdin)?;
         let (stdout, out_capture) = host::output(&grants.stdout, Stream::Stdout)?;

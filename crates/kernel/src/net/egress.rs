@@ -1,17 +1,17 @@
 //! The egress hook and the audit log.
 //!
 //! A connect or datagram to an address that is not the VM's own asks the
-//! VM's [`EgressPolicy`]. The default, [`DenyAll`], denies everything. No
-//! host transport exists in this version, so an allowed attempt is refused
-//! too; every attempt is recorded in a bounded log that drops its oldest
-//! entries first and counts them.
+//! VM's [`EgressPolicy`]. The default, [`DenyAll`], denies everything. An
+//! allowed TCP connect is opened by the policy ([`EgressPolicy::open`]);
+//! datagrams never leave the VM. Every refused attempt is recorded in a
+//! bounded log that drops its oldest entries first and counts them.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::time::SystemTime;
 
-use super::Protocol;
+use super::{ExternalConn, Protocol};
 use crate::error::KernelError;
 
 /// A guest's attempt to reach a destination outside its VM.
@@ -26,7 +26,7 @@ pub struct EgressRequest {
 /// What an egress policy decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// The destination is granted (refused for now: no host transport yet).
+    /// The destination is granted: a TCP connect goes to [`EgressPolicy::open`].
     Allow,
     /// Refused as by a rejecting firewall: `ConnectionRefused` (ECONNREFUSED).
     Refuse,
@@ -39,6 +39,19 @@ pub enum Verdict {
 pub trait EgressPolicy: Send + Sync + fmt::Debug {
     /// The verdict for one attempt.
     fn check(&self, request: &EgressRequest) -> Verdict;
+
+    /// Opens an allowed TCP connection: carries `conn`'s bytes to and from
+    /// the destination (for as long as it likes; dropping `conn` closes the
+    /// guest's connection). Called during the guest's connect, which waits
+    /// for it. The default has no transport.
+    ///
+    /// # Errors
+    /// What the guest's connect fails with (`ConnectionRefused`,
+    /// `AccessDenied`, ...); the attempt is then recorded as refused.
+    fn open(&self, request: &EgressRequest, conn: ExternalConn) -> Result<(), KernelError> {
+        let _ = (request, conn);
+        Err(KernelError::ConnectionRefused)
+    }
 
     /// Resolves a host name the guest asked for (`net_getaddrinfo`). Only
     /// names the user granted may be resolved; the default resolves none.

@@ -5,9 +5,11 @@
 //! its loopback (`127.0.0.0/8`, `::1`) and its own addresses
 //! ([`NetConfig::addresses`]). Two VMs never see each other's sockets, even
 //! when they are given the same address. A destination outside the VM goes
-//! through the egress hook ([`EgressPolicy`]); in this version no host
-//! transport exists, so every such attempt is refused and recorded in the
-//! VM's bounded audit log.
+//! through the egress hook ([`EgressPolicy`]): a refused attempt is recorded
+//! in the VM's bounded audit log, and a TCP connection the policy allows is
+//! handed to it as an [`ExternalConn`] to carry to the host (the runtime
+//! does; the kernel holds no host resource). UDP never leaves the VM.
+//! Connections from outside come in through [`Network::inject`].
 //!
 //! Sockets are open-file descriptions ([`OpenFile`]) like pipes: they live in
 //! fd tables, `read`/`write`/`readiness` work on them, and the socket
@@ -29,6 +31,7 @@
 //!   at once (Linux lets one more write through before the reset arrives).
 
 mod egress;
+mod external;
 mod ports;
 mod stream;
 mod tcp;
@@ -42,6 +45,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 pub use std::net::Shutdown;
 
 pub use egress::{AuditEntry, DenyAll, EgressPolicy, EgressRequest, Verdict};
+pub use external::ExternalConn;
 pub use tcp::TcpSocket;
 pub use udp::UdpSocket;
 
@@ -297,9 +301,9 @@ impl Network {
         }
     }
 
-    /// Consults the egress policy about a destination outside the VM and
-    /// records the attempt. Returns the error the guest gets: no host
-    /// transport exists yet, so even an allowed attempt is refused.
+    /// Consults the egress policy about a datagram to a destination outside
+    /// the VM and records the attempt: there is no UDP transport to the host,
+    /// so even an allowed one is refused.
     pub(crate) fn egress(&self, protocol: Protocol, dest: SocketAddr) -> KernelError {
         let request = EgressRequest { protocol, dest };
         let verdict = self.config.egress.check(&request);
@@ -307,11 +311,55 @@ impl Network {
             Verdict::Deny => KernelError::AccessDenied,
             Verdict::Refuse | Verdict::Allow => KernelError::ConnectionRefused,
         };
+        self.refused(request, verdict, error)
+    }
+
+    /// A TCP connection to a destination outside the VM: the policy decides,
+    /// and for an allowed one opens the outside end. Returns the guest's end.
+    /// Refusals are recorded.
+    pub(crate) fn egress_connect(self: &Arc<Self>, dest: SocketAddr) -> Result<stream::Endpoint> {
+        let request = EgressRequest { protocol: Protocol::Tcp, dest };
+        let verdict = self.config.egress.check(&request);
+        let error = match verdict {
+            Verdict::Deny => KernelError::AccessDenied,
+            Verdict::Refuse => KernelError::ConnectionRefused,
+            Verdict::Allow => {
+                let (guest, outside) = stream::Endpoint::pair(self);
+                match self.config.egress.open(&request, ExternalConn::new(outside)) {
+                    Ok(()) => return Ok(guest),
+                    Err(err) => err,
+                }
+            }
+        };
+        Err(self.refused(request, verdict, error))
+    }
+
+    fn refused(&self, request: EgressRequest, verdict: Verdict, error: KernelError) -> KernelError {
         // Debug level: a guest can repeat attempts at will, and the audit
         // log (bounded) is the record; host logs must not be floodable.
-        tracing::debug!(?protocol, %dest, ?verdict, %error, "egress refused");
+        tracing::debug!(protocol = ?request.protocol, dest = %request.dest, ?verdict, %error, "egress refused");
         self.audit().record(request, verdict, error.clone());
         error
+    }
+
+    /// Brings a connection from outside the VM (`remote`, as the guest will
+    /// see it) to the guest listening on TCP `port` — at the VM's first
+    /// address, else at loopback — as if a client had connected. Returns the
+    /// outside end.
+    ///
+    /// # Errors
+    /// `ConnectionRefused` if nothing listens there, its backlog is full, or
+    /// the VM is out of sockets.
+    pub fn inject(self: &Arc<Self>, port: u16, remote: SocketAddr) -> Result<ExternalConn> {
+        let own = self.config.addresses.iter().map(|ip| SocketAddr::new(ip.to_canonical(), port));
+        let loopback = std::iter::once(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+        for dest in own.chain(loopback) {
+            if let Some(listener) = self.find_listener(dest) {
+                let remote = SocketAddr::new(remote.ip().to_canonical(), remote.port());
+                return listener.offer(self, dest, remote).map(ExternalConn::new);
+            }
+        }
+        Err(KernelError::ConnectionRefused)
     }
 }
 

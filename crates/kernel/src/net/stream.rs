@@ -191,6 +191,12 @@ impl Channel {
         st.buf.is_empty() && (st.eof || st.reset)
     }
 
+    /// Whether the reader is gone: closed, shut down reading, or reset.
+    pub(crate) fn reader_gone(&self) -> bool {
+        let st = self.lock();
+        st.reader_gone || st.read_shut || st.reset
+    }
+
     /// Whether nothing more can be written to this channel.
     pub(crate) fn finished_writing(&self) -> bool {
         let st = self.lock();

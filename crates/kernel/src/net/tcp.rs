@@ -136,6 +136,21 @@ impl Listener {
         }
     }
 
+    /// Queues a connection from outside the VM to canonical `local`; returns
+    /// the outside end. Never waits.
+    pub(crate) fn offer(&self, net: &Arc<Network>, local: SocketAddr, remote: SocketAddr) -> Result<Endpoint> {
+        let mut st = self.lock();
+        if st.closed || st.queue.len() >= st.capacity {
+            return Err(KernelError::ConnectionRefused);
+        }
+        let slot = net.slot().map_err(|_| KernelError::ConnectionRefused)?;
+        let (outside, server) = Endpoint::pair(net);
+        st.queue.push_back(Pending { local, remote, ep: server, slot });
+        drop(st);
+        self.arrived.notify_all();
+        Ok(outside)
+    }
+
     /// Waits at most one slice for room in a full backlog.
     fn wait_room(&self) {
         let st = self.lock();
@@ -293,7 +308,8 @@ impl TcpSocket {
             return Err(err);
         }
         if !self.net.is_local(canonical.ip()) {
-            return Err(self.net.egress(Protocol::Tcp, dest));
+            drop(st);
+            return self.connect_outside(dest);
         }
         let source = source_for(canonical.ip());
         let binding = match std::mem::replace(&mut *st, TcpState::Unbound) {
@@ -311,6 +327,29 @@ impl TcpSocket {
         *st = TcpState::Connecting { binding, dest: canonical, remote: dest };
         drop(st);
         self.finish_connect(nonblock)
+    }
+
+    /// Connects to a destination outside the VM through the egress policy
+    /// (blocking, also in non-blocking mode: the policy's connect is one call).
+    fn connect_outside(&self, dest: SocketAddr) -> Result<()> {
+        let ep = self.net.egress_connect(dest)?;
+        let mut st = self.lock();
+        let binding = match std::mem::replace(&mut *st, TcpState::Unbound) {
+            TcpState::Bound(binding) => binding,
+            TcpState::Unbound => {
+                let own = self.net.config.addresses.first().copied();
+                let source = own.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+                let local = self.family.view(SocketAddr::new(source, 0));
+                self.net.bind_auto(Protocol::Tcp, local, self.reuse_addr(), Role::Plain)?
+            }
+            other => {
+                // Another thread connected the socket meanwhile.
+                *st = other;
+                return Err(KernelError::IsConnected);
+            }
+        };
+        *st = TcpState::Connected(Conn { binding, remote: dest, ep });
+        Ok(())
     }
 
     fn finish_connect(&self, nonblock: bool) -> Result<()> {
