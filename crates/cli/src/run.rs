@@ -74,6 +74,9 @@ pub struct RunArgs {
     /// Compiled-module cache directory (default ~/.cache/capsa).
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
+    /// Network grants (--allow-net, --publish).
+    #[command(flatten)]
+    net: crate::shell_vm::NetArgs,
     /// The module to run.
     module: PathBuf,
     /// Arguments passed to the module (argv[1..]).
@@ -148,6 +151,7 @@ fn vm_config(args: &RunArgs) -> Result<VmConfig> {
     config.grants.random |= args.random;
     config.grants.clock |= args.clock;
     config.root |= args.root;
+    args.net.apply(&mut config);
     if let Some(spec) = &args.stdin {
         config.grants.stdin = match spec.as_str() {
             "inherit" => Input::Inherit,

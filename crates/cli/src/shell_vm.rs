@@ -1,13 +1,14 @@
 //! The options `capsa exec` and `capsa sh` share: what host folders the VM
-//! sees, its environment, its limits — turned into a shell VM's
-//! configuration ([`capsa_suite::shell::ShellVm`]).
+//! sees, its environment, its network grants, its limits — turned into a
+//! shell VM's configuration ([`capsa_suite::shell::ShellVm`]). The network
+//! flags ([`NetArgs`]) are `capsa run`'s too.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use capsa_runtime::manifest::{parse_duration, parse_size};
-use capsa_runtime::{Input, Output, Runtime, RuntimeOptions, VmConfig};
+use capsa_runtime::{Input, NetAllow, Output, Publish, Runtime, RuntimeOptions, VmConfig};
 use capsa_suite::shell::ShellVm;
 use clap::Args;
 
@@ -47,6 +48,31 @@ pub struct ShellVmArgs {
     /// Compiled-module cache directory (default ~/.cache/capsa).
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    net: NetArgs,
+}
+
+/// Network grants: what outside the VM its guests may reach, and which host
+/// ports lead into it. Without them the VM has only its own network.
+#[derive(Debug, Clone, Default, Args)]
+pub struct NetArgs {
+    /// Allow TCP connections to HOST:PORT (PORT may be *; HOST a name or an
+    /// address) and lookups of HOST. The host's own loopback is 10.0.2.2
+    /// inside the VM.
+    #[arg(long = "allow-net", value_name = "HOST:PORT")]
+    allow_net: Vec<NetAllow>,
+    /// Forward connections to 127.0.0.1:HOSTPORT on the host to the guest
+    /// listening on GUESTPORT.
+    #[arg(long = "publish", value_name = "HOSTPORT:GUESTPORT")]
+    publish: Vec<Publish>,
+}
+
+impl NetArgs {
+    /// Adds these grants to `config`.
+    pub fn apply(&self, config: &mut VmConfig) {
+        config.grants.net.allow.extend(self.allow_net.iter().cloned());
+        config.grants.net.publish.extend(self.publish.iter().copied());
+    }
 }
 
 impl ShellVmArgs {
@@ -71,6 +97,7 @@ impl ShellVmArgs {
             shell.env.push(parse_env(spec)?);
         }
         let mut base = VmConfig { limits, ..VmConfig::default() };
+        self.net.apply(&mut base);
         base.grants.stdin = Input::Inherit;
         base.grants.stdout = Output::Inherit;
         base.grants.stderr = Output::Inherit;
