@@ -82,6 +82,7 @@ pub(crate) struct RuntimeInner {
     engines: engine::Engines,
     modules: modules::ModuleStore,
     base_layer: Arc<Layer>,
+    cache_root: PathBuf,
 }
 
 /// The engines, module store and base layer, shared by all VMs of a host process.
@@ -108,7 +109,8 @@ impl Runtime {
         let cache = options.cache_dir.unwrap_or_else(default_cache_dir);
         let modules = modules::ModuleStore::new(cache.join("modules"))?;
         let base_layer = base::base_layer().map_err(|e| RuntimeError::Internal(format!("base layer: {e}")))?;
-        Ok(Runtime { inner: Arc::new(RuntimeInner { engines: engine::Engines::new(pool), modules, base_layer }) })
+        let engines = engine::Engines::new(pool);
+        Ok(Runtime { inner: Arc::new(RuntimeInner { engines, modules, base_layer, cache_root: cache }) })
     }
 
     /// Boots a VM with these grants and limits.
@@ -122,6 +124,12 @@ impl Runtime {
     /// The module cache directory.
     pub fn cache_dir(&self) -> &std::path::Path {
         self.inner.modules.dir()
+    }
+
+    /// capsa's cache directory, of which the module cache is one part; other
+    /// layers of capsa (toolchains, build artifacts) keep theirs beside it.
+    pub fn cache_root(&self) -> &std::path::Path {
+        &self.inner.cache_root
     }
 }
 

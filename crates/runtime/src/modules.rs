@@ -39,6 +39,12 @@ impl ModuleStore {
         &self.dir
     }
 
+    /// Whether `sha`'s module is compiled for `entry`, in memory or on disk.
+    pub fn is_cached(&self, entry: &EngineEntry, sha: &[u8; 32]) -> bool {
+        entry.modules.lock().unwrap_or_else(|p| p.into_inner()).contains_key(sha)
+            || self.artifact_path(entry, sha).is_file()
+    }
+
     fn artifact_path(&self, entry: &EngineEntry, sha: &[u8; 32]) -> PathBuf {
         self.dir.join(&entry.fingerprint).join(format!("{}.cwasm", hex::encode(sha)))
     }
@@ -58,13 +64,27 @@ impl ModuleStore {
     /// # Errors
     /// As [`ModuleStore::load`].
     pub fn load_digested(&self, entry: &EngineEntry, wasm: &[u8], sha: &[u8; 32]) -> Result<Module, RuntimeError> {
+        self.load_lazily(entry, sha, &mut || Ok(std::borrow::Cow::Borrowed(wasm)))
+    }
+
+    /// [`ModuleStore::load_digested`] for bytes fetched by `wasm` only when
+    /// they must be compiled: a cached module is loaded without them.
+    ///
+    /// # Errors
+    /// As [`ModuleStore::load`], or whatever `wasm` fails with.
+    pub fn load_lazily<'a>(
+        &self,
+        entry: &EngineEntry,
+        sha: &[u8; 32],
+        wasm: &mut dyn FnMut() -> Result<std::borrow::Cow<'a, [u8]>, RuntimeError>,
+    ) -> Result<Module, RuntimeError> {
         if let Some(module) = entry.modules.lock().unwrap_or_else(|p| p.into_inner()).get(sha) {
             return Ok(module.clone());
         }
         let path = self.artifact_path(entry, sha);
         let module = match self.deserialize(entry, &path) {
             Some(module) => module,
-            None => self.compile(entry, wasm, &path)?,
+            None => self.compile(entry, &wasm()?, &path)?,
         };
         entry.modules.lock().unwrap_or_else(|p| p.into_inner()).insert(*sha, module.clone());
         Ok(module)

@@ -2,6 +2,7 @@
 //! processes. The VM is also the [`Spawner`] its processes use to start
 //! children, so every process of a VM shares its kernel, engine and limits.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
@@ -162,6 +163,44 @@ impl Vm {
         shared.prepare(&executable.bytes, Some(&executable.bytes)).map(drop)
     }
 
+    /// Runs a module the caller knows by its sha256 (a provisioned toolchain)
+    /// as [`Vm::run`] does. `wasm` is called for the module's bytes only when
+    /// no compiled form is cached, so a large module starts without being
+    /// read or hashed.
+    ///
+    /// # Errors
+    /// As [`Vm::run`]; `wasm`'s own error.
+    pub fn run_digested(
+        &self,
+        sha256: &[u8; 32],
+        wasm: &mut dyn FnMut() -> Result<Vec<u8>, RuntimeError>,
+        args: &[String],
+    ) -> Result<Outcome, RuntimeError> {
+        let program = self.shared.prepare_digested(sha256, &mut || wasm().map(Cow::Owned))?;
+        self.run_program(program, args)
+    }
+
+    /// Compiles (or fetches from the cache) the module known by `sha256`
+    /// without running it; see [`Vm::run_digested`].
+    ///
+    /// # Errors
+    /// As [`Vm::run_digested`].
+    pub fn preload_digested(
+        &self,
+        sha256: &[u8; 32],
+        wasm: &mut dyn FnMut() -> Result<Vec<u8>, RuntimeError>,
+    ) -> Result<(), RuntimeError> {
+        self.shared.prepare_digested(sha256, &mut || wasm().map(Cow::Owned)).map(drop)
+    }
+
+    /// Whether the module known by `sha256` is compiled for this VM's engine
+    /// (in memory or in the module cache), so that running it compiles nothing.
+    pub fn is_compiled(&self, sha256: &[u8; 32]) -> bool {
+        let shared = &self.shared;
+        shared.engine.programs.lock().unwrap_or_else(|p| p.into_inner()).contains_key(sha256)
+            || shared.runtime.modules.is_cached(&shared.engine, sha256)
+    }
+
     /// A handle that interrupts this VM's running top-level processes from
     /// another thread (a terminal's Ctrl-C).
     pub fn interrupter(&self) -> Interrupter {
@@ -239,35 +278,42 @@ impl VmShared {
             digests.get(&(bytes.as_ptr() as usize)).map(|(_, sha)| *sha)
         });
         let sha = known.unwrap_or_else(|| digest(wasm));
-        let cached = engine.programs.lock().unwrap_or_else(|p| p.into_inner()).get(&sha).cloned();
-        let program = match cached {
-            Some(program) => program,
-            None => {
-                // Processes that want the same new module wait for the first
-                // to compile it instead of all compiling it at once; other
-                // modules compile meanwhile.
-                let slot = compile_slot(&sha);
-                let _one_at_a_time = slot.lock().unwrap_or_else(|p| p.into_inner());
-                let cached = engine.programs.lock().unwrap_or_else(|p| p.into_inner()).get(&sha).cloned();
-                if let Some(program) = cached {
-                    return Ok(program);
-                }
-                let module = self.runtime.modules.load_digested(engine, wasm, &sha)?;
-                check_imports(&module)?;
-                if !matches!(module.get_export("_start"), Some(ExternType::Func(_))) {
-                    return Err(RuntimeError::NotCommand("it exports no `_start` function".into()));
-                }
-                let program =
-                    engine.linker.instantiate_pre(&module).map_err(|e| RuntimeError::Instantiate(format!("{e:#}")))?;
-                engine.programs.lock().unwrap_or_else(|p| p.into_inner()).insert(sha, program.clone());
-                program
-            }
-        };
+        let program = self.prepare_digested(&sha, &mut || Ok(Cow::Borrowed(wasm)))?;
         // Only bytes someone else also holds (a layer) have a stable address.
         if let Some(bytes) = shared.filter(|b| known.is_none() && Arc::strong_count(b) > 1) {
             let key = bytes.as_ptr() as usize;
             engine.shared_digests.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (bytes.clone(), sha));
         }
+        Ok(program)
+    }
+
+    /// [`VmShared::prepare`] for a module known by its sha256; `wasm` is
+    /// called for its bytes only if the module must be compiled.
+    fn prepare_digested<'a>(
+        &self,
+        sha: &[u8; 32],
+        wasm: &mut dyn FnMut() -> Result<Cow<'a, [u8]>, RuntimeError>,
+    ) -> Result<InstancePre<ProcessData>, RuntimeError> {
+        let engine = &self.engine;
+        if let Some(program) = engine.programs.lock().unwrap_or_else(|p| p.into_inner()).get(sha).cloned() {
+            return Ok(program);
+        }
+        // Processes that want the same new module wait for the first to
+        // compile it instead of all compiling it at once; other modules
+        // compile meanwhile.
+        let slot = compile_slot(sha);
+        let _one_at_a_time = slot.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(program) = engine.programs.lock().unwrap_or_else(|p| p.into_inner()).get(sha).cloned() {
+            return Ok(program);
+        }
+        let module = self.runtime.modules.load_lazily(engine, sha, wasm)?;
+        check_imports(&module)?;
+        if !matches!(module.get_export("_start"), Some(ExternType::Func(_))) {
+            return Err(RuntimeError::NotCommand("it exports no `_start` function".into()));
+        }
+        let program =
+            engine.linker.instantiate_pre(&module).map_err(|e| RuntimeError::Instantiate(format!("{e:#}")))?;
+        engine.programs.lock().unwrap_or_else(|p| p.into_inner()).insert(*sha, program.clone());
         Ok(program)
     }
 
