@@ -1,6 +1,7 @@
 //! The `capsa` command: run untrusted WebAssembly with exactly the
 //! capabilities granted on the command line or in a manifest.
 
+mod build;
 mod exec;
 mod run;
 mod sh;
@@ -21,11 +22,15 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a wasm32-wasip1 command module in a fresh VM.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Run a shell command line in a fresh VM with the command suite.
     Exec(exec::ExecArgs),
     /// Open an interactive shell in a VM with the command suite.
     Sh(sh::ShArgs),
+    /// Build source into a content-addressed .wasm, every compiler stage a guest.
+    Build(build::BuildArgs),
+    /// List the language lanes and their limits; install a lane's toolchain.
+    Lanes(build::LanesArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,9 +40,11 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Run(args) => run::main(args),
+        Command::Run(args) => run::main(*args),
         Command::Exec(args) => exec::main(args),
         Command::Sh(args) => sh::main(args),
+        Command::Build(args) => build::main(args),
+        Command::Lanes(args) => build::lanes_main(args),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

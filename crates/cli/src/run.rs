@@ -77,7 +77,11 @@ pub struct RunArgs {
     /// Network grants (--allow-net, --publish).
     #[command(flatten)]
     net: crate::shell_vm::NetArgs,
-    /// The module to run.
+    /// Compiler flags, when MODULE is source.
+    #[command(flatten)]
+    compile: crate::build::CompileFlags,
+    /// The module to run: a .wasm or .wat file, or source (hello.c, main.cpp,
+    /// a directory of sources) built through its lane first.
     module: PathBuf,
     /// Arguments passed to the module (argv[1..]).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -93,18 +97,34 @@ pub fn main(args: RunArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let wasm = match std::fs::read(&args.module) {
+    let runtime = match Runtime::new(RuntimeOptions { cache_dir: args.cache_dir.clone() }) {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("capsa: {err}");
+            return exit_code_of(&err);
+        }
+    };
+    let source = crate::build::is_source(&args.module);
+    let module = if source {
+        match crate::build::build_for_run(&runtime, &args.compile, &args.module) {
+            Ok(module) => module,
+            Err(code) => return code,
+        }
+    } else {
+        args.module.clone()
+    };
+    let wasm = match std::fs::read(&module) {
         Ok(wasm) => wasm,
         Err(err) => {
-            eprintln!("capsa: cannot read {}: {err}", args.module.display());
+            eprintln!("capsa: cannot read {}: {err}", module.display());
             return EXIT_USAGE;
         }
     };
-    let name = args.module.file_name().map_or_else(|| "main".to_string(), |n| n.to_string_lossy().into_owned());
+    // A built program is called by its source's name, as a compiler's a.out would be.
+    let name = if source { args.module.file_stem() } else { args.module.file_name() };
+    let name = name.map_or_else(|| "main".to_string(), |n| n.to_string_lossy().into_owned());
     let argv: Vec<String> = std::iter::once(name).chain(args.args.iter().cloned()).collect();
-    let result = Runtime::new(RuntimeOptions { cache_dir: args.cache_dir.clone() })
-        .and_then(|runtime| runtime.vm(config))
-        .and_then(|vm| vm.run(&wasm, &argv));
+    let result = runtime.vm(config).and_then(|vm| vm.run(&wasm, &argv));
     match result {
         Ok(outcome) => {
             if let Some(reason) = outcome.status.reason() {

@@ -1,0 +1,393 @@
+//! The C and C++ lanes' driver. WASI has no fork, so clang cannot spawn its
+//! linker: the host orchestrates. Every translation unit is compiled by its
+//! own `clang -c` guest (several at once), then one `wasm-ld` guest links the
+//! objects with crt1-command.o, wasi-libc and the compiler-rt builtins.
+//!
+//! Each guest sees the sysroot at `/usr` (read-only), the job directory at
+//! `/work`, capsa's C extension at `/opt/capsa` (read-only) and its own
+//! in-memory `/tmp`; nothing else of the host.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use capsa_provision::Source;
+use capsa_runtime::{DirGrant, ExitStatus, Limits, Output, Runtime, VmConfig};
+use sha2::{Digest, Sha256};
+
+use crate::artifact::Store;
+use crate::manifest::Manifest;
+use crate::stage::Inputs;
+use crate::toolchain::{self, Toolchain};
+use crate::{Artifact, BuildRequest, CompilerBudget, LaneError, embedded};
+
+/// argv[0] of the multitool; argv[1] picks clang, clang++ or wasm-ld.
+const ARGV0: &str = "llvm";
+/// A compiler's wasm stack (seed 002): deep templates and parsers need it.
+const COMPILER_STACK: usize = 16 << 20;
+/// The linked program's stack: wasm-ld's 64 KiB default overflows on modest
+/// automatic buffers.
+const PROGRAM_STACK: &str = "stack-size=8388608";
+/// The most compiler guests at once.
+const MAX_PARALLEL: usize = 6;
+/// wasi-libc's POSIX emulations, on by default: (define, library).
+const EMULATIONS: &[(&str, &str)] = &[
+    ("_WASI_EMULATED_SIGNAL", "wasi-emulated-signal"),
+    ("_WASI_EMULATED_PROCESS_CLOCKS", "wasi-emulated-process-clocks"),
+    ("_WASI_EMULATED_GETPID", "wasi-emulated-getpid"),
+    ("_WASI_EMULATED_MMAN", "wasi-emulated-mman"),
+];
+
+/// The VM of a compiler or linker guest, without its mounts.
+pub(crate) fn compiler_config(_toolchain: &Toolchain, budget: &CompilerBudget) -> VmConfig {
+    let mut config = VmConfig::default();
+    // clang aborts without entropy (it seeds hash tables); the clock stays
+    // denied, so a build cannot depend on when it ran.
+    config.grants.random = true;
+    config.grants.stdout = Output::Capture;
+    config.grants.stderr = Output::Capture;
+    config.limits = Limits {
+        fuel: budget.fuel,
+        wall: budget.wall,
+        memory: budget.memory,
+        stack: COMPILER_STACK,
+        disk_bytes: 1 << 30,
+        ..Limits::default()
+    };
+    config
+}
+
+/// One build's guests: the toolchain, the budget, and the host directories
+/// they mount.
+struct Job<'a> {
+    runtime: &'a Runtime,
+    toolchain: &'a Toolchain,
+    budget: &'a CompilerBudget,
+    /// Host side of `/work`.
+    work: &'a Path,
+    /// Host side of `/opt/capsa`, once the extension library exists.
+    ext: Option<&'a Path>,
+    /// Guest paths mapped back to host paths in diagnostics.
+    path_map: Vec<(String, String)>,
+}
+
+impl Job<'_> {
+    /// Runs the multitool with `args` (after argv[0]); returns what it printed.
+    fn run(&self, stage: &str, args: Vec<String>) -> Result<String, LaneError> {
+        let mut config = compiler_config(self.toolchain, self.budget);
+        let mount =
+            |host: &Path, guest: &str, read_only| DirGrant { host: host.into(), guest: guest.into(), read_only };
+        config.grants.dirs.push(mount(&self.toolchain.sysroot, "/usr", true));
+        config.grants.dirs.push(mount(self.work, "/work", false));
+        if let Some(ext) = self.ext {
+            config.grants.dirs.push(mount(ext, "/opt/capsa", true));
+        }
+        let vm = self.runtime.vm(config)?;
+        let argv: Vec<String> = std::iter::once(ARGV0.to_string()).chain(args).collect();
+        let outcome = vm.run_digested(&self.toolchain.sha256, &mut || self.toolchain.module_bytes(), &argv)?;
+        let mut printed = outcome.stdout_str();
+        printed.push_str(&outcome.stderr_str());
+        let diagnostics = self.map_paths(&printed);
+        let stage = stage.to_string();
+        match outcome.status {
+            ExitStatus::Exited(0) => Ok(diagnostics),
+            ExitStatus::Exited(_) => Err(LaneError::Failed { stage, diagnostics }),
+            ExitStatus::Killed(limit) => Err(LaneError::Budget { stage, limit: limit.to_string(), diagnostics }),
+            ExitStatus::Trapped(reason) => {
+                // LLVM reports a failed allocation, then aborts (a trap).
+                if printed.contains("Allocation failed") || printed.contains("out of memory") {
+                    let limit = format!("memory limit {} MiB", self.budget.memory >> 20);
+                    Err(LaneError::Budget { stage, limit, diagnostics })
+                } else {
+                    Err(LaneError::Crashed { stage, reason, diagnostics })
+                }
+            }
+            ExitStatus::Signaled(signal) => {
+                Err(LaneError::Crashed { stage, reason: format!("ended by signal {signal}"), diagnostics })
+            }
+        }
+    }
+
+    /// Rewrites the job's guest paths in `text` to the host paths they are copies of.
+    fn map_paths(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for (guest, host) in &self.path_map {
+            text = text.replace(guest, host);
+        }
+        text
+    }
+}
+
+/// Flags shared by every translation unit of a build, validated.
+struct Flags {
+    compile: Vec<String>,
+    libs: Vec<String>,
+}
+
+impl Flags {
+    fn new(request: &BuildRequest, inputs: &Inputs, cpp: bool) -> Result<Flags, LaneError> {
+        let optimize = request.optimize.as_deref().unwrap_or("2");
+        if !["0", "1", "2", "3", "s", "z", "g"].contains(&optimize) {
+            return Err(LaneError::Input(format!("-O{optimize}: expected one of 0, 1, 2, 3, s, z, g")));
+        }
+        let mut compile = vec!["--target=wasm32-wasip1".to_string(), format!("-O{optimize}")];
+        for root in inputs.source_roots.iter().chain(&inputs.include_roots) {
+            compile.push(format!("-I/work/{}", root.guest));
+        }
+        compile.extend(["-idirafter", "/opt/capsa/include"].map(String::from));
+        // setjmp/longjmp through wasm exception handling (Lua needs it).
+        compile.extend(["-mllvm", "-wasm-enable-sjlj", "-mllvm", "-wasm-use-legacy-eh=false"].map(String::from));
+        compile.extend(EMULATIONS.iter().map(|(define, _)| format!("-D{define}")));
+        for define in &request.defines {
+            let name = define.split_once('=').map_or(define.as_str(), |(name, _)| name);
+            let identifier = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !identifier {
+                return Err(LaneError::Input(format!("-D{define}: expected NAME or NAME=VALUE")));
+            }
+            compile.push(format!("-D{define}"));
+        }
+        if cpp {
+            compile.push("-fno-exceptions".into());
+        }
+        let mut libs = Vec::new();
+        for lib in &request.libs {
+            if lib.is_empty() || !lib.chars().all(|c| c.is_ascii_alphanumeric() || "_-+.".contains(c)) {
+                return Err(LaneError::Input(format!("-l{lib}: not a library name")));
+            }
+            libs.push(format!("-l{lib}"));
+        }
+        Ok(Flags { compile, libs })
+    }
+}
+
+/// Builds a C or C++ program (see the module doc).
+pub(crate) fn build(runtime: &Runtime, lane: &Manifest, request: &BuildRequest) -> Result<Artifact, LaneError> {
+    let inputs = Inputs::read(&request.inputs, &request.includes)?;
+    let cpp = lane.id == "cpp" || inputs.has_cpp();
+    let flags = Flags::new(request, &inputs, cpp)?;
+    let cache = runtime.cache_root();
+    let toolchain = toolchain::install(lane, cache, Source::Registry, request.quiet)?;
+    let config = compiler_config(&toolchain, &request.budget);
+    toolchain::precompile(runtime, &toolchain, config, request.quiet)?;
+    let ext = ext_library(runtime, &toolchain, &request.budget)?;
+
+    let mut hasher = Sha256::new();
+    for part in ["capsa lane artifact 1", &lane.id, &lane.version, &toolchain.integrity, &ext.hash] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    for flag in flags.compile.iter().chain(&flags.libs) {
+        hasher.update(flag.as_bytes());
+        hasher.update([0]);
+    }
+    inputs.hash_into(&mut hasher);
+    let key = hex::encode(hasher.finalize());
+    let store = Store::new(cache);
+    if let Some((path, sha256)) = store.get(&key) {
+        return Ok(Artifact { path, sha256, key, compiled: 0, diagnostics: String::new() });
+    }
+
+    let jobs = cache.join("jobs");
+    std::fs::create_dir_all(&jobs).map_err(|e| LaneError::io(&jobs, e))?;
+    let work = tempfile::Builder::new().prefix("job-").tempdir_in(&jobs).map_err(|e| LaneError::io(&jobs, e))?;
+    inputs.write(work.path())?;
+    let path_map = inputs
+        .source_roots
+        .iter()
+        .chain(&inputs.include_roots)
+        .map(|root| (format!("/work/{}/", root.guest), display_dir(&root.host)))
+        .collect();
+    let job = Job {
+        runtime,
+        toolchain: &toolchain,
+        budget: &request.budget,
+        work: work.path(),
+        ext: Some(&ext.dir),
+        path_map,
+    };
+
+    let (objects, mut diagnostics) = compile_all(&job, &inputs.units, &flags, cpp, request.quiet)?;
+    let mut link = vec!["wasm-ld", "-m", "wasm32", "-L/usr/lib/wasm32-unknown-wasip1", "-L/usr/lib/wasm32-wasip1"]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+    link.push("/usr/lib/wasm32-wasip1/crt1-command.o".into());
+    link.extend(objects);
+    // capsa's C extension (wasi_ext.h) as a lazy library: linked only if used.
+    link.push("--start-lib".into());
+    link.extend(ext.objects.iter().cloned());
+    link.push("--end-lib".into());
+    link.extend(flags.libs.iter().cloned());
+    if cpp {
+        link.extend(["-lc++", "-lc++abi"].map(String::from));
+    }
+    link.push("-lsetjmp".into());
+    link.extend(EMULATIONS.iter().map(|(_, lib)| format!("-l{lib}")));
+    link.extend(
+        ["-lc", "/usr/lib/wasm32-unknown-wasip1/libclang_rt.builtins.a", "-z", PROGRAM_STACK].map(String::from),
+    );
+    link.extend(["-o", "/work/out.wasm"].map(String::from));
+    diagnostics.push_str(&job.run("linking", link)?);
+    let (path, sha256) = store.put(&key, &work.path().join("out.wasm"))?;
+    Ok(Artifact { path, sha256, key, compiled: inputs.units.len(), diagnostics })
+}
+
+/// Compiles every unit, at most min(cores - 1, 6) (at least 1) at a time;
+/// stops starting new ones after a failure. Returns the objects (guest
+/// paths) and the warnings, in unit order.
+fn compile_all(
+    job: &Job<'_>,
+    units: &[String],
+    flags: &Flags,
+    cpp: bool,
+    quiet: bool,
+) -> Result<(Vec<String>, String), LaneError> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = cores.saturating_sub(1).clamp(1, MAX_PARALLEL).min(units.len());
+    let bar = if quiet || units.len() < 2 {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(units.len() as u64)
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template("  compiling {bar:30} {pos}/{len} {msg}") {
+        bar.set_style(style);
+    }
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<Option<Result<String, LaneError>>>> = Mutex::new(units.iter().map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::SeqCst);
+                    if index >= units.len() || failed.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let unit = &units[index];
+                    bar.set_message(unit.rsplit('/').next().unwrap_or(unit).to_string());
+                    let result = compile_one(job, unit, flags, cpp);
+                    if result.is_err() {
+                        failed.store(true, Ordering::SeqCst);
+                    }
+                    results.lock().unwrap_or_else(|p| p.into_inner())[index] = Some(result);
+                    bar.inc(1);
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let mut diagnostics = String::new();
+    let mut failures: Vec<LaneError> = Vec::new();
+    for result in results.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().flatten() {
+        match result {
+            Ok(printed) => diagnostics.push_str(&printed),
+            Err(err) => failures.push(err),
+        }
+    }
+    if failures.is_empty() {
+        return Ok((units.iter().map(|u| object_of(u)).collect(), diagnostics));
+    }
+    // Every failed unit's diagnostics, as a compiler run by make would show them.
+    let all: String = failures.iter().map(LaneError::diagnostics).collect();
+    let mut first = failures.swap_remove(0);
+    match &mut first {
+        LaneError::Failed { diagnostics, .. }
+        | LaneError::Budget { diagnostics, .. }
+        | LaneError::Crashed { diagnostics, .. } => *diagnostics = all,
+        _ => {}
+    }
+    Err(first)
+}
+
+fn compile_one(job: &Job<'_>, unit: &str, flags: &Flags, cpp: bool) -> Result<String, LaneError> {
+    let object = object_of(unit);
+    if let Some(parent) = Path::new(&object).strip_prefix("/work").ok().and_then(Path::parent) {
+        let dir = job.work.join(parent);
+        std::fs::create_dir_all(&dir).map_err(|e| LaneError::io(&dir, e))?;
+    }
+    let is_c = unit.ends_with(".c");
+    let tool = if cpp && !is_c { "clang++" } else { "clang" };
+    let mut args = vec![tool.to_string(), "-c".into(), format!("/work/{unit}"), "-o".into(), object];
+    args.extend(flags.compile.iter().filter(|f| !(is_c && *f == "-fno-exceptions")).cloned());
+    let name = unit.split_once('/').and_then(|(_, rest)| rest.split_once('/')).map_or(unit, |(_, name)| name);
+    job.run(&format!("compiling {name}"), args)
+}
+
+/// The object file of a unit: `/work/obj/<unit>.o`.
+fn object_of(unit: &str) -> String {
+    format!("/work/obj/{unit}.o")
+}
+
+/// A host directory as a prefix of paths in diagnostics: relative to the
+/// current directory when under it (empty for the current directory itself).
+fn display_dir(dir: &Path) -> String {
+    let relative = std::env::current_dir().ok().and_then(|cwd| dir.strip_prefix(cwd).ok().map(PathBuf::from));
+    match relative {
+        Some(rel) if rel.as_os_str().is_empty() => String::new(),
+        Some(rel) => format!("{}/", rel.display()),
+        None => format!("{}/", dir.display()),
+    }
+}
+
+/// capsa's C extension (`guest/wasi-ext`: wasi_ext.h, spawn.h, pwd.h, …),
+/// compiled once per toolchain into `<cache>/lanes/wasi-ext/<hash>`.
+struct ExtLibrary {
+    dir: PathBuf,
+    objects: Vec<String>,
+    hash: String,
+}
+
+fn ext_library(runtime: &Runtime, toolchain: &Toolchain, budget: &CompilerBudget) -> Result<ExtLibrary, LaneError> {
+    let mut hasher = Sha256::new();
+    hasher.update(toolchain.integrity.as_bytes());
+    for (name, bytes) in embedded::WASI_EXT_HEADERS.iter().chain(embedded::WASI_EXT_SOURCES) {
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    let hash = hex::encode(hasher.finalize());
+    let sources: Vec<&str> =
+        embedded::WASI_EXT_SOURCES.iter().map(|(name, _)| *name).filter(|n| n.ends_with(".c")).collect();
+    let objects = sources.iter().map(|name| format!("/opt/capsa/obj/{name}.o")).collect();
+    let parent = runtime.cache_root().join("lanes").join("wasi-ext");
+    let dir = parent.join(&hash[..16]);
+    if dir.join(".complete").is_file() {
+        return Ok(ExtLibrary { dir, objects, hash });
+    }
+    std::fs::create_dir_all(&parent).map_err(|e| LaneError::io(&parent, e))?;
+    let staging =
+        tempfile::Builder::new().prefix(".build-").tempdir_in(&parent).map_err(|e| LaneError::io(&parent, e))?;
+    let write = |sub: &str, name: &str, bytes: &[u8]| -> Result<(), LaneError> {
+        let path = staging.path().join(sub).join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| LaneError::io(parent, e))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| LaneError::io(&path, e))
+    };
+    for (name, bytes) in embedded::WASI_EXT_HEADERS {
+        write("include", name, bytes)?;
+    }
+    for (name, bytes) in embedded::WASI_EXT_SOURCES {
+        write("src", name, bytes)?;
+    }
+    std::fs::create_dir_all(staging.path().join("obj")).map_err(|e| LaneError::io(staging.path(), e))?;
+    let job = Job { runtime, toolchain, budget, work: staging.path(), ext: None, path_map: Vec::new() };
+    for name in &sources {
+        let args = ["clang", "-c", &format!("/work/src/{name}"), "-o", &format!("/work/obj/{name}.o")]
+            .into_iter()
+            .chain(["--target=wasm32-wasip1", "-O2", "-I/work/include"])
+            .map(String::from)
+            .collect();
+        job.run(&format!("compiling capsa's C extension ({name})"), args)?;
+    }
+    let marker = staging.path().join(".complete");
+    std::fs::write(&marker, "").map_err(|e| LaneError::io(&marker, e))?;
+    let built = staging.keep();
+    if std::fs::rename(&built, &dir).is_err() {
+        // Built meanwhile by another capsa: keep theirs.
+        let _ = std::fs::remove_dir_all(&built);
+    }
+    Ok(ExtLibrary { dir, objects, hash })
+}

