@@ -39,7 +39,7 @@ const EMULATIONS: &[(&str, &str)] = &[
 ];
 
 /// The VM of a compiler or linker guest, without its mounts.
-pub(crate) fn compiler_config(_toolchain: &Toolchain, budget: &CompilerBudget) -> VmConfig {
+pub(crate) fn compiler_config(budget: &CompilerBudget) -> VmConfig {
     let mut config = VmConfig::default();
     // clang aborts without entropy (it seeds hash tables); the clock stays
     // denied, so a build cannot depend on when it ran.
@@ -74,7 +74,7 @@ struct Job<'a> {
 impl Job<'_> {
     /// Runs the multitool with `args` (after argv[0]); returns what it printed.
     fn run(&self, stage: &str, args: Vec<String>) -> Result<String, LaneError> {
-        let mut config = compiler_config(self.toolchain, self.budget);
+        let mut config = compiler_config(self.budget);
         let mount =
             |host: &Path, guest: &str, read_only| DirGrant { host: host.into(), guest: guest.into(), read_only };
         config.grants.dirs.push(mount(&self.toolchain.sysroot, "/usr", true));
@@ -168,7 +168,7 @@ pub(crate) fn build(runtime: &Runtime, lane: &Manifest, request: &BuildRequest) 
     let flags = Flags::new(request, &inputs, cpp)?;
     let cache = runtime.cache_root();
     let toolchain = toolchain::install(lane, cache, Source::Registry, request.quiet)?;
-    let config = compiler_config(&toolchain, &request.budget);
+    let config = compiler_config(&request.budget);
     toolchain::precompile(runtime, &toolchain, config, request.quiet)?;
     let ext = ext_library(runtime, &toolchain, &request.budget)?;
 

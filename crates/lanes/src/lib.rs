@@ -290,7 +290,7 @@ pub fn install(runtime: &Runtime, lanes: &Lanes, id: &str, source: Source<'_>, q
         return Err(LaneError::Unavailable { lane: lane.id.clone(), reason: lane.blocker.clone().unwrap_or_default() });
     }
     let toolchain = toolchain::install(lane, runtime.cache_root(), source, quiet)?;
-    toolchain::precompile(runtime, &toolchain, clang::compiler_config(&toolchain, &CompilerBudget::default()), quiet)
+    toolchain::precompile(runtime, &toolchain, clang::compiler_config(&CompilerBudget::default()), quiet)
 }
 
 /// Whether a lane's toolchain is installed (fetched and unpacked) in the cache.
