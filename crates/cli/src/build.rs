@@ -95,7 +95,7 @@ enum LanesAction {
     List,
     /// Fetch a lane's toolchain and compile it into the module cache now.
     Install {
-        /// The lane (c, cpp).
+        /// The lane (c, cpp, python).
         lane: String,
         /// Use this package tarball instead of fetching it (still checked).
         #[arg(long, value_name = "TARBALL")]
@@ -164,7 +164,8 @@ pub fn lanes_main(args: LanesArgs) -> i32 {
     match args.action.unwrap_or(LanesAction::List) {
         LanesAction::List => {
             let installed = |lane: &capsa_lanes::Manifest| {
-                lane.npm.as_ref().and_then(|_| capsa_lanes::is_installed(&runtime, lane).ok())
+                let provisioned = lane.npm.is_some() || lane.pypi.is_some();
+                provisioned.then(|| capsa_lanes::is_installed(&runtime, lane).ok()).flatten()
             };
             print!("{}", capsa_lanes::ledger::render(lanes.all(), &installed));
             0
@@ -196,5 +197,65 @@ fn report(err: &LaneError) -> i32 {
         | LaneError::Budget { .. }
         | LaneError::Crashed { .. }
         | LaneError::Runtime(_) => 1,
+    }
+}
+
+/// `capsa run script.py args…`: the script's lane, when it is interpreted
+/// (Python), runs it and returns the exit code; `None` for a lane that
+/// builds a module instead.
+pub fn run_interpreted(
+    runtime: &Runtime,
+    flags: &CompileFlags,
+    script: &Path,
+    args: &[String],
+    mut config: capsa_runtime::VmConfig,
+) -> Option<i32> {
+    let lanes = match Lanes::builtin() {
+        Ok(lanes) => lanes,
+        Err(err) => return Some(report(&err)),
+    };
+    let lane = match flags.lang.as_deref() {
+        Some(id) => lanes.get(id),
+        None => lanes.for_path(script),
+    };
+    if !lane.is_some_and(capsa_lanes::python::is_python) {
+        return None;
+    }
+    let prepared = capsa_lanes::python::prepare(runtime, &lanes, script, args, &mut config, false);
+    let script_run = match prepared {
+        Ok(script_run) => script_run,
+        Err(err) => return Some(report(&err)),
+    };
+    let toolchain = &script_run.toolchain;
+    let result = runtime
+        .vm(config)
+        .and_then(|vm| vm.run_digested(&toolchain.sha256, &mut || toolchain.module_bytes(), &script_run.argv));
+    Some(match result {
+        Ok(outcome) => {
+            if let Some(reason) = outcome.status.reason() {
+                eprintln!("{reason}");
+            }
+            outcome.status.code()
+        }
+        Err(err) => {
+            eprintln!("capsa: {}: {err}", script.display());
+            crate::run::exit_code_of(&err)
+        }
+    })
+}
+
+/// Puts `python3` and `python` into a shell VM when the Python lane is
+/// installed (nothing is fetched here: `capsa lanes install python` does
+/// that, visibly, once).
+pub fn add_python(runtime: &Runtime, config: &mut capsa_runtime::VmConfig) {
+    let Ok(lanes) = Lanes::builtin() else { return };
+    let Ok(lane) = capsa_lanes::python::lane(&lanes) else { return };
+    match capsa_lanes::python::installed(runtime, lane) {
+        Ok(Some(toolchain)) => {
+            capsa_lanes::python::grant(&toolchain, config);
+            capsa_suite::shell::add_python(config, capsa_lanes::python::EXECUTABLE);
+        }
+        Ok(None) => capsa_suite::shell::add_python_missing(config),
+        Err(err) => eprintln!("capsa: python3 is unavailable in this VM: {err}"),
     }
 }

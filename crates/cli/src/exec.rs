@@ -24,7 +24,11 @@ pub struct ExecArgs {
 /// Runs `capsa exec` and returns capsa's exit code.
 pub fn main(args: ExecArgs) -> i32 {
     let line = args.command.join(" ");
-    let result = args.vm.config(Limits::default()).and_then(|(_, config)| Ok((args.vm.runtime()?, config)));
+    let result = args.vm.config(Limits::default()).and_then(|(_, mut config)| {
+        let runtime = args.vm.runtime()?;
+        crate::build::add_python(&runtime, &mut config);
+        Ok((runtime, config))
+    });
     let (runtime, config) = match result {
         Ok(pair) => pair,
         Err(err) => {

@@ -105,6 +105,12 @@ pub fn main(args: RunArgs) -> i32 {
         }
     };
     let source = crate::build::is_source(&args.module);
+    if source
+        && let Some(code) =
+            crate::build::run_interpreted(&runtime, &args.compile, &args.module, &args.args, config.clone())
+    {
+        return code;
+    }
     let module = if source {
         match crate::build::build_for_run(&runtime, &args.compile, &args.module) {
             Ok(module) => module,

@@ -105,8 +105,11 @@ fn read_plain_line() -> Input {
 /// or `exit`'s).
 pub fn main(args: ShArgs) -> i32 {
     let limits = Limits { wall: LINE_WALL, fuel: Limits::COMPILER_FUEL, ..Limits::default() };
-    let started =
-        args.vm.config(limits).and_then(|(shell, config)| Ok((shell, Session::start(&args.vm.runtime()?, config)?)));
+    let started = args.vm.config(limits).and_then(|(shell, mut config)| {
+        let runtime = args.vm.runtime()?;
+        crate::build::add_python(&runtime, &mut config);
+        Ok((shell, Session::start(&runtime, config)?))
+    });
     let (shell, session) = match started {
         Ok(pair) => pair,
         Err(err) => {

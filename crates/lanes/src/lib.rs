@@ -15,6 +15,7 @@ mod artifact;
 mod clang;
 pub mod ledger;
 pub mod manifest;
+pub mod python;
 mod stage;
 mod toolchain;
 
@@ -24,6 +25,7 @@ use std::time::Duration;
 pub use capsa_provision::{ProvisionError, Source};
 use capsa_runtime::{Runtime, RuntimeError};
 pub use manifest::{Kind, Manifest, ManifestError, Status};
+pub use toolchain::Toolchain;
 
 /// What is embedded from the source tree (see `build.rs`).
 mod embedded {
@@ -275,6 +277,10 @@ pub fn build(runtime: &Runtime, lanes: &Lanes, request: &BuildRequest) -> Result
     let lane = lanes.choose(&request.inputs, request.lang.as_deref())?;
     match lane.kind {
         Kind::CompileToWasm if is_c_family(lane) => clang::build(runtime, lane, request),
+        Kind::Interpret => Err(LaneError::Input(format!(
+            "the {} lane interprets source and builds no module; run it with `capsa run`",
+            lane.title
+        ))),
         _ => Err(LaneError::Unavailable { lane: lane.id.clone(), reason: "capsa has no driver for it".into() }),
     }
 }
@@ -289,6 +295,9 @@ pub fn install(runtime: &Runtime, lanes: &Lanes, id: &str, source: Source<'_>, q
     if lane.status != Status::InSandbox {
         return Err(LaneError::Unavailable { lane: lane.id.clone(), reason: lane.blocker.clone().unwrap_or_default() });
     }
+    if python::is_python(lane) {
+        return python::install(runtime, lane, source, &capsa_runtime::VmConfig::default(), quiet).map(drop);
+    }
     let toolchain = toolchain::install(lane, runtime.cache_root(), source, quiet)?;
     toolchain::precompile(runtime, &toolchain, clang::compiler_config(&CompilerBudget::default()), quiet)
 }
@@ -298,6 +307,9 @@ pub fn install(runtime: &Runtime, lanes: &Lanes, id: &str, source: Source<'_>, q
 /// # Errors
 /// A lane whose manifest names no toolchain.
 pub fn is_installed(runtime: &Runtime, lane: &Manifest) -> Result<bool, LaneError> {
+    if python::is_python(lane) {
+        return Ok(python::installed(runtime, lane)?.is_some());
+    }
     Ok(toolchain::installed(lane, runtime.cache_root())?.is_some())
 }
 

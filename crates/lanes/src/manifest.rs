@@ -59,6 +59,15 @@ pub struct NpmSource {
     pub version: String,
 }
 
+/// A lane's toolchain on the Python package index (`#+SOURCE: pypi NAME VERSION`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PypiSource {
+    /// Project name.
+    pub name: String,
+    /// Exact version.
+    pub version: String,
+}
+
 /// A parsed `manifest.org`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Manifest {
@@ -78,7 +87,9 @@ pub struct Manifest {
     pub source: String,
     /// The npm package, when `#+SOURCE` is `npm NAME VERSION`.
     pub npm: Option<NpmSource>,
-    /// `sha512-…` of the toolchain package (`#+INTEGRITY`).
+    /// The sdist, when `#+SOURCE` is `pypi NAME VERSION …`.
+    pub pypi: Option<PypiSource>,
+    /// `sha512-…` of an npm package, `sha256:…` of a PyPI sdist (`#+INTEGRITY`).
     pub integrity: Option<String>,
     /// The wasm module inside the package (`#+MODULE`).
     pub module: Option<String>,
@@ -188,6 +199,13 @@ pub fn parse(lane: &str, text: &str) -> Result<Manifest, ManifestError> {
         },
         None => None,
     };
+    let pypi = match source.strip_prefix("pypi ") {
+        Some(rest) => match rest.split_whitespace().collect::<Vec<_>>()[..] {
+            [name, version, ..] => Some(PypiSource { name: name.into(), version: version.into() }),
+            _ => return Err(error(source_line, format!("#+SOURCE {source}: expected `pypi NAME VERSION`"))),
+        },
+        None => None,
+    };
     let manifest = Manifest {
         id,
         title,
@@ -197,6 +215,7 @@ pub fn parse(lane: &str, text: &str) -> Result<Manifest, ManifestError> {
         target,
         source,
         npm,
+        pypi,
         integrity: take("INTEGRITY").map(|(_, v)| v),
         module: take("MODULE").map(|(_, v)| v),
         resources: take("RESOURCES").map(|(_, v)| v),
@@ -213,7 +232,17 @@ pub fn parse(lane: &str, text: &str) -> Result<Manifest, ManifestError> {
     if manifest.status == Status::InSandbox && manifest.npm.is_some() && manifest.integrity.is_none() {
         return Err(error(0, "an in-sandbox lane's npm #+SOURCE needs its #+INTEGRITY (sha512-…)".into()));
     }
+    if manifest.status == Status::InSandbox
+        && manifest.pypi.is_some()
+        && !manifest.integrity.as_deref().and_then(|i| i.strip_prefix("sha256:")).is_some_and(is_sha256_hex)
+    {
+        return Err(error(0, "an in-sandbox lane's pypi #+SOURCE needs its #+INTEGRITY (sha256:<64 hex>)".into()));
+    }
     Ok(manifest)
+}
+
+fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]
@@ -246,5 +275,10 @@ mod tests {
         let err = parse("c", &format!("{MINIMAL}#+SOURCE: npm x\n")).unwrap_err();
         assert!(err.to_string().contains("npm NAME VERSION"), "{err}");
         assert_eq!(err.line, 8, "after the 5 keywords, a blank line and the prose");
+        let err = parse("c", &format!("{MINIMAL}#+SOURCE: pypi x 1\n#+INTEGRITY: sha256:00\n")).unwrap_err();
+        assert!(err.to_string().contains("sha256:<64 hex>"), "{err}");
+        let sha = "ab".repeat(32);
+        let m = parse("c", &format!("{MINIMAL}#+SOURCE: pypi x 1 (sdist)\n#+INTEGRITY: sha256:{sha}\n")).unwrap();
+        assert_eq!(m.pypi, Some(PypiSource { name: "x".into(), version: "1".into() }));
     }
 }

