@@ -59,6 +59,7 @@ fn net_echo() {
     let out = outcome.stdout_str();
     assert!(out.contains("listening on 7000\n"), "{}", describe(&outcome));
     assert!(out.contains("served\n") && out.contains("echo: 32768 bytes\n"), "{}", describe(&outcome));
+    assert!(out.contains("http: 200 from the C server\n"), "{}", describe(&outcome));
 }
 
 #[test]

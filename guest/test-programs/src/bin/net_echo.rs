@@ -2,7 +2,8 @@
 //! (`/t/net_server echo 7000`, built with the C header) as a child process,
 //! connects to it over the VM's loopback with `wasi_ext::net::TcpStream`
 //! (retrying while it is not listening yet), sends 32 KiB, shuts down
-//! writing and checks the echo. Also: a UDP round trip on the VM's own
+//! writing and checks the echo; then asks the same server, in HTTP mode on
+//! port 7001, for a page. Also: a UDP round trip on the VM's own
 //! address, `lookup_host`, and egress refused by default (EACCES).
 //!
 //! Host: grants `/t` with `net_server`, env `PATH=/t`.
@@ -51,6 +52,20 @@ fn main() {
     let status = server.wait().expect("wait");
     assert!(status.success(), "net_server: {status}");
     println!("echo: {} bytes", echoed.len());
+
+    // The same C server speaking HTTP, asked by this Rust client.
+    let mut server = Command::new("/t/net_server").args(["http", "7001"]).spawn().expect("spawn net_server http");
+    let mut stream = connect_retrying("127.0.0.1:7001".parse().expect("addr"));
+    stream.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n").expect("send request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read response");
+    assert!(response.starts_with("HTTP/1.0 200 OK\r\n"), "{response:?}");
+    assert!(response.ends_with("\r\n\r\nhello from capsa\n"), "{response:?}");
+    // The server drains until the client closes, as after an HTTP/1.0 reply.
+    drop(stream);
+    let status = server.wait().expect("wait");
+    assert!(status.success(), "net_server http: {status}");
+    println!("http: 200 from the C server");
 
     // UDP on the VM's own address.
     let a = UdpSocket::bind("10.0.2.15:0").expect("bind a");
