@@ -1,7 +1,9 @@
-//! `capsa run` with network grants, as a user sees them: `--publish` lets a
-//! host client reach a guest HTTP server (the C `net_server`), and
-//! `--allow-net` decides whether a guest reaches a host listener. Every host
-//! socket is on 127.0.0.1.
+//! `capsa run` and `capsa exec` with network grants, as a user sees them:
+//! `--publish` lets a host client reach a guest HTTP server (the C
+//! `net_server`), and `--allow-net` decides whether a guest reaches a host
+//! listener. Every host socket is on 127.0.0.1.
+
+mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -67,6 +69,41 @@ fn publish_lets_curl_reach_a_guest_http_server() {
     let output = server.wait_with_output().expect("wait");
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(std::fs::read_to_string(&out).expect("stdout").contains("served\n"));
+}
+
+/// The same through `capsa exec`: the server is a command of the shell's
+/// command line, started from a mounted directory.
+#[test]
+fn exec_publishes_a_port_of_its_command_line() {
+    common::warm_cache();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = dir.path().join("net_server");
+    std::fs::copy(capsa_test_programs::C_NET_SERVER, &server).expect("copy the server");
+    std::fs::set_permissions(&server, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let port = free_port();
+    let mut capsa = Command::new(env!("CARGO_BIN_EXE_capsa"))
+        .arg("exec")
+        .arg("--cache-dir")
+        .arg(common::cache())
+        .args(["--publish", &format!("{port}:8080"), "--mount"])
+        .arg(format!("{}:/t:ro", dir.path().display()))
+        .arg("cd /t && ./net_server http 8080 20000 && echo done")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start capsa exec");
+    let mut lines = BufReader::new(capsa.stdout.take().expect("stdout")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert_eq!(first, "listening on 8080");
+    let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).expect("connect");
+    stream.write_all(b"GET / HTTP/1.0\r\n\r\n").expect("request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    drop(stream);
+    assert!(response.ends_with("hello from capsa\n"), "{response:?}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert_eq!(rest, ["served", "ok", "done"]);
+    assert!(capsa.wait().expect("wait").success());
 }
 
 #[test]
