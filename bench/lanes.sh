@@ -51,6 +51,9 @@ EOF
 flags="--target=wasm32-wasip1 -O2 -mllvm -wasm-enable-sjlj -mllvm -wasm-use-legacy-eh=false -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_PROCESS_CLOCKS -D_WASI_EMULATED_GETPID -D_WASI_EMULATED_MMAN"
 link="-m wasm32 -L/usr/lib/wasm32-unknown-wasip1 -L/usr/lib/wasm32-wasip1 /usr/lib/wasm32-wasip1/crt1-command.o"
 libs="-lsetjmp -lwasi-emulated-signal -lwasi-emulated-process-clocks -lwasi-emulated-getpid -lwasi-emulated-mman -lc /usr/lib/wasm32-unknown-wasip1/libclang_rt.builtins.a -z stack-size=8388608"
+# zig's wasi-libc wants the exception-handling feature named for setjmp.
+native_flags="-mllvm -wasm-enable-sjlj -mllvm -wasm-use-legacy-eh=false -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_PROCESS_CLOCKS -D_WASI_EMULATED_GETPID -D_WASI_EMULATED_MMAN"
+native_libs="-lwasi-emulated-signal -lwasi-emulated-process-clocks -lwasi-emulated-getpid -lwasi-emulated-mman"
 # The stock CLI, stage by stage, exactly what the lane asks its guests to do.
 cat > "$work/wasmtime-build.sh" <<EOF
 set -e
@@ -67,10 +70,10 @@ set -e
 cd $work
 objs=
 for c in "\$@"; do
-  PYTHONPATH=$zig_path python3 -m ziglang cc -target wasm32-wasi -O2 -c \$c -o \$c.native.o -Ilua
+  PYTHONPATH=$zig_path python3 -m ziglang cc -target wasm32-wasi -O2 -mexception-handling $native_flags -c \$c -o \$c.native.o -Ilua
   objs="\$objs \$c.native.o"
 done
-PYTHONPATH=$zig_path python3 -m ziglang cc -target wasm32-wasi \$objs -o native.wasm
+PYTHONPATH=$zig_path python3 -m ziglang cc -target wasm32-wasi -mexception-handling \$objs $native_libs -o native.wasm
 EOF
 lua_units=$(cd "$work" && ls lua/*.c | tr '\n' ' ')
 
@@ -81,24 +84,24 @@ lua_units=$(cd "$work" && ls lua/*.c | tr '\n' ' ')
 
 json=$work/r.json
 . bench/table.sh   # mean, row
-# A comment appended before each run: a new source, so nothing is cached.
-touch_hello="echo // \$RANDOM\$RANDOM >> $work/hello.c"
-touch_lua="echo // \$RANDOM\$RANDOM >> $work/lua/lua_main.c"
+# capsa's artifact store emptied before each of its runs, so it builds
+# everything again (the compiled toolchain stays in the module cache).
+forget="rm -rf ${XDG_CACHE_HOME:-$HOME/.cache}/capsa/artifacts"
 echo "| figure | capsa | reference | capsa / reference | reproduce |"
 echo "|---|---|---|---|---|"
 hyperfine -N -w 2 -r $((runs * 5)) --export-json "$json" \
-  "$capsa run $work/hello.c" "$wasmtime run $work/hello.wasm" >/dev/null 2>&1
+  "$capsa run $work/hello.c" "$wasmtime run $work/hello.wasm" >/dev/null
 row "warm \`capsa run hello.c\` (built before: found in the artifact store)" "$(mean "$json" 0)" "$(mean "$json" 1)" "wasmtime run hello.wasm" "capsa run hello.c"
 hyperfine -w 1 -r $((runs * 3)) --export-json "$json" \
-  --prepare "$touch_hello" "$capsa run $work/hello.c" \
-  --prepare "$touch_hello" "bash $work/wasmtime-build.sh hello.c && $wasmtime run $work/out.wasm" \
-  --prepare "$touch_hello" "bash $work/native-build.sh hello.c && $wasmtime run $work/native.wasm" >/dev/null 2>&1
-row "\`capsa run hello.c\` after an edit: compile, link, run" "$(mean "$json" 0)" "$(mean "$json" 1)" "wasmtime CLI: same clang and wasm-ld guests, then run" "capsa run hello.c"
-row "\`capsa run hello.c\` after an edit: compile, link, run" "$(mean "$json" 0)" "$(mean "$json" 2)" "native clang (zig cc), then wasmtime run" "capsa run hello.c"
+  --prepare "$forget" "$capsa run $work/hello.c" \
+  --prepare true "bash $work/wasmtime-build.sh hello.c && $wasmtime run $work/out.wasm" \
+  --prepare true "bash $work/native-build.sh hello.c && $wasmtime run $work/native.wasm" >/dev/null
+row "\`capsa run hello.c\` built from scratch: compile, link, run" "$(mean "$json" 0)" "$(mean "$json" 1)" "wasmtime CLI: same clang and wasm-ld guests, then run" "capsa run hello.c"
+row "\`capsa run hello.c\` built from scratch: compile, link, run" "$(mean "$json" 0)" "$(mean "$json" 2)" "native clang (zig cc), then wasmtime run" "capsa run hello.c"
 hyperfine -r "$runs" --export-json "$json" \
-  --prepare "$touch_lua" "$capsa build -q $work/lua" \
-  --prepare "$touch_lua" "bash $work/wasmtime-build.sh $lua_units" \
-  --prepare "$touch_lua" "bash $work/native-build.sh $lua_units" >/dev/null 2>&1
+  --prepare "$forget" "$capsa build -q $work/lua" \
+  --prepare true "bash $work/wasmtime-build.sh $lua_units" \
+  --prepare true "bash $work/native-build.sh $lua_units" >/dev/null
 cores=$(nproc)
 row "Lua 5.4 from its 33 C files (wall; $(( cores > 1 ? (cores - 1 < 6 ? cores - 1 : 6) : 1 )) compiler guest(s) at once on $cores cores)" "$(mean "$json" 0)" "$(mean "$json" 1)" "wasmtime CLI, one stage after the other" "capsa build lua/"
 row "Lua 5.4 from its 33 C files (wall)" "$(mean "$json" 0)" "$(mean "$json" 2)" "native clang (zig cc), one file after the other" "capsa build lua/"
