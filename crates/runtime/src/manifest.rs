@@ -15,6 +15,10 @@
 //! guest = "/data"
 //! read_only = true
 //!
+//! [net]
+//! allow = ["example.org:443", "10.0.0.5:*"]   # as --allow-net
+//! publish = ["8080:80"]                        # as --publish
+//!
 //! [limits]
 //! fuel = 5_000_000_000
 //! wall = "30s"                 # "500ms", "2m", or a number of seconds
@@ -34,7 +38,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::config::{DirGrant, Input, Output, VmConfig};
+use crate::config::{DirGrant, Input, NetAllow, Output, Publish, VmConfig};
 
 /// A manifest that could not be used: what was wrong and where.
 #[derive(Debug, thiserror::Error)]
@@ -63,7 +67,34 @@ struct Manifest {
     #[serde(default)]
     dir: Vec<Dir>,
     #[serde(default)]
+    net: NetSection,
+    #[serde(default)]
     limits: LimitsSection,
+}
+
+/// `[net]`: the flags `--allow-net` and `--publish`, with their syntax.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NetSection {
+    #[serde(default)]
+    allow: Vec<Parsed<NetAllow>>,
+    #[serde(default)]
+    publish: Vec<Parsed<Publish>>,
+}
+
+/// A string parsed with `T`'s `FromStr`, its error reported at its line.
+#[derive(Debug)]
+struct Parsed<T>(T);
+
+impl<'de, T> Deserialize<'de> for Parsed<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(de)?;
+        text.parse().map(Parsed).map_err(serde::de::Error::custom)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -224,6 +255,8 @@ pub fn apply(text: &str, base: &Path, config: &mut VmConfig) -> Result<(), Strin
     for dir in manifest.dir {
         grants.dirs.push(DirGrant { host: resolve(dir.host), guest: dir.guest, read_only: dir.read_only });
     }
+    grants.net.allow.extend(manifest.net.allow.into_iter().map(|Parsed(allow)| allow));
+    grants.net.publish.extend(manifest.net.publish.into_iter().map(|Parsed(publish)| publish));
     let l = manifest.limits;
     let limits = &mut config.limits;
     if let Some(v) = l.fuel {
@@ -297,6 +330,18 @@ fuel = 1000
         let err = apply("random = true\nrandum = true\n", Path::new("."), &mut VmConfig::default()).unwrap_err();
         assert!(err.contains("line 2"), "{err}");
         assert!(err.contains("randum"), "{err}");
+    }
+
+    #[test]
+    fn net_grants_apply_and_bad_ones_name_their_line() {
+        let text = "[net]\nallow = [\"example.org:443\", \"10.0.0.5:*\"]\npublish = [\"8080:80\"]\n";
+        let mut config = VmConfig::default();
+        apply(text, Path::new("."), &mut config).expect("valid manifest");
+        let allow: Vec<_> = config.grants.net.allow.iter().map(|a| (a.host.as_str(), a.port)).collect();
+        assert_eq!(allow, [("example.org", Some(443)), ("10.0.0.5", None)]);
+        assert_eq!((config.grants.net.publish[0].host_port, config.grants.net.publish[0].guest_port), (8080, 80));
+        let err = apply("[net]\npublish = [\"80\"]\n", Path::new("."), &mut VmConfig::default()).unwrap_err();
+        assert!(err.contains("line 2") && err.contains("HOSTPORT:GUESTPORT"), "{err}");
     }
 
     #[test]
