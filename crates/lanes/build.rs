@@ -5,6 +5,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+#[path = "build/lua.rs"]
+mod lua;
+
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("../..");
     let mut out = String::new();
@@ -30,6 +33,7 @@ fn main() {
     embed_tree(&mut out, "WASI_EXT_SOURCES", &ext.join("c"), &["c", "h"]);
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     std::fs::write(dest, out).expect("OUT_DIR is writable");
+    lua::embed();
 }
 
 /// `pub static NAME: &[(relative path, bytes)]` for the files under `dir`

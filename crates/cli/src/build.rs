@@ -95,7 +95,7 @@ enum LanesAction {
     List,
     /// Fetch a lane's toolchain and compile it into the module cache now.
     Install {
-        /// The lane (c, cpp, python).
+        /// The lane (c, cpp, python, lua).
         lane: String,
         /// Use this package tarball instead of fetching it (still checked).
         #[arg(long, value_name = "TARBALL")]
@@ -164,7 +164,7 @@ pub fn lanes_main(args: LanesArgs) -> i32 {
     match args.action.unwrap_or(LanesAction::List) {
         LanesAction::List => {
             let installed = |lane: &capsa_lanes::Manifest| {
-                let provisioned = lane.npm.is_some() || lane.pypi.is_some();
+                let provisioned = lane.npm.is_some() || lane.pypi.is_some() || capsa_lanes::lua::is_lua(lane);
                 provisioned.then(|| capsa_lanes::is_installed(&runtime, lane).ok()).flatten()
             };
             print!("{}", capsa_lanes::ledger::render(lanes.all(), &installed));
@@ -201,7 +201,7 @@ fn report(err: &LaneError) -> i32 {
 }
 
 /// `capsa run script.py args…`: the script's lane, when it is interpreted
-/// (Python), runs it and returns the exit code; `None` for a lane that
+/// (Python, Lua), runs it and returns the exit code; `None` for a lane that
 /// builds a module instead.
 pub fn run_interpreted(
     runtime: &Runtime,
@@ -218,18 +218,23 @@ pub fn run_interpreted(
         Some(id) => lanes.get(id),
         None => lanes.for_path(script),
     };
-    if !lane.is_some_and(capsa_lanes::python::is_python) {
-        return None;
-    }
-    let prepared = capsa_lanes::python::prepare(runtime, &lanes, script, args, &mut config, false);
-    let script_run = match prepared {
-        Ok(script_run) => script_run,
+    let prepared = match lane {
+        Some(lane) if capsa_lanes::python::is_python(lane) => {
+            capsa_lanes::python::prepare(runtime, &lanes, script, args, &mut config, false)
+                .map(|s| (s.toolchain, s.argv))
+        }
+        Some(lane) if capsa_lanes::lua::is_lua(lane) => {
+            capsa_lanes::lua::prepare(runtime, &lanes, script, args, &mut config, false)
+                .map(|s| (s.interpreter, s.argv))
+        }
+        _ => return None,
+    };
+    let (toolchain, argv) = match prepared {
+        Ok(pair) => pair,
         Err(err) => return Some(report(&err)),
     };
-    let toolchain = &script_run.toolchain;
-    let result = runtime
-        .vm(config)
-        .and_then(|vm| vm.run_digested(&toolchain.sha256, &mut || toolchain.module_bytes(), &script_run.argv));
+    let result =
+        runtime.vm(config).and_then(|vm| vm.run_digested(&toolchain.sha256, &mut || toolchain.module_bytes(), &argv));
     Some(match result {
         Ok(outcome) => {
             if let Some(reason) = outcome.status.reason() {
@@ -257,5 +262,19 @@ pub fn add_python(runtime: &Runtime, config: &mut capsa_runtime::VmConfig) {
         }
         Ok(None) => capsa_suite::shell::add_python_missing(config),
         Err(err) => eprintln!("capsa: python3 is unavailable in this VM: {err}"),
+    }
+}
+
+/// Puts `lua` and `lua5.4` into a shell VM when the Lua lane is built
+/// (nothing is compiled here: `capsa lanes install lua` does that, once).
+pub fn add_lua(runtime: &Runtime, config: &mut capsa_runtime::VmConfig) {
+    let Ok(lanes) = Lanes::builtin() else { return };
+    match capsa_lanes::lua::installed(runtime, &lanes) {
+        Ok(Some(interpreter)) => {
+            capsa_lanes::lua::grant(&interpreter, config);
+            capsa_suite::shell::add_lua(config, capsa_lanes::lua::EXECUTABLE);
+        }
+        Ok(None) => capsa_suite::shell::add_lua_missing(config),
+        Err(err) => eprintln!("capsa: lua is unavailable in this VM: {err}"),
     }
 }

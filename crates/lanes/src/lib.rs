@@ -14,6 +14,7 @@
 mod artifact;
 mod clang;
 pub mod ledger;
+pub mod lua;
 pub mod manifest;
 pub mod python;
 mod stage;
@@ -298,6 +299,9 @@ pub fn install(runtime: &Runtime, lanes: &Lanes, id: &str, source: Source<'_>, q
     if python::is_python(lane) {
         return python::install(runtime, lane, source, &capsa_runtime::VmConfig::default(), quiet).map(drop);
     }
+    if lua::is_lua(lane) {
+        return lua::install(runtime, lanes, &capsa_runtime::VmConfig::default(), quiet).map(drop);
+    }
     let toolchain = toolchain::install(lane, runtime.cache_root(), source, quiet)?;
     toolchain::precompile(runtime, &toolchain, clang::compiler_config(&CompilerBudget::default()), quiet)
 }
@@ -309,6 +313,9 @@ pub fn install(runtime: &Runtime, lanes: &Lanes, id: &str, source: Source<'_>, q
 pub fn is_installed(runtime: &Runtime, lane: &Manifest) -> Result<bool, LaneError> {
     if python::is_python(lane) {
         return Ok(python::installed(runtime, lane)?.is_some());
+    }
+    if lua::is_lua(lane) {
+        return Ok(lua::installed(runtime, &Lanes::builtin()?)?.is_some());
     }
     Ok(toolchain::installed(lane, runtime.cache_root())?.is_some())
 }

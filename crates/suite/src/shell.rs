@@ -95,7 +95,7 @@ pub const PYTHON_COMMANDS: [&str; 3] = ["python3", "python", "python3.11"];
 /// symlinks to `executable`, a VM path (the interpreter's read-only host
 /// mount, which the caller grants), in a layer over the suite's.
 pub fn add_python(config: &mut VmConfig, executable: &str) {
-    config.layers.push(python_layer(|builder, link| builder.symlink(link, executable).map(drop)));
+    config.layers.push(command_layer(&PYTHON_COMMANDS, |builder, link| builder.symlink(link, executable).map(drop)));
 }
 
 /// Makes `python3`, `python` and `python3.11` scripts that say how to
@@ -104,17 +104,44 @@ pub fn add_python_missing(config: &mut VmConfig) {
     let script: std::sync::Arc<[u8]> = std::sync::Arc::from(
         &b"#!/bin/sh\necho 'capsa: python3 is not installed; on the host run: capsa lanes install python' >&2\nexit 127\n"[..],
     );
-    config.layers.push(python_layer(|builder, path| builder.file(path, script.clone(), Meta::root(0o755)).map(drop)));
+    config.layers.push(command_layer(&PYTHON_COMMANDS, |builder, path| {
+        builder.file(path, script.clone(), Meta::root(0o755)).map(drop)
+    }));
 }
 
-fn python_layer(mut entry: impl FnMut(&mut LayerBuilder, &str) -> Result<(), capsa_kernel::KernelError>) -> Arc<Layer> {
+/// The names the Lua interpreter answers to in `/bin` and `/usr/bin`.
+pub const LUA_COMMANDS: [&str; 2] = ["lua", "lua5.4"];
+
+/// Makes `lua` and `lua5.4` in `/bin` and `/usr/bin` symlinks to
+/// `executable`, a VM path (the interpreter's read-only host mount, which
+/// the caller grants), in a layer over the suite's.
+pub fn add_lua(config: &mut VmConfig, executable: &str) {
+    config.layers.push(command_layer(&LUA_COMMANDS, |builder, link| builder.symlink(link, executable).map(drop)));
+}
+
+/// Makes `lua` and `lua5.4` scripts that say how to build the interpreter
+/// and exit 127, as a missing command does.
+pub fn add_lua_missing(config: &mut VmConfig) {
+    let script: Arc<[u8]> = Arc::from(
+        &b"#!/bin/sh\necho 'capsa: lua is not installed; on the host run: capsa lanes install lua' >&2\nexit 127\n"[..],
+    );
+    config.layers.push(command_layer(&LUA_COMMANDS, |builder, path| {
+        builder.file(path, script.clone(), Meta::root(0o755)).map(drop)
+    }));
+}
+
+/// A layer with `entry` made for each of `commands` in every bin directory.
+fn command_layer(
+    commands: &[&str],
+    mut entry: impl FnMut(&mut LayerBuilder, &str) -> Result<(), capsa_kernel::KernelError>,
+) -> Arc<Layer> {
     let mut builder = LayerBuilder::new();
     // Every path is a constant, so these cannot fail; a failure would only
     // leave the command out.
     let _ = builder.dir("/usr", Meta::root(0o755));
     for dir in crate::BIN_DIRS {
         let _ = builder.dir(dir, Meta::root(0o755));
-        for command in PYTHON_COMMANDS {
+        for command in commands {
             let _ = entry(&mut builder, &format!("{dir}/{command}"));
         }
     }

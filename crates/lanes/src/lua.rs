@@ -1,0 +1,251 @@
+//! The Lua lane (`interpret`): Lua 5.4, built once from its C sources by the
+//! C lane — every compile and the link a wasm guest — into `lua.wasm`, which
+//! then runs scripts as they are.
+//!
+//! The sources come from the pinned `lua-src` crate, embedded at build time
+//! (`build/lua.rs`); the interpreter's `main` is capsa's own
+//! (`lanes/lua/lua_main.c`). Lua raises errors with setjmp/longjmp, which
+//! the C lane maps to wasm exception handling. The built module is copied
+//! from the artifact store into a directory of its own, so that a VM can be
+//! given the interpreter read-only at [`HOME`] without seeing any other
+//! artifact.
+
+use std::path::{Path, PathBuf};
+
+use capsa_runtime::{DirGrant, Runtime, VmConfig};
+use sha2::{Digest, Sha256};
+
+use crate::manifest::Manifest;
+use crate::toolchain::{self, Toolchain};
+use crate::{BuildRequest, LaneError, Lanes};
+
+/// Where the interpreter appears in a VM.
+pub const HOME: &str = "/usr/lib/capsa/lua";
+
+/// The interpreter's module inside a VM.
+pub const EXECUTABLE: &str = "/usr/lib/capsa/lua/lua.wasm";
+
+/// The lane's id.
+const LANE: &str = "lua";
+
+/// The module's file name in its directory.
+const MODULE: &str = "lua.wasm";
+
+/// capsa's interpreter main.
+const MAIN: &[u8] = include_bytes!("../../../lanes/lua/lua_main.c");
+
+/// The optimisation level Lua is built with.
+const OPTIMIZE: &str = "2";
+
+/// The defines Lua is built with (part of the key). lua-src's WASI build
+/// picks sort pivots with arc4random, which traps without capsa's --random
+/// grant; rand() cannot trap, and Lua needs no more ("~0 is a good
+/// choice", ltablib.c).
+const DEFINES: &[&str] = &["l_randomizePivot=rand"];
+
+mod sources {
+    include!(concat!(env!("OUT_DIR"), "/lua_sources.rs"));
+}
+
+pub use sources::LUA_VERSION;
+
+/// The Lua lane of `lanes`.
+///
+/// # Errors
+/// `UnknownLanguage` if capsa's lanes/ tree has none.
+pub fn lane(lanes: &Lanes) -> Result<&Manifest, LaneError> {
+    lanes.get(LANE).ok_or_else(|| LaneError::UnknownLanguage(format!("lane {LANE}")))
+}
+
+/// Whether `lane` is the Lua lane.
+pub fn is_lua(lane: &Manifest) -> bool {
+    lane.id == LANE
+}
+
+/// The C lane that builds Lua.
+fn c_lane(lanes: &Lanes) -> Result<&Manifest, LaneError> {
+    lanes.get("c").ok_or_else(|| LaneError::UnknownLanguage("lane c".into()))
+}
+
+/// The key of this capsa's Lua build: the sources, the main, the flags and
+/// the C toolchain's pinned integrity. It names the interpreter's directory
+/// under `<cache>/lanes/lua`, so a new capsa or toolchain builds it anew.
+fn key(c: &Manifest) -> String {
+    let mut hasher = Sha256::new();
+    let parts = ["capsa lua lane 2", LUA_VERSION, OPTIMIZE, &c.version, c.integrity.as_deref().unwrap_or_default()];
+    for part in parts.into_iter().chain(DEFINES.iter().copied()) {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    for (name, bytes) in sources::LUA_SOURCES.iter().chain(&[("lua_main.c", MAIN)]) {
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// The interpreter's directory under `<cache>/lanes/lua`, and the key.
+fn home(runtime: &Runtime, c: &Manifest) -> (PathBuf, String) {
+    let key = key(c);
+    (runtime.cache_root().join("lanes").join(LANE).join(&key[..16]), key)
+}
+
+fn interpreter(dir: PathBuf, key: String) -> Result<Toolchain, LaneError> {
+    let module = dir.join(MODULE);
+    let bytes = std::fs::read(&module).map_err(|e| LaneError::io(&module, e))?;
+    Ok(Toolchain { module, sha256: Sha256::digest(&bytes).into(), sysroot: dir, integrity: key })
+}
+
+/// The built interpreter, if it is in the cache (nothing is built).
+///
+/// # Errors
+/// The module exists but cannot be read.
+pub fn installed(runtime: &Runtime, lanes: &Lanes) -> Result<Option<Toolchain>, LaneError> {
+    let (dir, key) = home(runtime, c_lane(lanes)?);
+    if !dir.join(MODULE).is_file() {
+        return Ok(None);
+    }
+    interpreter(dir, key).map(Some)
+}
+
+/// Builds `lua.wasm` unless it is built: installs the C lane if needed,
+/// stages the embedded sources, compiles and links them with C-lane guests
+/// (progress unless `quiet`), and compiles the module for VMs of `config`'s
+/// wasm stack size.
+///
+/// # Errors
+/// The C lane could not be installed or the build failed.
+pub fn install(runtime: &Runtime, lanes: &Lanes, config: &VmConfig, quiet: bool) -> Result<Toolchain, LaneError> {
+    let c = c_lane(lanes)?;
+    let (dir, key) = home(runtime, c);
+    let interpreter =
+        if dir.join(MODULE).is_file() { interpreter(dir, key)? } else { build(runtime, c, dir, key, quiet)? };
+    let mut precompile = VmConfig::default();
+    precompile.limits.stack = config.limits.stack;
+    toolchain::precompile(runtime, &interpreter, precompile, true)?;
+    Ok(interpreter)
+}
+
+fn build(runtime: &Runtime, c: &Manifest, dir: PathBuf, key: String, quiet: bool) -> Result<Toolchain, LaneError> {
+    if !quiet {
+        eprintln!(
+            "capsa: building Lua {LUA_VERSION} from its {} C sources with the C lane (once)",
+            sources::LUA_SOURCES.iter().filter(|(name, _)| name.ends_with(".c")).count() + 1
+        );
+    }
+    let parent = dir.parent().unwrap_or(&dir);
+    std::fs::create_dir_all(parent).map_err(|e| LaneError::io(parent, e))?;
+    let staging = tempfile::Builder::new().prefix(".src-").tempdir_in(parent).map_err(|e| LaneError::io(parent, e))?;
+    let src = staging.path().join("lua");
+    std::fs::create_dir_all(&src).map_err(|e| LaneError::io(&src, e))?;
+    for (name, bytes) in sources::LUA_SOURCES.iter().chain(&[("lua_main.c", MAIN)]) {
+        let path = src.join(name);
+        std::fs::write(&path, bytes).map_err(|e| LaneError::io(&path, e))?;
+    }
+    let request = BuildRequest {
+        inputs: vec![src],
+        lang: Some("c".into()),
+        optimize: Some(OPTIMIZE.into()),
+        libs: vec!["m".into()],
+        defines: DEFINES.iter().map(|d| d.to_string()).collect(),
+        quiet,
+        ..BuildRequest::default()
+    };
+    let artifact = crate::clang::build(runtime, c, &request)?;
+    // A directory of its own, filled beside it and renamed into place.
+    let built = staging.path().join("home");
+    std::fs::create_dir_all(&built).map_err(|e| LaneError::io(&built, e))?;
+    let module = built.join(MODULE);
+    std::fs::copy(&artifact.path, &module).map_err(|e| LaneError::io(&module, e))?;
+    // A VM executes a mounted file only if its mode says so.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let executable = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(&module, executable).map_err(|e| LaneError::io(&module, e))?;
+    }
+    // Built meanwhile by another capsa: theirs is the same.
+    if std::fs::rename(&built, &dir).is_err() && !dir.join(MODULE).is_file() {
+        return Err(LaneError::io(&dir, "cannot move the built interpreter into place"));
+    }
+    if !quiet {
+        eprintln!("capsa: built lua.wasm (sha256 {})", artifact.sha256);
+    }
+    interpreter(dir, key)
+}
+
+/// Grants the interpreter's directory read-only at [`HOME`] in `config`.
+pub fn grant(interpreter: &Toolchain, config: &mut VmConfig) {
+    config.grants.dirs.push(DirGrant { host: interpreter.sysroot.clone(), guest: HOME.into(), read_only: true });
+}
+
+/// A script ready to run: the interpreter and argv.
+#[derive(Debug, Clone)]
+pub struct Script {
+    /// The interpreter.
+    pub interpreter: Toolchain,
+    /// `lua SCRIPT ARGS…`, the script by its VM path.
+    pub argv: Vec<String>,
+}
+
+/// Prepares `capsa run script.lua args…`: builds the interpreter on first
+/// use (with progress unless `quiet`), grants it and the script's directory
+/// read-only at its absolute host path, so that error messages name the
+/// host's file.
+///
+/// # Errors
+/// The script is missing, or building the interpreter failed.
+pub fn prepare(
+    runtime: &Runtime,
+    lanes: &Lanes,
+    script: &Path,
+    args: &[String],
+    config: &mut VmConfig,
+    quiet: bool,
+) -> Result<Script, LaneError> {
+    lanes.choose(&[script.to_path_buf()], Some(LANE))?;
+    let absolute = std::fs::canonicalize(script).map_err(|e| LaneError::io(script, e))?;
+    if !absolute.is_file() {
+        return Err(LaneError::Input(format!("{}: not a file", script.display())));
+    }
+    let dir: PathBuf = absolute.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+    let guest_dir = dir.to_str().ok_or_else(|| LaneError::Input(format!("{}: not UTF-8", dir.display())))?;
+    let interpreter = install(runtime, lanes, config, quiet)?;
+    grant(&interpreter, config);
+    if !config.grants.dirs.iter().any(|d| d.guest == guest_dir) {
+        config.grants.dirs.push(DirGrant { host: dir.clone(), guest: guest_dir.into(), read_only: true });
+    }
+    let argv =
+        ["lua".to_string(), absolute.to_string_lossy().into_owned()].into_iter().chain(args.iter().cloned()).collect();
+    Ok(Script { interpreter, argv })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sources_are_lua_5_4_without_a_main() {
+        assert_eq!(LUA_VERSION, "5.4.9");
+        let units: Vec<&str> =
+            sources::LUA_SOURCES.iter().map(|(name, _)| *name).filter(|n| n.ends_with(".c")).collect();
+        assert_eq!(units.len(), 32, "{units:?}");
+        assert!(!units.contains(&"lua.c") && !units.contains(&"luac.c"));
+        for header in ["lua.h", "luaconf.h", "lualib.h", "lauxlib.h"] {
+            assert!(sources::LUA_SOURCES.iter().any(|(name, _)| *name == header), "{header}");
+        }
+        assert!(std::str::from_utf8(MAIN).is_ok_and(|main| main.contains("luaL_traceback")));
+    }
+
+    #[test]
+    fn the_key_follows_the_c_toolchain() {
+        let lanes = Lanes::builtin().unwrap();
+        let mut c = c_lane(&lanes).unwrap().clone();
+        let before = key(&c);
+        assert_eq!(before, key(&c));
+        c.integrity = Some("sha512-other".into());
+        assert_ne!(before, key(&c));
+    }
+}
