@@ -35,6 +35,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use capsa_build_support::{TARGET, ZIGLANG_VERSION, ensure_target, nested_cargo, ziglang};
+use sha2::Digest as _;
 
 /// A tool installed from crates.io.
 struct Tool {
@@ -144,9 +145,13 @@ fn generate(modules: &[Module]) -> String {
     );
     for module in modules {
         let path = module.path.to_str().expect("UTF-8 path to the suite cache");
+        // The digest names the module's compiled form in capsa's cache: with
+        // it known, running a cached module reads none of its bytes.
+        let bytes = fs::read(&module.path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+        let sha256: [u8; 32] = sha2::Sha256::digest(&bytes).into();
         writeln!(
             code,
-            "    ModuleInfo {{ name: {:?}, source: {:?}, bytes: include_bytes!({path:?}) }},",
+            "    ModuleInfo {{ name: {:?}, source: {:?}, bytes: include_bytes!({path:?}), sha256: {sha256:?} }},",
             module.name, module.source
         )
         .unwrap();

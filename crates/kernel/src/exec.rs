@@ -7,7 +7,7 @@
 //! execute is remembered (`AccessDenied` if nothing runnable turns up) and
 //! the search goes on.
 
-use std::sync::Arc;
+use crate::bytes::SharedBytes;
 
 use crate::cred::Cred;
 use crate::error::{KernelError, Result};
@@ -31,8 +31,8 @@ pub struct Executable {
     /// Absolute VM path of the file, symlinks resolved.
     pub path: String,
     /// The file's bytes. For a file still shared with a layer this is the
-    /// layer's own `Arc`, so repeated lookups return the same pointer.
-    pub bytes: Arc<[u8]>,
+    /// layer's own bytes, so repeated lookups return the same pointer.
+    pub bytes: SharedBytes,
     /// For a `#!` script: the interpreter path and its optional single argument.
     pub interpreter: Option<(String, Option<String>)>,
 }

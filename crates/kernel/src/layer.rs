@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use crate::bytes::SharedBytes;
+
 use crate::error::{KernelError, Result};
 
 /// Ownership and permission bits of a layer node.
@@ -29,7 +31,7 @@ impl Meta {
 #[derive(Debug)]
 pub struct Layer {
     // Implementation-defined: an immutable tree of directories, files
-    // (contents as `Arc<[u8]>`, never copied per VM) and symlinks.
+    // (contents as `SharedBytes`, never copied per VM) and symlinks.
     pub(crate) root: Arc<LayerDir>,
 }
 
@@ -45,7 +47,7 @@ pub struct LayerDir {
 #[derive(Debug, Clone)]
 pub(crate) enum LayerNode {
     Dir(Arc<LayerDir>),
-    File { contents: Arc<[u8]>, meta: Meta },
+    File { contents: SharedBytes, meta: Meta },
     Symlink { target: String, meta: Meta },
 }
 
@@ -76,12 +78,13 @@ impl LayerBuilder {
         Ok(self)
     }
 
-    /// Adds a regular file at absolute `path` whose bytes are shared, not copied.
+    /// Adds a regular file at absolute `path` whose bytes are shared, not
+    /// copied (an `Arc<[u8]>`, a `&'static [u8]`, or [`SharedBytes`]).
     ///
     /// # Errors
     /// `Invalid` for a relative path, `Exists` if something is already there.
-    pub fn file(&mut self, path: &str, contents: Arc<[u8]>, meta: Meta) -> Result<&mut Self> {
-        self.insert_leaf(path, LayerNode::File { contents, meta })
+    pub fn file(&mut self, path: &str, contents: impl Into<SharedBytes>, meta: Meta) -> Result<&mut Self> {
+        self.insert_leaf(path, LayerNode::File { contents: contents.into(), meta })
     }
 
     /// Adds a symlink at absolute `path` pointing to `target`.

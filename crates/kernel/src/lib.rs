@@ -29,6 +29,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod bytes;
 pub mod control;
 pub mod cred;
 pub mod error;
@@ -45,6 +46,7 @@ pub mod types;
 pub mod user;
 pub mod vfs;
 
+pub use bytes::SharedBytes;
 pub use control::{KillReason, ProcessControl, clear_current, current_pending, set_current};
 pub use cred::Cred;
 pub use error::{KernelError, LimitKind, Result};

@@ -69,7 +69,7 @@ pub struct EngineEntry {
     pub programs: Mutex<HashMap<[u8; 32], InstancePre<ProcessData>>>,
     /// sha256 of module bytes shared with a filesystem layer, by the address of
     /// those bytes: spawning a command from a layer then hashes nothing. The
-    /// `Arc` is kept so the address cannot be reused by other bytes.
+    /// bytes are kept so the address cannot be reused by other bytes.
     pub shared_digests: Mutex<HashMap<usize, SharedDigest>>,
     /// Hex digest of the engine's compatibility hash: names the on-disk cache dir.
     pub fingerprint: String,
@@ -78,7 +78,7 @@ pub struct EngineEntry {
 }
 
 /// Module bytes shared with a layer (kept alive) and their sha256.
-pub type SharedDigest = (Arc<[u8]>, [u8; 32]);
+pub type SharedDigest = (capsa_kernel::SharedBytes, [u8; 32]);
 
 /// Engines by wasm stack size.
 #[derive(Default)]

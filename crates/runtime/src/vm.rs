@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use capsa_kernel::{
     Cred, FdEntry, FdTable, HostInput, HostOutput, Kernel, KernelConfig, KernelError, KillReason, LimitKind, OpenFile,
-    OpenOptions, Pid, ProcessControl, ProcessSpec, Quota, VfsConfig,
+    OpenOptions, Pid, ProcessControl, ProcessSpec, Quota, SharedBytes, VfsConfig,
 };
 use capsa_wasi::{SpawnRequest, Spawner, WasiCtx};
 use wasmtime::{ExternType, InstancePre, Module};
@@ -271,16 +271,20 @@ impl VmShared {
     /// the cache), checked, and pre-linked once per module and engine.
     /// `shared` is the same bytes when they belong to a filesystem layer: then
     /// their digest is remembered by address and never recomputed.
-    fn prepare(&self, wasm: &[u8], shared: Option<&Arc<[u8]>>) -> Result<InstancePre<ProcessData>, RuntimeError> {
+    fn prepare(&self, wasm: &[u8], shared: Option<&SharedBytes>) -> Result<InstancePre<ProcessData>, RuntimeError> {
         let engine = &self.engine;
+        // A digest given with the bytes (the suite's, computed at build
+        // time), else one computed earlier for the same shared bytes.
         let known = shared.and_then(|bytes| {
-            let digests = engine.shared_digests.lock().unwrap_or_else(|p| p.into_inner());
-            digests.get(&(bytes.as_ptr() as usize)).map(|(_, sha)| *sha)
+            bytes.sha256().or_else(|| {
+                let digests = engine.shared_digests.lock().unwrap_or_else(|p| p.into_inner());
+                digests.get(&(bytes.as_ptr() as usize)).map(|(_, sha)| *sha)
+            })
         });
         let sha = known.unwrap_or_else(|| digest(wasm));
         let program = self.prepare_digested(&sha, &mut || Ok(Cow::Borrowed(wasm)))?;
         // Only bytes someone else also holds (a layer) have a stable address.
-        if let Some(bytes) = shared.filter(|b| known.is_none() && Arc::strong_count(b) > 1) {
+        if let Some(bytes) = shared.filter(|b| known.is_none() && b.is_shared()) {
             let key = bytes.as_ptr() as usize;
             engine.shared_digests.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (bytes.clone(), sha));
         }

@@ -74,6 +74,15 @@ fn the_layer_is_built_once_and_shared() {
     assert!(std::sync::Arc::ptr_eq(&a, &b));
 }
 
+/// The digest computed at build time names the module's compiled form in
+/// the cache: a wrong one would run another program.
+#[test]
+fn every_module_carries_its_own_sha256() {
+    for module in capsa_suite::MODULES {
+        assert_eq!(capsa_runtime::modules::digest(module.bytes), module.sha256, "{}", module.name);
+    }
+}
+
 #[test]
 fn every_module_is_a_wasm_command() {
     for module in capsa_suite::MODULES {

@@ -2,9 +2,9 @@
 //! path with symlinks followed, checks that the result is a regular file the
 //! caller may execute, and hands back its bytes without copying a layer's.
 
+use crate::bytes::SharedBytes;
 use std::io::Read as _;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use cap_std::fs::MetadataExt as _;
 
@@ -23,7 +23,7 @@ pub const MAX_EXECUTABLE_SIZE: u64 = 512 << 20;
 /// A program file found and permitted, before its bytes are read.
 enum Found {
     /// In-memory: the bytes are already at hand.
-    Bytes(Arc<[u8]>),
+    Bytes(SharedBytes),
     /// In a host mount: read after the VFS lock is released.
     Host { mount: usize, path: PathBuf },
 }
@@ -37,7 +37,7 @@ impl Vfs {
     /// search permission, …); `AccessDenied` if the target is not a regular
     /// file or has no x bit for `cred`; `FileTooBig` for a host file larger
     /// than [`MAX_EXECUTABLE_SIZE`].
-    pub(crate) fn exec_lookup(&self, cred: &Cred, path: &str) -> Result<(String, Arc<[u8]>)> {
+    pub(crate) fn exec_lookup(&self, cred: &Cred, path: &str) -> Result<(String, SharedBytes)> {
         let mut walk = Walk::new(self, cred, Loc::Vfs(ROOT_INO), path)?;
         let mut st = self.lock();
         let (path, found) = loop {
@@ -83,7 +83,7 @@ impl Vfs {
                     // The layer's own allocation: the runtime caches compiled
                     // modules by this pointer, so it must not be copied.
                     Contents::Shared(bytes) => bytes.clone(),
-                    Contents::Owned(bytes) => Arc::from(bytes.as_slice()),
+                    Contents::Owned(bytes) => SharedBytes::from(bytes.clone()),
                 }))
             }
             Loc::Host { mount, path } => {
@@ -100,7 +100,7 @@ impl Vfs {
     }
 
     /// Reads a program file from a host mount, bounded by [`MAX_EXECUTABLE_SIZE`].
-    fn read_host_program(&self, mount: usize, path: &std::path::Path) -> Result<Arc<[u8]>> {
+    fn read_host_program(&self, mount: usize, path: &std::path::Path) -> Result<SharedBytes> {
         let opts = OpenOptions { read: true, ..OpenOptions::default() };
         let mut file = host::open_file(self.mount(mount)?, path, &opts)?;
         let len = file.metadata()?.len();
@@ -112,6 +112,6 @@ impl Vfs {
         if bytes.len() as u64 > MAX_EXECUTABLE_SIZE {
             return Err(KernelError::FileTooBig);
         }
-        Ok(Arc::from(bytes))
+        Ok(SharedBytes::from(bytes))
     }
 }

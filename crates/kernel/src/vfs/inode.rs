@@ -2,6 +2,7 @@
 //! layer directories, quota accounting and mode-bit checks. Everything here
 //! runs with the VFS lock held.
 
+use crate::bytes::SharedBytes;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -43,7 +44,7 @@ pub(crate) enum DeviceKind {
 /// charged to the quota).
 #[derive(Debug)]
 pub(crate) enum Contents {
-    Shared(Arc<[u8]>),
+    Shared(SharedBytes),
     Owned(Vec<u8>),
 }
 
