@@ -13,6 +13,7 @@
 
 mod artifact;
 mod clang;
+pub mod js;
 pub mod ledger;
 pub mod lua;
 pub mod manifest;
@@ -278,6 +279,7 @@ pub fn build(runtime: &Runtime, lanes: &Lanes, request: &BuildRequest) -> Result
     let lane = lanes.choose(&request.inputs, request.lang.as_deref())?;
     match lane.kind {
         Kind::CompileToWasm if is_c_family(lane) => clang::build(runtime, lane, request),
+        Kind::EmbedInterpreter if js::is_js(lane) => js::build(runtime, lanes, request),
         Kind::Interpret => Err(LaneError::Input(format!(
             "the {} lane interprets source and builds no module; run it with `capsa run`",
             lane.title
@@ -299,6 +301,9 @@ pub fn install(runtime: &Runtime, lanes: &Lanes, id: &str, source: Source<'_>, q
     if python::is_python(lane) {
         return python::install(runtime, lane, source, &capsa_runtime::VmConfig::default(), quiet).map(drop);
     }
+    if js::is_js(lane) {
+        return js::install(runtime, lanes, &capsa_runtime::VmConfig::default(), quiet).map(drop);
+    }
     if lua::is_lua(lane) {
         return lua::install(runtime, lanes, &capsa_runtime::VmConfig::default(), quiet).map(drop);
     }
@@ -313,6 +318,9 @@ pub fn install(runtime: &Runtime, lanes: &Lanes, id: &str, source: Source<'_>, q
 pub fn is_installed(runtime: &Runtime, lane: &Manifest) -> Result<bool, LaneError> {
     if python::is_python(lane) {
         return Ok(python::installed(runtime, lane)?.is_some());
+    }
+    if js::is_js(lane) {
+        return Ok(js::installed(runtime, &Lanes::builtin()?)?.is_some());
     }
     if lua::is_lua(lane) {
         return Ok(lua::installed(runtime, &Lanes::builtin()?)?.is_some());
