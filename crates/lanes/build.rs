@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 #[path = "build/lua.rs"]
 mod lua;
+#[path = "build/quickjs.rs"]
+mod quickjs;
 
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("../..");
@@ -34,6 +36,7 @@ fn main() {
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     std::fs::write(dest, out).expect("OUT_DIR is writable");
     lua::embed();
+    quickjs::embed();
 }
 
 /// `pub static NAME: &[(relative path, bytes)]` for the files under `dir`

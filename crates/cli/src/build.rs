@@ -164,7 +164,10 @@ pub fn lanes_main(args: LanesArgs) -> i32 {
     match args.action.unwrap_or(LanesAction::List) {
         LanesAction::List => {
             let installed = |lane: &capsa_lanes::Manifest| {
-                let provisioned = lane.npm.is_some() || lane.pypi.is_some() || capsa_lanes::lua::is_lua(lane);
+                let provisioned = lane.npm.is_some()
+                    || lane.pypi.is_some()
+                    || capsa_lanes::lua::is_lua(lane)
+                    || capsa_lanes::js::is_js(lane);
                 provisioned.then(|| capsa_lanes::is_installed(&runtime, lane).ok()).flatten()
             };
             print!("{}", capsa_lanes::ledger::render(lanes.all(), &installed));
@@ -276,5 +279,20 @@ pub fn add_lua(runtime: &Runtime, config: &mut capsa_runtime::VmConfig) {
         }
         Ok(None) => capsa_suite::shell::add_lua_missing(config),
         Err(err) => eprintln!("capsa: lua is unavailable in this VM: {err}"),
+    }
+}
+
+/// Puts `qjs` and `js` into a shell VM when the JavaScript lane is
+/// installed (nothing is compiled here: `capsa lanes install javascript`
+/// does that, once).
+pub fn add_js(runtime: &Runtime, config: &mut capsa_runtime::VmConfig) {
+    let Ok(lanes) = Lanes::builtin() else { return };
+    match capsa_lanes::js::installed(runtime, &lanes) {
+        Ok(Some(qjs)) => {
+            capsa_lanes::js::grant(&qjs, config);
+            capsa_suite::shell::add_js(config, capsa_lanes::js::EXECUTABLE);
+        }
+        Ok(None) => capsa_suite::shell::add_js_missing(config),
+        Err(err) => eprintln!("capsa: qjs is unavailable in this VM: {err}"),
     }
 }

@@ -27,6 +27,7 @@ pub fn main(args: ExecArgs) -> i32 {
     let result = args.vm.config(Limits::default()).and_then(|(_, mut config)| {
         let runtime = args.vm.runtime()?;
         crate::build::add_python(&runtime, &mut config);
+        crate::build::add_js(&runtime, &mut config);
         crate::build::add_lua(&runtime, &mut config);
         Ok((runtime, config))
     });

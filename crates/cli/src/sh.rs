@@ -108,6 +108,7 @@ pub fn main(args: ShArgs) -> i32 {
     let started = args.vm.config(limits).and_then(|(shell, mut config)| {
         let runtime = args.vm.runtime()?;
         crate::build::add_python(&runtime, &mut config);
+        crate::build::add_js(&runtime, &mut config);
         crate::build::add_lua(&runtime, &mut config);
         Ok((shell, Session::start(&runtime, config)?))
     });

@@ -67,6 +67,8 @@ struct Job<'a> {
     work: &'a Path,
     /// Host side of `/opt/capsa`, once the extension library exists.
     ext: Option<&'a Path>,
+    /// A lane's own cached object library and where guests see it.
+    lib: Option<(&'a Path, &'a str)>,
     /// Guest paths mapped back to host paths in diagnostics.
     path_map: Vec<(String, String)>,
 }
@@ -81,6 +83,9 @@ impl Job<'_> {
         config.grants.dirs.push(mount(self.work, "/work", false));
         if let Some(ext) = self.ext {
             config.grants.dirs.push(mount(ext, "/opt/capsa", true));
+        }
+        if let Some((host, guest)) = self.lib {
+            config.grants.dirs.push(mount(host, guest, true));
         }
         let vm = self.runtime.vm(config)?;
         let argv: Vec<String> = std::iter::once(ARGV0.to_string()).chain(args).collect();
@@ -163,17 +168,37 @@ impl Flags {
 
 /// Builds a C or C++ program (see the module doc).
 pub(crate) fn build(runtime: &Runtime, lane: &Manifest, request: &BuildRequest) -> Result<Artifact, LaneError> {
+    build_with(runtime, lane, request, None)
+}
+
+/// The C lane's toolchain, installed and compiled into the module cache.
+pub(crate) fn toolchain(runtime: &Runtime, lane: &Manifest, request: &BuildRequest) -> Result<Toolchain, LaneError> {
+    let toolchain = toolchain::install(lane, runtime.cache_root(), Source::Registry, request.quiet)?;
+    toolchain::precompile(runtime, &toolchain, compiler_config(&request.budget), request.quiet)?;
+    Ok(toolchain)
+}
+
+/// [`build`], also linking `lib` (see [`object_library`]) into the program:
+/// its headers are on the include path and its objects are a lazy library.
+pub(crate) fn build_with(
+    runtime: &Runtime,
+    lane: &Manifest,
+    request: &BuildRequest,
+    lib: Option<&ObjectLibrary>,
+) -> Result<Artifact, LaneError> {
     let inputs = Inputs::read(&request.inputs, &request.includes)?;
     let cpp = lane.id == "cpp" || inputs.has_cpp();
-    let flags = Flags::new(request, &inputs, cpp)?;
+    let mut flags = Flags::new(request, &inputs, cpp)?;
+    if let Some(lib) = lib {
+        flags.compile.push(format!("-I{}/include", lib.mount));
+    }
     let cache = runtime.cache_root();
-    let toolchain = toolchain::install(lane, cache, Source::Registry, request.quiet)?;
-    let config = compiler_config(&request.budget);
-    toolchain::precompile(runtime, &toolchain, config, request.quiet)?;
+    let toolchain = toolchain(runtime, lane, request)?;
     let ext = ext_library(runtime, &toolchain, &request.budget)?;
 
     let mut hasher = Sha256::new();
-    for part in ["capsa lane artifact 1", &lane.id, &lane.version, &toolchain.integrity, &ext.hash] {
+    let lib_hash = lib.map_or("", |lib| lib.hash.as_str());
+    for part in ["capsa lane artifact 1", &lane.id, &lane.version, &toolchain.integrity, &ext.hash, lib_hash] {
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }
@@ -204,6 +229,7 @@ pub(crate) fn build(runtime: &Runtime, lane: &Manifest, request: &BuildRequest) 
         budget: &request.budget,
         work: work.path(),
         ext: Some(&ext.dir),
+        lib: lib.map(|lib| (lib.dir.as_path(), lib.mount)),
         path_map,
     };
 
@@ -218,6 +244,11 @@ pub(crate) fn build(runtime: &Runtime, lane: &Manifest, request: &BuildRequest) 
     link.push("--start-lib".into());
     link.extend(ext.objects.iter().cloned());
     link.push("--end-lib".into());
+    if let Some(lib) = lib {
+        link.push("--start-lib".into());
+        link.extend(lib.objects.iter().cloned());
+        link.push("--end-lib".into());
+    }
     link.extend(flags.libs.iter().cloned());
     if cpp {
         link.extend(["-lc++", "-lc++abi"].map(String::from));
@@ -332,29 +363,76 @@ fn display_dir(dir: &Path) -> String {
 
 /// capsa's C extension (`guest/wasi-ext`: wasi_ext.h, spawn.h, pwd.h, …),
 /// compiled once per toolchain into `<cache>/lanes/wasi-ext/<hash>`.
-struct ExtLibrary {
-    dir: PathBuf,
-    objects: Vec<String>,
-    hash: String,
+fn ext_library(runtime: &Runtime, toolchain: &Toolchain, budget: &CompilerBudget) -> Result<ObjectLibrary, LaneError> {
+    let library = LibrarySpec {
+        name: "wasi-ext",
+        label: "capsa's C extension",
+        mount: "/opt/capsa",
+        headers: embedded::WASI_EXT_HEADERS,
+        sources: embedded::WASI_EXT_SOURCES,
+        flags: &["-O2"],
+    };
+    object_library(runtime, toolchain, budget, &library)
 }
 
-fn ext_library(runtime: &Runtime, toolchain: &Toolchain, budget: &CompilerBudget) -> Result<ExtLibrary, LaneError> {
+/// C sources to compile once per toolchain into a cached object library.
+pub(crate) struct LibrarySpec<'a> {
+    /// Directory name under `<cache>/lanes`.
+    pub name: &'a str,
+    /// What the progress and error lines call it.
+    pub label: &'a str,
+    /// Where programs linked with it see it (read-only).
+    pub mount: &'static str,
+    /// Headers, staged under `include/` (on the include path of its units
+    /// and of the programs built with it).
+    pub headers: &'a [(&'a str, &'a [u8])],
+    /// Sources, staged under `src/`; every `.c` is a unit.
+    pub sources: &'a [(&'a str, &'a [u8])],
+    /// Extra compile flags (wasi-libc's emulations are always defined).
+    pub flags: &'a [&'a str],
+}
+
+/// A cached object library: `dir` holds `include/`, `src/` and `obj/`;
+/// `objects` are the objects as guests see them under `mount`.
+pub(crate) struct ObjectLibrary {
+    dir: PathBuf,
+    mount: &'static str,
+    objects: Vec<String>,
+    /// sha256 over the toolchain, the flags and every file (hex).
+    pub hash: String,
+}
+
+/// Compiles `spec` with clang guests once per toolchain into
+/// `<cache>/lanes/<name>/<hash>`, or finds it there.
+pub(crate) fn object_library(
+    runtime: &Runtime,
+    toolchain: &Toolchain,
+    budget: &CompilerBudget,
+    spec: &LibrarySpec<'_>,
+) -> Result<ObjectLibrary, LaneError> {
+    let mut flags: Vec<String> = ["--target=wasm32-wasip1", "-I/work/include"].map(String::from).to_vec();
+    flags.extend(EMULATIONS.iter().map(|(define, _)| format!("-D{define}")));
+    flags.extend(spec.flags.iter().map(|f| f.to_string()));
     let mut hasher = Sha256::new();
     hasher.update(toolchain.integrity.as_bytes());
-    for (name, bytes) in embedded::WASI_EXT_HEADERS.iter().chain(embedded::WASI_EXT_SOURCES) {
+    for flag in &flags {
+        hasher.update(flag.as_bytes());
+        hasher.update([0]);
+    }
+    for (name, bytes) in spec.headers.iter().chain(spec.sources) {
         hasher.update(name.as_bytes());
         hasher.update([0]);
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(bytes);
     }
     let hash = hex::encode(hasher.finalize());
-    let sources: Vec<&str> =
-        embedded::WASI_EXT_SOURCES.iter().map(|(name, _)| *name).filter(|n| n.ends_with(".c")).collect();
-    let objects = sources.iter().map(|name| format!("/opt/capsa/obj/{name}.o")).collect();
-    let parent = runtime.cache_root().join("lanes").join("wasi-ext");
+    let units: Vec<&str> = spec.sources.iter().map(|(name, _)| *name).filter(|n| n.ends_with(".c")).collect();
+    let objects = units.iter().map(|name| format!("{}/obj/{name}.o", spec.mount)).collect();
+    let parent = runtime.cache_root().join("lanes").join(spec.name);
     let dir = parent.join(&hash[..16]);
+    let library = |dir| ObjectLibrary { dir, mount: spec.mount, objects, hash: hash.clone() };
     if dir.join(".complete").is_file() {
-        return Ok(ExtLibrary { dir, objects, hash });
+        return Ok(library(dir));
     }
     std::fs::create_dir_all(&parent).map_err(|e| LaneError::io(&parent, e))?;
     let staging =
@@ -366,21 +444,21 @@ fn ext_library(runtime: &Runtime, toolchain: &Toolchain, budget: &CompilerBudget
         }
         std::fs::write(&path, bytes).map_err(|e| LaneError::io(&path, e))
     };
-    for (name, bytes) in embedded::WASI_EXT_HEADERS {
+    for (name, bytes) in spec.headers {
         write("include", name, bytes)?;
     }
-    for (name, bytes) in embedded::WASI_EXT_SOURCES {
+    for (name, bytes) in spec.sources {
         write("src", name, bytes)?;
     }
     std::fs::create_dir_all(staging.path().join("obj")).map_err(|e| LaneError::io(staging.path(), e))?;
-    let job = Job { runtime, toolchain, budget, work: staging.path(), ext: None, path_map: Vec::new() };
-    for name in &sources {
+    let job = Job { runtime, toolchain, budget, work: staging.path(), ext: None, lib: None, path_map: Vec::new() };
+    for name in &units {
         let args = ["clang", "-c", &format!("/work/src/{name}"), "-o", &format!("/work/obj/{name}.o")]
             .into_iter()
-            .chain(["--target=wasm32-wasip1", "-O2", "-I/work/include"])
             .map(String::from)
+            .chain(flags.iter().cloned())
             .collect();
-        job.run(&format!("compiling capsa's C extension ({name})"), args)?;
+        job.run(&format!("compiling {} ({name})", spec.label), args)?;
     }
     let marker = staging.path().join(".complete");
     std::fs::write(&marker, "").map_err(|e| LaneError::io(&marker, e))?;
@@ -389,5 +467,5 @@ fn ext_library(runtime: &Runtime, toolchain: &Toolchain, budget: &CompilerBudget
         // Built meanwhile by another capsa: keep theirs.
         let _ = std::fs::remove_dir_all(&built);
     }
-    Ok(ExtLibrary { dir, objects, hash })
+    Ok(library(dir))
 }

@@ -148,6 +148,27 @@ fn command_layer(
     builder.build()
 }
 
+/// The names the QuickJS command answers to in `/bin` and `/usr/bin`.
+pub const JS_COMMANDS: [&str; 2] = ["qjs", "js"];
+
+/// Makes `qjs` and `js` in `/bin` and `/usr/bin` symlinks to `executable`,
+/// a VM path (the command's read-only host mount, which the caller grants),
+/// in a layer over the suite's.
+pub fn add_js(config: &mut VmConfig, executable: &str) {
+    config.layers.push(command_layer(&JS_COMMANDS, |builder, link| builder.symlink(link, executable).map(drop)));
+}
+
+/// Makes `qjs` and `js` scripts that say how to build the command and exit
+/// 127, as a missing command does.
+pub fn add_js_missing(config: &mut VmConfig) {
+    let script: Arc<[u8]> = Arc::from(
+        &b"#!/bin/sh\necho 'capsa: qjs is not installed; on the host run: capsa lanes install javascript' >&2\nexit 127\n"[..],
+    );
+    config.layers.push(command_layer(&JS_COMMANDS, |builder, path| {
+        builder.file(path, script.clone(), Meta::root(0o755)).map(drop)
+    }));
+}
+
 /// `argv` of `sh -c LINE`.
 pub fn sh_c(line: &str) -> Vec<String> {
     vec!["sh".into(), "-c".into(), line.into()]

@@ -1,0 +1,168 @@
+//! The JavaScript lane through the `capsa` binary: `capsa run app.js`
+//! (QuickJS-ng compiled by the C lane, the program embedded and linked into
+//! one .wasm), its harness (arguments, exit codes, stdin, files, errors),
+//! the budget, the artifact store, and `qjs` in `capsa exec`.
+//!
+//! The first test to run installs the lane (the C toolchain if needed, the
+//! QuickJS library and the qjs command: minutes when cold, nothing after).
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+/// Installs the JavaScript lane into the shared cache once per test binary.
+fn warm_lane() {
+    static WARM: std::sync::Once = std::sync::Once::new();
+    WARM.call_once(|| {
+        // `capsa exec` runs the suite's shell, compiled once here too.
+        common::warm_cache();
+        let out = Command::new(env!("CARGO_BIN_EXE_capsa"))
+            .args(["lanes", "install", "javascript", "--cache-dir"])
+            .arg(common::cache())
+            .output()
+            .expect("running capsa lanes install");
+        assert!(out.status.success(), "installing the JavaScript lane: {}", text(&out.stderr));
+    });
+}
+
+/// `capsa ARGS…` in `dir` with the shared cache, `stdin` on its stdin.
+fn capsa_with(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    warm_lane();
+    let (command, rest) = args.split_first().expect("a subcommand");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_capsa"))
+        .current_dir(dir)
+        .arg(command)
+        .arg("--cache-dir")
+        .arg(common::cache())
+        .args(rest)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running capsa");
+    {
+        use std::io::Write as _;
+        let mut input = child.stdin.take().expect("piped stdin");
+        input.write_all(stdin).expect("writing stdin");
+    }
+    child.wait_with_output().expect("waiting for capsa")
+}
+
+fn capsa(dir: &Path, args: &[&str]) -> Output {
+    capsa_with(dir, args, b"")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A directory holding `name` with `body`.
+fn program(name: &str, body: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join(name), body).expect("write");
+    dir
+}
+
+#[test]
+fn hello_js_prints() {
+    let dir =
+        program("hello.js", "const n = [1, 2, 3].reduce((a, b) => a * b, 10);\nconsole.log('hello', n, {a: [1]});\n");
+    let out = capsa(dir.path(), &["run", "hello.js"]);
+    assert_eq!(
+        (out.status.code(), text(&out.stdout).as_str()),
+        (Some(0), "hello 60 {\"a\":[1]}\n"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn arguments_and_the_exit_code() {
+    let dir = program(
+        "args.js",
+        "console.log(JSON.stringify(process.argv.slice(2).sort()), scriptArgs[0]);\nprocess.exit(process.argv.length);\n",
+    );
+    let out = capsa(dir.path(), &["run", "args.js", "pear", "apple"]);
+    assert_eq!(text(&out.stdout), "[\"apple\",\"pear\"] args.js\n", "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(4));
+    let dir =
+        program("code.mjs", "import * as std from 'qjs:std';\nprocess.exitCode = 3;\nstd.out.puts('module\\n');\n");
+    let out = capsa(dir.path(), &["run", "code.mjs"]);
+    assert_eq!((out.status.code(), text(&out.stdout).as_str()), (Some(3), "module\n"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn stdin_and_utf8() {
+    let dir = program(
+        "upper.js",
+        "const text = readStdin();\nconst bytes = new TextEncoder().encode(text.toUpperCase());\n\
+         console.log(bytes.length, new TextDecoder().decode(bytes).trim());\nconsole.error('done');\n",
+    );
+    let out = capsa_with(dir.path(), &["run", "upper.js"], "héllo wörld\n".as_bytes());
+    assert_eq!(text(&out.stdout), "14 HÉLLO WÖRLD\n", "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("done"), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn a_file_written_by_js_is_read_by_the_shell() {
+    let dir = program("w.js", "writeFile(scriptArgs[1], 'from js: ' + readFile(scriptArgs[1] + '.in'));\n");
+    let out = capsa(dir.path(), &["build", "-q", "-o", "w.wasm", "w.js"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // A VM runs only executable files; the copy keeps the store's 0644.
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(dir.path().join("w.wasm"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mount = format!("{}:/app:ro", dir.path().display());
+    let line = "echo 42 > /tmp/f.in && /app/w.wasm /tmp/f && cat /tmp/f";
+    let out = capsa(dir.path(), &["exec", "--mount", &mount, line]);
+    assert_eq!((out.status.code(), text(&out.stdout).as_str()), (Some(0), "from js: 42\n"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn errors_carry_the_js_message() {
+    let dir = program("syntax.js", "let x = ;\n");
+    let out = capsa(dir.path(), &["run", "syntax.js"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("SyntaxError") && stderr.contains("syntax.js:1"), "{stderr}");
+
+    let dir = program("throw.js", "function deep() { throw new TypeError('no pears left'); }\ndeep();\n");
+    let out = capsa(dir.path(), &["run", "throw.js"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("TypeError: no pears left") && stderr.contains("at deep (throw.js:1"), "{stderr}");
+}
+
+#[test]
+fn a_runaway_loop_is_stopped_by_the_budget() {
+    let dir = program("spin.js", "for (;;) {}\n");
+    let out = capsa(dir.path(), &["run", "--fuel", "200000000", "spin.js"]);
+    assert_eq!(out.status.code(), Some(137), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("fuel"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn qjs_runs_in_exec() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let line =
+        "qjs -e 'console.log(6 * 7, scriptArgs.length)' && echo 'print(\"js\", 1 + 1)' > /tmp/a.js && js /tmp/a.js";
+    let out = capsa(dir.path(), &["exec", line]);
+    assert_eq!((out.status.code(), text(&out.stdout).as_str()), (Some(0), "42 0\njs 2\n"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_second_build_compiles_nothing() {
+    let dir = program("same.js", "console.log('same');\n");
+    let first = capsa(dir.path(), &["build", "same.js"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let second = capsa(dir.path(), &["build", "same.js"]);
+    assert!(text(&second.stderr).contains("up to date (nothing compiled)"), "{}", text(&second.stderr));
+    assert_eq!(text(&first.stdout), text(&second.stdout));
+    // New to the shared cache whatever earlier runs built.
+    let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    std::fs::write(dir.path().join("same.js"), format!("console.log('changed {nonce}');\n")).expect("write");
+    let third = capsa(dir.path(), &["build", "same.js"]);
+    assert!(text(&third.stderr).contains("compiled 2 files"), "{}", text(&third.stderr));
+    assert_ne!(text(&first.stdout), text(&third.stdout));
+}
