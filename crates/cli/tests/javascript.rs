@@ -166,3 +166,44 @@ fn a_second_build_compiles_nothing() {
     assert!(text(&third.stderr).contains("compiled 2 files"), "{}", text(&third.stderr));
     assert_ne!(text(&first.stdout), text(&third.stdout));
 }
+
+/// Installs the TypeScript lane (typescript from the npm registry, once).
+fn warm_ts() {
+    static WARM: std::sync::Once = std::sync::Once::new();
+    warm_lane();
+    WARM.call_once(|| {
+        let out = Command::new(env!("CARGO_BIN_EXE_capsa"))
+            .args(["lanes", "install", "typescript", "--cache-dir"])
+            .arg(common::cache())
+            .output()
+            .expect("running capsa lanes install");
+        assert!(out.status.success(), "installing the TypeScript lane: {}", text(&out.stderr));
+    });
+}
+
+#[test]
+fn typescript_runs_with_its_types_stripped() {
+    warm_ts();
+    let dir = program(
+        "app.ts",
+        "interface Fruit { name: string; count: number }\n\
+         const fruits: Fruit[] = process.argv.slice(2).map((name, i): Fruit => ({ name, count: i + 1 }));\n\
+         enum Exit { Pears = 5 }\n\
+         console.log(fruits.map((f) => f.name).join(' '), fruits.reduce((a, f) => a + f.count, 0));\n\
+         process.exit(Exit.Pears as number);\n",
+    );
+    let out = capsa(dir.path(), &["run", "app.ts", "pear", "apple"]);
+    assert_eq!((out.status.code(), text(&out.stdout).as_str()), (Some(5), "pear apple 3\n"), "{}", text(&out.stderr));
+    let again = capsa(dir.path(), &["build", "app.ts"]);
+    assert!(text(&again.stderr).contains("up to date (nothing compiled)"), "{}", text(&again.stderr));
+}
+
+#[test]
+fn a_typescript_syntax_error_is_tscs() {
+    warm_ts();
+    let dir = program("bad.ts", "let x: number = ;\n");
+    let out = capsa(dir.path(), &["run", "bad.ts"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("bad.ts(1,17): error TS1109: Expression expected."), "{stderr}");
+}

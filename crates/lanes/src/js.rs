@@ -134,13 +134,25 @@ pub(crate) fn build(runtime: &Runtime, lanes: &Lanes, request: &BuildRequest) ->
         return Err(LaneError::Input("-I, -D and -l are C flags; the JavaScript lane takes none".into()));
     }
     let source = std::fs::read(input).map_err(|e| LaneError::io(input, e))?;
-    if source.contains(&0) {
-        return Err(LaneError::Input(format!("{}: not JavaScript text (it holds a NUL byte)", input.display())));
-    }
     let name = input.file_name().map_or_else(|| "main.js".into(), |n| n.to_string_lossy().into_owned());
+    build_source(runtime, lanes, request, &name, &source)
+}
+
+/// Builds the JavaScript `source`, named `name` in its errors and stacks.
+pub(crate) fn build_source(
+    runtime: &Runtime,
+    lanes: &Lanes,
+    request: &BuildRequest,
+    name: &str,
+    source: &[u8],
+) -> Result<Artifact, LaneError> {
+    // The array is NUL-terminated for QuickJS's parser.
+    if source.contains(&0) {
+        return Err(LaneError::Input(format!("{name}: not JavaScript text (it holds a NUL byte)")));
+    }
     let c = c_lane(lanes)?;
     let lib = library(runtime, c, request)?;
-    program(runtime, c, request, &lib, &[("js_main.c", HARNESS.to_vec()), ("js_src.c", js_src(&name, &source).into())])
+    program(runtime, c, request, &lib, &[("js_main.c", HARNESS.to_vec()), ("js_src.c", js_src(name, source).into())])
 }
 
 /// Links `units` (file name, bytes; staged into one directory) with `lib`.

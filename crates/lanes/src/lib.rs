@@ -20,6 +20,7 @@ pub mod manifest;
 pub mod python;
 mod stage;
 mod toolchain;
+pub mod ts;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -280,6 +281,7 @@ pub fn build(runtime: &Runtime, lanes: &Lanes, request: &BuildRequest) -> Result
     match lane.kind {
         Kind::CompileToWasm if is_c_family(lane) => clang::build(runtime, lane, request),
         Kind::EmbedInterpreter if js::is_js(lane) => js::build(runtime, lanes, request),
+        Kind::EmbedInterpreter if ts::is_ts(lane) => ts::build(runtime, lanes, request),
         Kind::Interpret => Err(LaneError::Input(format!(
             "the {} lane interprets source and builds no module; run it with `capsa run`",
             lane.title
@@ -304,6 +306,9 @@ pub fn install(runtime: &Runtime, lanes: &Lanes, id: &str, source: Source<'_>, q
     if js::is_js(lane) {
         return js::install(runtime, lanes, &capsa_runtime::VmConfig::default(), quiet).map(drop);
     }
+    if ts::is_ts(lane) {
+        return ts::install(runtime, lanes, lane, quiet).map(drop);
+    }
     if lua::is_lua(lane) {
         return lua::install(runtime, lanes, &capsa_runtime::VmConfig::default(), quiet).map(drop);
     }
@@ -321,6 +326,9 @@ pub fn is_installed(runtime: &Runtime, lane: &Manifest) -> Result<bool, LaneErro
     }
     if js::is_js(lane) {
         return Ok(js::installed(runtime, &Lanes::builtin()?)?.is_some());
+    }
+    if ts::is_ts(lane) {
+        return ts::installed(runtime, &Lanes::builtin()?, lane);
     }
     if lua::is_lua(lane) {
         return Ok(lua::installed(runtime, &Lanes::builtin()?)?.is_some());
