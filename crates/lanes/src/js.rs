@@ -9,12 +9,10 @@
 //! the same way; VMs see it read-only at [`EXECUTABLE`] as `/bin/qjs` and
 //! `/bin/js`.
 
-use std::os::unix::fs::PermissionsExt as _;
-use std::path::{Path, PathBuf};
-
 use capsa_runtime::{DirGrant, Runtime, VmConfig};
 use sha2::{Digest, Sha256};
 
+use crate::built::BuiltCommand;
 use crate::clang::{self, LibrarySpec, ObjectLibrary};
 use crate::manifest::Manifest;
 use crate::toolchain::{self, Toolchain};
@@ -180,10 +178,10 @@ fn program(
     clang::build_with(runtime, c, &c_request, Some(lib))
 }
 
-/// The `qjs` command's directory under `<cache>/lanes/javascript` and its
-/// key: the C toolchain's pinned integrity and every source, so a new capsa
-/// or toolchain builds it anew.
-fn home(runtime: &Runtime, c: &Manifest) -> (PathBuf, String) {
+/// The `qjs` command under `<cache>/lanes/javascript`, named by its key:
+/// the C toolchain's pinned integrity and every source, so a new capsa or
+/// toolchain builds it anew.
+fn command(runtime: &Runtime, c: &Manifest) -> BuiltCommand {
     let mut hasher = Sha256::new();
     for part in ["capsa javascript lane 2", &c.version, c.integrity.as_deref().unwrap_or_default()] {
         hasher.update(part.as_bytes());
@@ -200,14 +198,7 @@ fn home(runtime: &Runtime, c: &Manifest) -> (PathBuf, String) {
         hasher.update(flag.as_bytes());
         hasher.update([0]);
     }
-    let key = hex::encode(hasher.finalize());
-    (runtime.cache_root().join("lanes").join(LANE).join(&key[..16]), key)
-}
-
-fn command(dir: PathBuf, key: String) -> Result<Toolchain, LaneError> {
-    let module = dir.join(MODULE);
-    let bytes = std::fs::read(&module).map_err(|e| LaneError::io(&module, e))?;
-    Ok(Toolchain { module, sha256: Sha256::digest(&bytes).into(), sysroot: dir, integrity: key })
+    BuiltCommand::new(runtime, LANE, MODULE, hex::encode(hasher.finalize()))
 }
 
 /// The built `qjs` command, if it is in the cache (nothing is built).
@@ -215,11 +206,7 @@ fn command(dir: PathBuf, key: String) -> Result<Toolchain, LaneError> {
 /// # Errors
 /// The module exists but cannot be read.
 pub fn installed(runtime: &Runtime, lanes: &Lanes) -> Result<Option<Toolchain>, LaneError> {
-    let (dir, key) = home(runtime, c_lane(lanes)?);
-    if !dir.join(MODULE).is_file() {
-        return Ok(None);
-    }
-    command(dir, key).map(Some)
+    command(runtime, c_lane(lanes)?).get()
 }
 
 /// Builds the `qjs` command unless it is built (the C lane and the QuickJS
@@ -230,9 +217,9 @@ pub fn installed(runtime: &Runtime, lanes: &Lanes) -> Result<Option<Toolchain>, 
 /// The C lane could not be installed or the build failed.
 pub fn install(runtime: &Runtime, lanes: &Lanes, config: &VmConfig, quiet: bool) -> Result<Toolchain, LaneError> {
     let c = c_lane(lanes)?;
-    let (dir, key) = home(runtime, c);
-    let qjs = if dir.join(MODULE).is_file() {
-        command(dir, key)?
+    let command = command(runtime, c);
+    let qjs = if let Some(qjs) = command.get()? {
+        qjs
     } else {
         let request = BuildRequest { quiet, ..BuildRequest::default() };
         let lib = library(runtime, c, &request)?;
@@ -243,38 +230,16 @@ pub fn install(runtime: &Runtime, lanes: &Lanes, config: &VmConfig, quiet: bool)
             .collect();
         let request = BuildRequest { defines: vec!["_GNU_SOURCE".into()], ..request };
         let artifact = program(runtime, c, &request, &lib, &units)?;
-        place(&artifact.path, &dir)?;
+        let qjs = command.place(&artifact.path)?;
         if !quiet {
             eprintln!("capsa: built qjs (QuickJS-ng {QUICKJS_VERSION}, sha256 {})", artifact.sha256);
         }
-        command(dir, key)?
+        qjs
     };
     let mut precompile = VmConfig::default();
     precompile.limits.stack = config.limits.stack;
     toolchain::precompile(runtime, &qjs, precompile, true)?;
     Ok(qjs)
-}
-
-/// Copies the built command into a directory of its own, filled beside
-/// `dir` and renamed into place.
-fn place(artifact: &Path, dir: &Path) -> Result<(), LaneError> {
-    let parent = dir.parent().unwrap_or(dir);
-    std::fs::create_dir_all(parent).map_err(|e| LaneError::io(parent, e))?;
-    let staging = tempfile::Builder::new().prefix(".qjs-").tempdir_in(parent).map_err(|e| LaneError::io(parent, e))?;
-    let module = staging.path().join(MODULE);
-    std::fs::copy(artifact, &module).map_err(|e| LaneError::io(&module, e))?;
-    // A VM runs only executable files (the store keeps artifacts 0644).
-    let executable = std::fs::Permissions::from_mode(0o755);
-    std::fs::set_permissions(&module, executable).map_err(|e| LaneError::io(&module, e))?;
-    let built = staging.keep();
-    if std::fs::rename(&built, dir).is_err() {
-        // Built meanwhile by another capsa: theirs is the same.
-        let _ = std::fs::remove_dir_all(&built);
-        if !dir.join(MODULE).is_file() {
-            return Err(LaneError::io(dir, "cannot move the built qjs command into place"));
-        }
-    }
-    Ok(())
 }
 
 /// The command's read-only mount, added to `config`.

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 mod artifact;
+mod built;
 mod clang;
 pub mod js;
 pub mod ledger;

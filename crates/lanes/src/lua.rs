@@ -10,11 +10,12 @@
 //! given the interpreter read-only at [`HOME`] without seeing any other
 //! artifact.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use capsa_runtime::{DirGrant, Runtime, VmConfig};
 use sha2::{Digest, Sha256};
 
+use crate::built::{BuiltCommand, ScriptFile};
 use crate::manifest::Manifest;
 use crate::toolchain::{self, Toolchain};
 use crate::{BuildRequest, LaneError, Lanes};
@@ -86,16 +87,9 @@ fn key(c: &Manifest) -> String {
     hex::encode(hasher.finalize())
 }
 
-/// The interpreter's directory under `<cache>/lanes/lua`, and the key.
-fn home(runtime: &Runtime, c: &Manifest) -> (PathBuf, String) {
-    let key = key(c);
-    (runtime.cache_root().join("lanes").join(LANE).join(&key[..16]), key)
-}
-
-fn interpreter(dir: PathBuf, key: String) -> Result<Toolchain, LaneError> {
-    let module = dir.join(MODULE);
-    let bytes = std::fs::read(&module).map_err(|e| LaneError::io(&module, e))?;
-    Ok(Toolchain { module, sha256: Sha256::digest(&bytes).into(), sysroot: dir, integrity: key })
+/// The interpreter under `<cache>/lanes/lua`, named by its key.
+fn command(runtime: &Runtime, c: &Manifest) -> BuiltCommand {
+    BuiltCommand::new(runtime, LANE, MODULE, key(c))
 }
 
 /// The built interpreter, if it is in the cache (nothing is built).
@@ -103,11 +97,7 @@ fn interpreter(dir: PathBuf, key: String) -> Result<Toolchain, LaneError> {
 /// # Errors
 /// The module exists but cannot be read.
 pub fn installed(runtime: &Runtime, lanes: &Lanes) -> Result<Option<Toolchain>, LaneError> {
-    let (dir, key) = home(runtime, c_lane(lanes)?);
-    if !dir.join(MODULE).is_file() {
-        return Ok(None);
-    }
-    interpreter(dir, key).map(Some)
+    command(runtime, c_lane(lanes)?).get()
 }
 
 /// Builds `lua.wasm` unless it is built: installs the C lane if needed,
@@ -119,25 +109,25 @@ pub fn installed(runtime: &Runtime, lanes: &Lanes) -> Result<Option<Toolchain>, 
 /// The C lane could not be installed or the build failed.
 pub fn install(runtime: &Runtime, lanes: &Lanes, config: &VmConfig, quiet: bool) -> Result<Toolchain, LaneError> {
     let c = c_lane(lanes)?;
-    let (dir, key) = home(runtime, c);
-    let interpreter =
-        if dir.join(MODULE).is_file() { interpreter(dir, key)? } else { build(runtime, c, dir, key, quiet)? };
+    let command = command(runtime, c);
+    let interpreter = match command.get()? {
+        Some(interpreter) => interpreter,
+        None => build(runtime, c, &command, quiet)?,
+    };
     let mut precompile = VmConfig::default();
     precompile.limits.stack = config.limits.stack;
     toolchain::precompile(runtime, &interpreter, precompile, true)?;
     Ok(interpreter)
 }
 
-fn build(runtime: &Runtime, c: &Manifest, dir: PathBuf, key: String, quiet: bool) -> Result<Toolchain, LaneError> {
+fn build(runtime: &Runtime, c: &Manifest, command: &BuiltCommand, quiet: bool) -> Result<Toolchain, LaneError> {
     if !quiet {
         eprintln!(
             "capsa: building Lua {LUA_VERSION} from its {} C sources with the C lane (once)",
             sources::LUA_SOURCES.iter().filter(|(name, _)| name.ends_with(".c")).count() + 1
         );
     }
-    let parent = dir.parent().unwrap_or(&dir);
-    std::fs::create_dir_all(parent).map_err(|e| LaneError::io(parent, e))?;
-    let staging = tempfile::Builder::new().prefix(".src-").tempdir_in(parent).map_err(|e| LaneError::io(parent, e))?;
+    let staging = command.staging()?;
     let src = staging.path().join("lua");
     std::fs::create_dir_all(&src).map_err(|e| LaneError::io(&src, e))?;
     for (name, bytes) in sources::LUA_SOURCES.iter().chain(&[("lua_main.c", MAIN)]) {
@@ -154,26 +144,11 @@ fn build(runtime: &Runtime, c: &Manifest, dir: PathBuf, key: String, quiet: bool
         ..BuildRequest::default()
     };
     let artifact = crate::clang::build(runtime, c, &request)?;
-    // A directory of its own, filled beside it and renamed into place.
-    let built = staging.path().join("home");
-    std::fs::create_dir_all(&built).map_err(|e| LaneError::io(&built, e))?;
-    let module = built.join(MODULE);
-    std::fs::copy(&artifact.path, &module).map_err(|e| LaneError::io(&module, e))?;
-    // A VM executes a mounted file only if its mode says so.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let executable = std::fs::Permissions::from_mode(0o755);
-        std::fs::set_permissions(&module, executable).map_err(|e| LaneError::io(&module, e))?;
-    }
-    // Built meanwhile by another capsa: theirs is the same.
-    if std::fs::rename(&built, &dir).is_err() && !dir.join(MODULE).is_file() {
-        return Err(LaneError::io(&dir, "cannot move the built interpreter into place"));
-    }
+    let interpreter = command.place(&artifact.path)?;
     if !quiet {
         eprintln!("capsa: built lua.wasm (sha256 {})", artifact.sha256);
     }
-    interpreter(dir, key)
+    Ok(interpreter)
 }
 
 /// Grants the interpreter's directory read-only at [`HOME`] in `config`.
@@ -206,20 +181,11 @@ pub fn prepare(
     quiet: bool,
 ) -> Result<Script, LaneError> {
     lanes.choose(&[script.to_path_buf()], Some(LANE))?;
-    let absolute = std::fs::canonicalize(script).map_err(|e| LaneError::io(script, e))?;
-    if !absolute.is_file() {
-        return Err(LaneError::Input(format!("{}: not a file", script.display())));
-    }
-    let dir: PathBuf = absolute.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
-    let guest_dir = dir.to_str().ok_or_else(|| LaneError::Input(format!("{}: not UTF-8", dir.display())))?;
+    let script = ScriptFile::find(script)?;
     let interpreter = install(runtime, lanes, config, quiet)?;
     grant(&interpreter, config);
-    if !config.grants.dirs.iter().any(|d| d.guest == guest_dir) {
-        config.grants.dirs.push(DirGrant { host: dir.clone(), guest: guest_dir.into(), read_only: true });
-    }
-    let argv =
-        ["lua".to_string(), absolute.to_string_lossy().into_owned()].into_iter().chain(args.iter().cloned()).collect();
-    Ok(Script { interpreter, argv })
+    script.grant(config);
+    Ok(Script { interpreter, argv: script.argv("lua", args) })
 }
 
 #[cfg(test)]

@@ -6,11 +6,12 @@
 //! sees them read-only at [`HOME`], with `PYTHONHOME` pointing there: the
 //! interpreter's compiled-in prefix is its build machine's.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use capsa_provision::{PypiPackage, Source};
 use capsa_runtime::{DirGrant, Runtime, VmConfig};
 
+use crate::built::ScriptFile;
 use crate::manifest::Manifest;
 use crate::toolchain::{self, Toolchain};
 use crate::{LaneError, Lanes};
@@ -125,20 +126,11 @@ pub fn prepare(
     quiet: bool,
 ) -> Result<Script, LaneError> {
     let lane = lanes.choose(&[script.to_path_buf()], Some(LANE))?;
-    let absolute = std::fs::canonicalize(script).map_err(|e| LaneError::io(script, e))?;
-    if !absolute.is_file() {
-        return Err(LaneError::Input(format!("{}: not a file", script.display())));
-    }
-    let dir: PathBuf = absolute.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
-    let guest_dir = dir.to_str().ok_or_else(|| LaneError::Input(format!("{}: not UTF-8", dir.display())))?;
-    let guest_script = absolute.to_string_lossy().into_owned();
+    let script = ScriptFile::find(script)?;
     let toolchain = install(runtime, lane, Source::Registry, config, quiet)?;
     grant(&toolchain, config);
-    if !config.grants.dirs.iter().any(|d| d.guest == guest_dir) {
-        config.grants.dirs.push(DirGrant { host: dir.clone(), guest: guest_dir.into(), read_only: true });
-    }
-    let argv = ["python3".to_string(), guest_script].into_iter().chain(args.iter().cloned()).collect();
-    Ok(Script { toolchain, argv })
+    script.grant(config);
+    Ok(Script { toolchain, argv: script.argv("python3", args) })
 }
 
 #[cfg(test)]

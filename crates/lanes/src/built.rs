@@ -1,0 +1,112 @@
+//! What the interpreted lanes share: a command capsa builds itself with the
+//! C lane (Lua's `lua.wasm`, QuickJS's `qjs.wasm`), kept executable in a
+//! directory of its own under `<cache>/lanes/<lane>/` that VMs mount
+//! read-only; and a script handed to `capsa run`, granted to its VM by its
+//! directory.
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+
+use capsa_runtime::{DirGrant, Runtime, VmConfig};
+use sha2::{Digest, Sha256};
+
+use crate::LaneError;
+use crate::toolchain::Toolchain;
+
+/// A command built by a lane, named by the key of everything it was built from.
+#[derive(Debug, Clone)]
+pub(crate) struct BuiltCommand {
+    dir: PathBuf,
+    module: &'static str,
+    key: String,
+}
+
+impl BuiltCommand {
+    /// The command `module` of `lane` built from what `key` (hex sha256) names.
+    pub(crate) fn new(runtime: &Runtime, lane: &str, module: &'static str, key: String) -> Self {
+        let dir = runtime.cache_root().join("lanes").join(lane).join(key.get(..16).unwrap_or(&key));
+        BuiltCommand { dir, module, key }
+    }
+
+    /// The command, if it is built (nothing is built here).
+    ///
+    /// # Errors
+    /// The module exists but cannot be read.
+    pub(crate) fn get(&self) -> Result<Option<Toolchain>, LaneError> {
+        let module = self.dir.join(self.module);
+        if !module.is_file() {
+            return Ok(None);
+        }
+        let bytes = std::fs::read(&module).map_err(|e| LaneError::io(&module, e))?;
+        let sha256 = Sha256::digest(&bytes).into();
+        Ok(Some(Toolchain { module, sha256, sysroot: self.dir.clone(), integrity: self.key.clone() }))
+    }
+
+    /// A directory beside the command's for building it in.
+    ///
+    /// # Errors
+    /// If it cannot be created.
+    pub(crate) fn staging(&self) -> Result<tempfile::TempDir, LaneError> {
+        let parent = self.dir.parent().unwrap_or(&self.dir);
+        std::fs::create_dir_all(parent).map_err(|e| LaneError::io(parent, e))?;
+        tempfile::Builder::new().prefix(".build-").tempdir_in(parent).map_err(|e| LaneError::io(parent, e))
+    }
+
+    /// Makes the built module `artifact` this command: copied into a
+    /// directory of its own, executable (a VM runs only files whose mode
+    /// says so; the artifact store keeps them 0644), renamed into place.
+    ///
+    /// # Errors
+    /// Copying or renaming failed.
+    pub(crate) fn place(&self, artifact: &Path) -> Result<Toolchain, LaneError> {
+        let staging = self.staging()?;
+        let module = staging.path().join(self.module);
+        std::fs::copy(artifact, &module).map_err(|e| LaneError::io(&module, e))?;
+        let executable = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(&module, executable).map_err(|e| LaneError::io(&module, e))?;
+        let built = staging.keep();
+        if std::fs::rename(&built, &self.dir).is_err() {
+            // Built meanwhile by another capsa: theirs is the same.
+            let _ = std::fs::remove_dir_all(&built);
+        }
+        self.get()?.ok_or_else(|| LaneError::io(&self.dir, format!("cannot move the built {} into place", self.module)))
+    }
+}
+
+/// A script for `capsa run`, found on the host.
+#[derive(Debug, Clone)]
+pub(crate) struct ScriptFile {
+    /// Its absolute path, which is also its path in the VM.
+    path: String,
+    dir: PathBuf,
+}
+
+impl ScriptFile {
+    /// Finds `script`.
+    ///
+    /// # Errors
+    /// Missing, not a file, or a path that is not UTF-8.
+    pub(crate) fn find(script: &Path) -> Result<ScriptFile, LaneError> {
+        let absolute = std::fs::canonicalize(script).map_err(|e| LaneError::io(script, e))?;
+        if !absolute.is_file() {
+            return Err(LaneError::Input(format!("{}: not a file", script.display())));
+        }
+        let path = absolute.to_str().ok_or_else(|| LaneError::Input(format!("{}: not UTF-8", script.display())))?;
+        let dir = absolute.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+        Ok(ScriptFile { path: path.to_string(), dir })
+    }
+
+    /// Grants the script's directory read-only at its own absolute path, so
+    /// that the interpreter's messages name the host's file.
+    pub(crate) fn grant(&self, config: &mut VmConfig) {
+        let guest = self.dir.to_string_lossy().into_owned();
+        if !config.grants.dirs.iter().any(|d| d.guest == guest) {
+            config.grants.dirs.push(DirGrant { host: self.dir.clone(), guest, read_only: true });
+        }
+    }
+
+    /// `argv0 SCRIPT ARGS…`.
+    pub(crate) fn argv(&self, argv0: &str, args: &[String]) -> Vec<String> {
+        [argv0.to_string(), self.path.clone()].into_iter().chain(args.iter().cloned()).collect()
+    }
+}
