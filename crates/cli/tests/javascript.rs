@@ -9,52 +9,18 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-/// Installs the JavaScript lane into the shared cache once per test binary.
-fn warm_lane() {
-    static WARM: std::sync::Once = std::sync::Once::new();
-    WARM.call_once(|| {
-        // `capsa exec` runs the suite's shell, compiled once here too.
-        common::warm_cache();
-        let out = Command::new(env!("CARGO_BIN_EXE_capsa"))
-            .args(["lanes", "install", "javascript", "--cache-dir"])
-            .arg(common::cache())
-            .output()
-            .expect("running capsa lanes install");
-        assert!(out.status.success(), "installing the JavaScript lane: {}", text(&out.stderr));
-    });
-}
+use common::lane::text;
 
-/// `capsa ARGS…` in `dir` with the shared cache, `stdin` on its stdin.
+/// `capsa ARGS…` in `dir` with the JavaScript lane installed, `stdin` written to it.
 fn capsa_with(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    warm_lane();
-    let (command, rest) = args.split_first().expect("a subcommand");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_capsa"))
-        .current_dir(dir)
-        .arg(command)
-        .arg("--cache-dir")
-        .arg(common::cache())
-        .args(rest)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running capsa");
-    {
-        use std::io::Write as _;
-        let mut input = child.stdin.take().expect("piped stdin");
-        input.write_all(stdin).expect("writing stdin");
-    }
-    child.wait_with_output().expect("waiting for capsa")
+    common::lane::capsa("javascript", dir, args, stdin)
 }
 
+/// [`capsa_with`] with an empty stdin.
 fn capsa(dir: &Path, args: &[&str]) -> Output {
     capsa_with(dir, args, b"")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A directory holding `name` with `body`.
@@ -167,18 +133,11 @@ fn a_second_build_compiles_nothing() {
     assert_ne!(text(&first.stdout), text(&third.stdout));
 }
 
-/// Installs the TypeScript lane (typescript from the npm registry, once).
+/// Installs the TypeScript lane (typescript from the npm registry, once)
+/// after the JavaScript lane.
 fn warm_ts() {
-    static WARM: std::sync::Once = std::sync::Once::new();
-    warm_lane();
-    WARM.call_once(|| {
-        let out = Command::new(env!("CARGO_BIN_EXE_capsa"))
-            .args(["lanes", "install", "typescript", "--cache-dir"])
-            .arg(common::cache())
-            .output()
-            .expect("running capsa lanes install");
-        assert!(out.status.success(), "installing the TypeScript lane: {}", text(&out.stderr));
-    });
+    common::lane::install("javascript");
+    common::lane::install("typescript");
 }
 
 #[test]

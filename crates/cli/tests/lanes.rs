@@ -12,32 +12,16 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Installs the clang toolchain into the shared cache once per test binary,
-/// with no tight limit: the first compile of the 75 MB module takes minutes.
-fn warm_lanes() {
-    static WARM: std::sync::Once = std::sync::Once::new();
-    WARM.call_once(|| {
-        let out = Command::new(env!("CARGO_BIN_EXE_capsa"))
-            .args(["lanes", "install", "c", "--cache-dir"])
-            .arg(common::cache())
-            .output()
-            .expect("running capsa lanes install");
-        assert!(out.status.success(), "installing the C lane: {}", String::from_utf8_lossy(&out.stderr));
-    });
+use common::lane::text;
+
+/// `capsa ARGS…` in `dir` with the C lane installed.
+fn capsa(dir: &Path, args: &[&str]) -> Output {
+    common::lane::capsa("c", dir, args, b"")
 }
 
-/// `capsa ARGS…` in `dir` with the shared cache.
-fn capsa(dir: &Path, args: &[&str]) -> Output {
-    warm_lanes();
-    let (command, rest) = args.split_first().expect("a subcommand");
-    Command::new(env!("CARGO_BIN_EXE_capsa"))
-        .current_dir(dir)
-        .arg(command)
-        .arg("--cache-dir")
-        .arg(common::cache())
-        .args(rest)
-        .output()
-        .expect("running capsa")
+/// Different in every call and every run.
+fn nonce() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
 }
 
 fn write(dir: &Path, files: &[(&str, &str)]) {
@@ -46,10 +30,6 @@ fn write(dir: &Path, files: &[(&str, &str)]) {
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
         std::fs::write(path, body).expect("write");
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 const HELLO: &str = r#"#include <stdio.h>
@@ -134,7 +114,9 @@ int main(int argc, char **argv) {
 #[test]
 fn a_second_build_compiles_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), &[("twice.c", "#include <stdio.h>\nint main(void) { puts(\"twice\"); return 0; }\n")]);
+    // A source no earlier run built: the artifact store outlives test runs.
+    let source = format!("// {}\n#include <stdio.h>\nint main(void) {{ puts(\"twice\"); return 0; }}\n", nonce());
+    write(dir.path(), &[("twice.c", &source)]);
     let first = capsa(dir.path(), &["build", "twice.c"]);
     let second = capsa(dir.path(), &["build", "twice.c"]);
     assert!(first.status.success(), "{}", text(&first.stderr));
@@ -227,7 +209,6 @@ int main(void) {
     assert!(built.status.success(), "{}", text(&built.stderr));
     let module = dir.path().join("spawner.wasm");
     std::fs::set_permissions(&module, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    common::warm_cache();
     // The built module runs in a VM with the command suite, which has echo.
     let mount = format!("{}:/w:ro", dir.path().display());
     let out = capsa(dir.path(), &["exec", "--mount", &mount, "/w/spawner.wasm"]);
@@ -285,7 +266,9 @@ local ok, err = pcall(error, "boom")
 print(table.concat(squares, ","), ok, err, string.format("%.3f", math.pi))
 local f = assert(io.open("/w/out.txt", "w")); f:write("written by lua\n"); f:close()
 "#;
-    write(dir.path(), &[("lua/lua_main.c", main), ("script.lua", script)]);
+    // Built anew in every run (the artifact store outlives test runs).
+    let main = format!("/* {} */\n{main}", nonce());
+    write(dir.path(), &[("lua/lua_main.c", &main), ("script.lua", script)]);
     let started = std::time::Instant::now();
     let built = capsa(dir.path(), &["build", "-o", "lua.wasm", "lua"]);
     eprintln!("lua build: {:.1} s", started.elapsed().as_secs_f64());

@@ -7,51 +7,18 @@
 
 mod common;
 
-use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-/// Installs the Python lane into the shared cache once per test binary.
-fn warm_python() {
-    static WARM: std::sync::Once = std::sync::Once::new();
-    WARM.call_once(|| {
-        common::warm_cache();
-        let out = Command::new(env!("CARGO_BIN_EXE_capsa"))
-            .args(["lanes", "install", "python", "--cache-dir"])
-            .arg(common::cache())
-            .output()
-            .expect("running capsa lanes install");
-        assert!(out.status.success(), "installing the Python lane: {}", String::from_utf8_lossy(&out.stderr));
-    });
-}
+use common::lane::text;
 
-/// `capsa ARGS…` in `dir` with the shared cache, `stdin` written to it.
+/// `capsa ARGS…` in `dir` with the Python lane installed, `stdin` written to it.
 fn capsa(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    warm_python();
-    let (command, rest) = args.split_first().expect("a subcommand");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_capsa"))
-        .current_dir(dir)
-        .arg(command)
-        .arg("--cache-dir")
-        .arg(common::cache())
-        .args(rest)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running capsa");
-    let mut input = child.stdin.take().expect("stdin");
-    input.write_all(stdin.as_bytes()).expect("writing stdin");
-    drop(input);
-    child.wait_with_output().expect("waiting for capsa")
+    common::lane::capsa("python", dir, args, stdin.as_bytes())
 }
 
 fn script(dir: &Path, name: &str, body: &str) {
     std::fs::write(dir.join(name), body).expect("write");
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]

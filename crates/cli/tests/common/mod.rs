@@ -1,6 +1,10 @@
 //! What the tests that run `capsa exec` and `capsa sh` share: one compiled-
 //! module cache, warmed once per test binary.
 
+// The lane tests' helpers; the other test binaries compile them unused.
+#[allow(dead_code)]
+pub mod lane;
+
 use std::path::PathBuf;
 use std::process::Command;
 
