@@ -66,3 +66,26 @@ fn collect(base: &Path, dir: &Path, extensions: &[&str], files: &mut Vec<(String
         }
     }
 }
+
+/// The directory `sub` of crate `crate_dir` (`name-version`) as cargo
+/// unpacked it into its registry sources (it is a build-dependency, so cargo
+/// has fetched it), recognised by `is_it`; the variable `env` names another
+/// directory instead. On failure, the places searched.
+fn registry_sources(env: &str, crate_dir: &str, sub: &str, is_it: impl Fn(&Path) -> bool) -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os(env) {
+        let dir = PathBuf::from(dir);
+        return if is_it(&dir) { Ok(dir) } else { Err(dir.display().to_string()) };
+    }
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .ok_or("neither CARGO_HOME nor HOME is set")?;
+    let registry = cargo_home.join("registry/src");
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(&registry)
+        .map_err(|e| format!("{} ({e})", registry.display()))?
+        .flatten()
+        .map(|entry| entry.path().join(crate_dir).join(sub))
+        .collect();
+    candidates.sort();
+    candidates.into_iter().find(|dir| is_it(dir)).ok_or_else(|| format!("{}/*/{crate_dir}/{sub}", registry.display()))
+}

@@ -47,20 +47,5 @@ pub fn embed() {
 
 /// The `lua-5.4.9` directory, or the places searched.
 fn find() -> Result<PathBuf, String> {
-    if let Some(dir) = std::env::var_os("CAPSA_LUA_SRC") {
-        let dir = PathBuf::from(dir);
-        return if dir.join("lapi.c").is_file() { Ok(dir) } else { Err(dir.display().to_string()) };
-    }
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
-        .ok_or("neither CARGO_HOME nor HOME is set")?;
-    let registry = cargo_home.join("registry/src");
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir(&registry)
-        .map_err(|e| format!("{} ({e})", registry.display()))?
-        .flatten()
-        .map(|entry| entry.path().join(CRATE_DIR).join(LUA_DIR))
-        .collect();
-    candidates.sort();
-    candidates.into_iter().find(|dir| dir.join("lapi.c").is_file()).ok_or_else(|| registry.display().to_string())
+    super::registry_sources("CAPSA_LUA_SRC", CRATE_DIR, LUA_DIR, |dir| dir.join("lapi.c").is_file())
 }

@@ -6,7 +6,7 @@
 //! `$CARGO_HOME`, or a `quickjs` directory named by `CAPSA_QUICKJS_SRC`.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The crate; keep in step with the `=0.14.0` pin in Cargo.toml.
 const CRATE_DIR: &str = "rquickjs-sys-0.14.0";
@@ -72,21 +72,6 @@ pub fn embed() {
 
 /// The crate's `quickjs` directory, or the places searched.
 fn find() -> Result<PathBuf, String> {
-    let is_quickjs = |dir: &PathBuf| dir.join("quickjs.c").is_file() && dir.join("quickjs-libc.c").is_file();
-    if let Some(dir) = std::env::var_os("CAPSA_QUICKJS_SRC") {
-        let dir = PathBuf::from(dir);
-        return if is_quickjs(&dir) { Ok(dir) } else { Err(dir.display().to_string()) };
-    }
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
-        .ok_or("neither CARGO_HOME nor HOME is set")?;
-    let registry = cargo_home.join("registry/src");
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir(&registry)
-        .map_err(|e| format!("{} ({e})", registry.display()))?
-        .flatten()
-        .map(|entry| entry.path().join(CRATE_DIR).join("quickjs"))
-        .collect();
-    candidates.sort();
-    candidates.into_iter().find(is_quickjs).ok_or_else(|| format!("{}/*/{CRATE_DIR}/quickjs", registry.display()))
+    let is_quickjs = |dir: &Path| dir.join("quickjs.c").is_file() && dir.join("quickjs-libc.c").is_file();
+    super::registry_sources("CAPSA_QUICKJS_SRC", CRATE_DIR, "quickjs", is_quickjs)
 }

@@ -143,12 +143,7 @@ impl NpmPackage<'_> {
             return Ok(dir);
         }
         let dir = self.dir(cache_root);
-        let parent = dir.parent().unwrap_or(cache_root);
-        std::fs::create_dir_all(parent).map_err(|e| ProvisionError::io(parent, e))?;
-        let staging = tempfile::Builder::new()
-            .prefix(".provision-")
-            .tempdir_in(parent)
-            .map_err(|e| ProvisionError::io(parent, e))?;
+        let staging = staging_beside(&dir, cache_root)?;
         let tarball = match source {
             Source::Registry => {
                 let downloaded = staging.path().join("package.tgz");
@@ -184,6 +179,14 @@ impl NpmPackage<'_> {
             Err(err) => Err(ProvisionError::io(&dir, err)),
         }
     }
+}
+
+/// A temporary directory beside `dir` (the package's final place), so that
+/// the finished package is renamed into place and a failure leaves nothing.
+pub(crate) fn staging_beside(dir: &Path, cache_root: &Path) -> Result<tempfile::TempDir, ProvisionError> {
+    let parent = dir.parent().unwrap_or(cache_root);
+    std::fs::create_dir_all(parent).map_err(|e| ProvisionError::io(parent, e))?;
+    tempfile::Builder::new().prefix(".provision-").tempdir_in(parent).map_err(|e| ProvisionError::io(parent, e))
 }
 
 /// The npm integrity string (`sha512-<base64>`) of a file.

@@ -64,12 +64,7 @@ impl PypiPackage<'_> {
             return Ok(dir);
         }
         let dir = self.dir(cache_root);
-        let parent = dir.parent().unwrap_or(cache_root);
-        std::fs::create_dir_all(parent).map_err(|e| ProvisionError::io(parent, e))?;
-        let staging = tempfile::Builder::new()
-            .prefix(".provision-")
-            .tempdir_in(parent)
-            .map_err(|e| ProvisionError::io(parent, e))?;
+        let staging = crate::staging_beside(&dir, cache_root)?;
         let archive = match source {
             Source::Registry => {
                 let downloaded = staging.path().join("sdist.tar.gz");
