@@ -79,6 +79,51 @@ pub struct BuildArgs {
     inputs: Vec<PathBuf>,
 }
 
+/// Options of `capsa check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Fuel for the checker guest (default 800000000000).
+    #[arg(long, value_name = "N")]
+    compile_fuel: Option<u64>,
+    /// Wall clock for the checker guest (default 180s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    compile_timeout: Option<Duration>,
+    /// No progress lines.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Compiled-module and toolchain cache directory (default ~/.cache/capsa).
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// TypeScript sources.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+}
+
+/// Runs `capsa check`: tsc's type checker in a guest; its diagnostics, and
+/// exit 1 when it found errors.
+pub fn check_main(args: CheckArgs) -> i32 {
+    let runtime = match Runtime::new(RuntimeOptions { cache_dir: args.cache_dir.clone() }) {
+        Ok(runtime) => runtime,
+        Err(err) => return report(&LaneError::Runtime(err)),
+    };
+    let lanes = match Lanes::builtin() {
+        Ok(lanes) => lanes,
+        Err(err) => return report(&err),
+    };
+    let flags = CompileFlags {
+        compile_fuel: args.compile_fuel,
+        compile_timeout: args.compile_timeout,
+        ..CompileFlags::default()
+    };
+    match capsa_lanes::ts::check(&runtime, &lanes, &flags.request(args.inputs.clone(), args.quiet)) {
+        Ok(warnings) => {
+            eprint!("{warnings}");
+            0
+        }
+        Err(err) => report(&err),
+    }
+}
+
 /// Options of `capsa lanes`.
 #[derive(Debug, Args)]
 pub struct LanesArgs {

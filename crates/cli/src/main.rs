@@ -29,6 +29,8 @@ enum Command {
     Sh(sh::ShArgs),
     /// Build source into a content-addressed .wasm, every compiler stage a guest.
     Build(build::BuildArgs),
+    /// Type-check TypeScript sources with tsc, running as a guest.
+    Check(build::CheckArgs),
     /// List the language lanes and their limits; install a lane's toolchain.
     Lanes(build::LanesArgs),
 }
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Command::Exec(args) => exec::main(args),
         Command::Sh(args) => sh::main(args),
         Command::Build(args) => build::main(args),
+        Command::Check(args) => build::check_main(args),
         Command::Lanes(args) => build::lanes_main(args),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))

@@ -166,3 +166,25 @@ fn a_typescript_syntax_error_is_tscs() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("bad.ts(1,17): error TS1109: Expression expected."), "{stderr}");
 }
+
+#[test]
+fn capsa_check_prints_tscs_type_errors() {
+    warm_ts();
+    let dir = program(
+        "typed.ts",
+        "const words: string[] = process.argv.slice(2);\n\
+         const bytes: Uint8Array = new TextEncoder().encode(words.join(' '));\n\
+         writeFile('/tmp/out', bytes);\n\
+         console.log(bytes.length.toFixed(0));\n",
+    );
+    let out = capsa(dir.path(), &["check", "typed.ts"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::write(dir.path().join("wrong.ts"), "const n: number = 'three';\nconsole.log(n.toFixed(2));\n").unwrap();
+    let out = capsa(dir.path(), &["check", "wrong.ts"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("wrong.ts(1,7): error TS2322: Type 'string' is not assignable to type 'number'."),
+        "{stderr}"
+    );
+}

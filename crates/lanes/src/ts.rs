@@ -3,7 +3,9 @@
 //! wasm guest and strips the types with `transpileModule`
 //! (`lanes/typescript/strip.js`); the JavaScript then takes the JavaScript
 //! lane. The stripped JS is cached by the hash of typescript, the driver
-//! and the source.
+//! and the source. `capsa check` runs tsc's checker the same way
+//! (`lanes/typescript/check.js`), against ES2022 and capsa's JavaScript
+//! globals (`capsa-globals.d.ts`).
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +24,10 @@ const HOME: &str = "/usr/lib/capsa/typescript";
 
 /// The driver that runs `transpileModule`.
 const STRIP: &[u8] = include_bytes!("../../../lanes/typescript/strip.js");
+/// The driver that type-checks.
+const CHECK: &[u8] = include_bytes!("../../../lanes/typescript/check.js");
+/// The JavaScript lane's globals, declared for the checker.
+const GLOBALS: &[u8] = include_bytes!("../../../lanes/typescript/capsa-globals.d.ts");
 
 /// Whether `lane` is the TypeScript lane.
 pub fn is_ts(lane: &Manifest) -> bool {
@@ -89,34 +95,15 @@ fn strip(
     if let Ok(js) = std::fs::read(&cached) {
         return Ok(js);
     }
-    let home = install(runtime, lanes, lane, request.quiet)?;
-    let qjs = js::install(runtime, lanes, &capsa_runtime::VmConfig::default(), true)?;
-    let jobs = runtime.cache_root().join("jobs");
-    std::fs::create_dir_all(&jobs).map_err(|e| LaneError::io(&jobs, e))?;
-    let work = tempfile::Builder::new().prefix("ts-").tempdir_in(&jobs).map_err(|e| LaneError::io(&jobs, e))?;
-    for (file, bytes) in [(name, source), ("strip.js", STRIP)] {
-        let path = work.path().join(file);
-        std::fs::write(&path, bytes).map_err(|e| LaneError::io(&path, e))?;
-    }
-    let mut config = clang::compiler_config(&request.budget);
-    let mount = |host: &Path, guest: &str, read_only| DirGrant { host: host.into(), guest: guest.into(), read_only };
-    config.grants.dirs.push(mount(&home, HOME, true));
-    config.grants.dirs.push(mount(work.path(), "/work", false));
-    let argv = ["qjs", "-m", "/work/strip.js", name].map(String::from);
-    let vm = runtime.vm(config)?;
-    let outcome = vm.run_digested(&qjs.sha256, &mut || qjs.module_bytes(), &argv)?;
-    let mut diagnostics = outcome.stdout_str();
-    diagnostics.push_str(&outcome.stderr_str());
-    let stage = format!("stripping the types of {name}");
-    match outcome.status {
-        ExitStatus::Exited(0) => {}
-        ExitStatus::Exited(_) => return Err(LaneError::Failed { stage, diagnostics }),
-        ExitStatus::Killed(limit) => return Err(LaneError::Budget { stage, limit: limit.to_string(), diagnostics }),
-        ExitStatus::Trapped(reason) => return Err(LaneError::Crashed { stage, reason, diagnostics }),
-        ExitStatus::Signaled(signal) => {
-            return Err(LaneError::Crashed { stage, reason: format!("ended by signal {signal}"), diagnostics });
-        }
-    }
+    let (work, _) = run_driver(
+        runtime,
+        lanes,
+        lane,
+        request,
+        &format!("stripping the types of {name}"),
+        ("strip.js", STRIP),
+        &[(name, source)],
+    )?;
     let out = work.path().join("out.js");
     let js = std::fs::read(&out).map_err(|e| LaneError::io(&out, e))?;
     if let Some(parent) = cached.parent() {
@@ -127,6 +114,82 @@ fn strip(
             .and_then(|()| std::fs::rename(&partial, &cached));
     }
     Ok(js)
+}
+
+/// Type-checks TypeScript sources (`capsa check`): tsc's warnings when it
+/// reports no error, else `Failed` with its diagnostics.
+///
+/// # Errors
+/// See above; a source that cannot be read; provisioning failed.
+pub fn check(runtime: &Runtime, lanes: &Lanes, request: &BuildRequest) -> Result<String, LaneError> {
+    let lane = lanes.choose(&request.inputs, Some(LANE))?;
+    let mut files = Vec::new();
+    for input in &request.inputs {
+        let name = file_name(input)?;
+        if files.iter().any(|(other, _): &(String, Vec<u8>)| *other == name) {
+            return Err(LaneError::Input(format!("{name} is given twice")));
+        }
+        files.push((name, std::fs::read(input).map_err(|e| LaneError::io(input, e))?));
+    }
+    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    let mut staged: Vec<(&str, &[u8])> = files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())).collect();
+    staged.push(("capsa-globals.d.ts", GLOBALS));
+    let stage = format!("type-checking {}", names.join(", "));
+    run_driver(runtime, lanes, lane, request, &stage, ("check.js", CHECK), &staged).map(|(_, warnings)| warnings)
+}
+
+/// A source's file name, which is also its name in the guest's `/work`.
+fn file_name(input: &Path) -> Result<String, LaneError> {
+    let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if name.is_empty() || name.starts_with('.') || name == "capsa-globals.d.ts" {
+        return Err(LaneError::Input(format!("{}: not a usable file name", input.display())));
+    }
+    Ok(name)
+}
+
+/// Runs a typescript driver (`strip.js`, `check.js`) in a `qjs` guest under
+/// the compiler budget, with typescript read-only at [`HOME`] and `files` in
+/// a fresh `/work`, the sources' names as its arguments; returns that job
+/// directory and what the driver printed.
+fn run_driver(
+    runtime: &Runtime,
+    lanes: &Lanes,
+    lane: &Manifest,
+    request: &BuildRequest,
+    stage: &str,
+    driver: (&str, &[u8]),
+    files: &[(&str, &[u8])],
+) -> Result<(tempfile::TempDir, String), LaneError> {
+    let home = install(runtime, lanes, lane, request.quiet)?;
+    let qjs = js::install(runtime, lanes, &capsa_runtime::VmConfig::default(), true)?;
+    let jobs = runtime.cache_root().join("jobs");
+    std::fs::create_dir_all(&jobs).map_err(|e| LaneError::io(&jobs, e))?;
+    let work = tempfile::Builder::new().prefix("ts-").tempdir_in(&jobs).map_err(|e| LaneError::io(&jobs, e))?;
+    for (file, bytes) in files.iter().chain(std::iter::once(&driver)) {
+        let path = work.path().join(file);
+        std::fs::write(&path, bytes).map_err(|e| LaneError::io(&path, e))?;
+    }
+    let mut config = clang::compiler_config(&request.budget);
+    let mount = |host: &Path, guest: &str, read_only| DirGrant { host: host.into(), guest: guest.into(), read_only };
+    config.grants.dirs.push(mount(&home, HOME, true));
+    config.grants.dirs.push(mount(work.path(), "/work", false));
+    let script = format!("/work/{}", driver.0);
+    let args = files.iter().map(|(name, _)| *name).filter(|name| *name != "capsa-globals.d.ts");
+    let argv: Vec<String> = ["qjs", "-m", &script].into_iter().chain(args).map(String::from).collect();
+    let vm = runtime.vm(config)?;
+    let outcome = vm.run_digested(&qjs.sha256, &mut || qjs.module_bytes(), &argv)?;
+    let mut diagnostics = outcome.stdout_str();
+    diagnostics.push_str(&outcome.stderr_str());
+    let stage = stage.to_string();
+    match outcome.status {
+        ExitStatus::Exited(0) => Ok((work, diagnostics)),
+        ExitStatus::Exited(_) => Err(LaneError::Failed { stage, diagnostics }),
+        ExitStatus::Killed(limit) => Err(LaneError::Budget { stage, limit: limit.to_string(), diagnostics }),
+        ExitStatus::Trapped(reason) => Err(LaneError::Crashed { stage, reason, diagnostics }),
+        ExitStatus::Signaled(signal) => {
+            Err(LaneError::Crashed { stage, reason: format!("ended by signal {signal}"), diagnostics })
+        }
+    }
 }
 
 #[cfg(test)]
