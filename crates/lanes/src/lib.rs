@@ -14,6 +14,7 @@
 mod artifact;
 mod built;
 mod clang;
+pub mod go;
 pub mod js;
 pub mod ledger;
 pub mod lua;
@@ -283,6 +284,7 @@ pub fn build(runtime: &Runtime, lanes: &Lanes, request: &BuildRequest) -> Result
         Kind::CompileToWasm if is_c_family(lane) => clang::build(runtime, lane, request),
         Kind::EmbedInterpreter if js::is_js(lane) => js::build(runtime, lanes, request),
         Kind::EmbedInterpreter if ts::is_ts(lane) => ts::build(runtime, lanes, request),
+        Kind::Interpret if go::is_go(lane) => go::build(runtime, request),
         Kind::Interpret => Err(LaneError::Input(format!(
             "the {} lane interprets source and builds no module; run it with `capsa run`",
             lane.title
@@ -313,6 +315,9 @@ pub fn install(runtime: &Runtime, lanes: &Lanes, id: &str, source: Source<'_>, q
     if lua::is_lua(lane) {
         return lua::install(runtime, lanes, &capsa_runtime::VmConfig::default(), quiet).map(drop);
     }
+    if go::is_go(lane) {
+        return go::install(runtime, &capsa_runtime::VmConfig::default(), quiet).map(drop);
+    }
     let toolchain = toolchain::install(lane, runtime.cache_root(), source, quiet)?;
     toolchain::precompile(runtime, &toolchain, clang::compiler_config(&CompilerBudget::default()), quiet)
 }
@@ -333,6 +338,9 @@ pub fn is_installed(runtime: &Runtime, lane: &Manifest) -> Result<bool, LaneErro
     }
     if lua::is_lua(lane) {
         return Ok(lua::installed(runtime, &Lanes::builtin()?)?.is_some());
+    }
+    if go::is_go(lane) {
+        return Ok(go::installed(runtime)?.is_some());
     }
     Ok(toolchain::installed(lane, runtime.cache_root())?.is_some())
 }
