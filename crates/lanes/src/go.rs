@@ -238,9 +238,9 @@ fn build_runner(runtime: &Runtime, command: &BuiltCommand, quiet: bool) -> Resul
         "module capsa.invalid/yaegi-run\n\ngo 1.21\n\nrequire github.com/traefik/yaegi v0.14.3\n\nreplace github.com/traefik/yaegi => {yaegi}\n"
     );
     std::fs::write(&go_mod, module).map_err(|e| LaneError::io(&go_mod, e))?;
-    let gohome = runtime.cache_root().join("lanes/go/gohome");
-    std::fs::create_dir_all(&gohome).map_err(|e| LaneError::io(&gohome, e))?;
-    let gohome = std::fs::canonicalize(&gohome).map_err(|e| LaneError::io(&gohome, e))?;
+    // Go's build cache (about 100 MB) lives and dies with the staging
+    // directory: the runner is rebuilt only when its key changes.
+    let gohome = std::fs::canonicalize(src).map_err(|e| LaneError::io(src, e))?.join("gohome");
     let output = src.join(MODULE);
     let mut build = Command::new(&go);
     build
