@@ -72,6 +72,22 @@ fn a_file_written_in_the_vm_is_read_on_the_host() {
     assert_eq!(written, "written by go\n");
 }
 
+/// Go's wasip1 asks for the set-size right even to read a file: a
+/// read-only mount must still let it read.
+#[test]
+fn a_file_on_a_read_only_mount_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(data.path().join("in.txt"), "from the host\n").unwrap();
+    let body = "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() {\n\
+                \tb, err := os.ReadFile(\"/data/in.txt\")\n\tif err != nil {\n\t\tpanic(err)\n\t}\n\
+                \tfmt.Print(string(b))\n}\n";
+    program(dir.path(), "read.go", body);
+    let grant = format!("{}:/data:ro", data.path().display());
+    let out = capsa(dir.path(), &["run", "--dir", &grant, "read.go"], "");
+    assert_eq!((out.status.code(), text(&out.stdout).as_str()), (Some(0), "from the host\n"), "{}", text(&out.stderr));
+}
+
 #[test]
 fn compile_and_runtime_errors_print_yaegis_message() {
     let dir = tempfile::tempdir().unwrap();

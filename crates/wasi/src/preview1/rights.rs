@@ -56,9 +56,12 @@ pub fn wants_read(base: u64) -> bool {
     base & (FD_READ | FD_READDIR) != 0
 }
 
-/// Whether `path_open`'s requested base rights ask for writing.
+/// Whether `path_open`'s requested base rights ask for writing. The
+/// set-size right alone does not: Go's wasip1 requests it for read-only
+/// opens, and a description opened read-only refuses `fd_filestat_set_size`
+/// anyway (EBADF), so granting the open loses nothing.
 pub fn wants_write(base: u64) -> bool {
-    base & (FD_WRITE | FD_DATASYNC | FD_ALLOCATE | FD_FILESTAT_SET_SIZE) != 0
+    base & (FD_WRITE | FD_DATASYNC | FD_ALLOCATE) != 0
 }
 
 /// The preview1 `filetype` byte.
