@@ -301,47 +301,53 @@ pub fn run_interpreted(
     })
 }
 
-/// Puts `python3` and `python` into a shell VM when the Python lane is
-/// installed (nothing is fetched here: `capsa lanes install python` does
+/// An interpreter a shell VM offers as commands once its lane is installed.
+struct Interpreter {
+    lane: &'static str,
+    commands: &'static [&'static str],
+    executable: &'static str,
+    installed: fn(&Runtime, &Lanes) -> Result<Option<capsa_lanes::Toolchain>, LaneError>,
+    grant: fn(&capsa_lanes::Toolchain, &mut capsa_runtime::VmConfig),
+}
+
+const INTERPRETERS: &[Interpreter] = &[
+    Interpreter {
+        lane: "python",
+        commands: capsa_suite::shell::PYTHON_COMMANDS,
+        executable: capsa_lanes::python::EXECUTABLE,
+        installed: |runtime, lanes| capsa_lanes::python::installed(runtime, capsa_lanes::python::lane(lanes)?),
+        grant: capsa_lanes::python::grant,
+    },
+    Interpreter {
+        lane: "javascript",
+        commands: capsa_suite::shell::JS_COMMANDS,
+        executable: capsa_lanes::js::EXECUTABLE,
+        installed: capsa_lanes::js::installed,
+        grant: capsa_lanes::js::grant,
+    },
+    Interpreter {
+        lane: "lua",
+        commands: capsa_suite::shell::LUA_COMMANDS,
+        executable: capsa_lanes::lua::EXECUTABLE,
+        installed: capsa_lanes::lua::installed,
+        grant: capsa_lanes::lua::grant,
+    },
+];
+
+/// Puts `python3`, `qjs`/`js` and `lua` into a shell VM for each lane that
+/// is installed, and commands saying how to install it for the others:
+/// nothing is fetched or compiled here (`capsa lanes install LANE` does
 /// that, visibly, once).
-pub fn add_python(runtime: &Runtime, config: &mut capsa_runtime::VmConfig) {
+pub fn add_interpreters(runtime: &Runtime, config: &mut capsa_runtime::VmConfig) {
     let Ok(lanes) = Lanes::builtin() else { return };
-    let Ok(lane) = capsa_lanes::python::lane(&lanes) else { return };
-    match capsa_lanes::python::installed(runtime, lane) {
-        Ok(Some(toolchain)) => {
-            capsa_lanes::python::grant(&toolchain, config);
-            capsa_suite::shell::add_python(config, capsa_lanes::python::EXECUTABLE);
+    for interpreter in INTERPRETERS {
+        match (interpreter.installed)(runtime, &lanes) {
+            Ok(Some(toolchain)) => {
+                (interpreter.grant)(&toolchain, config);
+                capsa_suite::shell::add_commands(config, interpreter.commands, interpreter.executable);
+            }
+            Ok(None) => capsa_suite::shell::add_missing_commands(config, interpreter.commands, interpreter.lane),
+            Err(err) => eprintln!("capsa: {} is unavailable in this VM: {err}", interpreter.commands[0]),
         }
-        Ok(None) => capsa_suite::shell::add_python_missing(config),
-        Err(err) => eprintln!("capsa: python3 is unavailable in this VM: {err}"),
-    }
-}
-
-/// Puts `lua` and `lua5.4` into a shell VM when the Lua lane is built
-/// (nothing is compiled here: `capsa lanes install lua` does that, once).
-pub fn add_lua(runtime: &Runtime, config: &mut capsa_runtime::VmConfig) {
-    let Ok(lanes) = Lanes::builtin() else { return };
-    match capsa_lanes::lua::installed(runtime, &lanes) {
-        Ok(Some(interpreter)) => {
-            capsa_lanes::lua::grant(&interpreter, config);
-            capsa_suite::shell::add_lua(config, capsa_lanes::lua::EXECUTABLE);
-        }
-        Ok(None) => capsa_suite::shell::add_lua_missing(config),
-        Err(err) => eprintln!("capsa: lua is unavailable in this VM: {err}"),
-    }
-}
-
-/// Puts `qjs` and `js` into a shell VM when the JavaScript lane is
-/// installed (nothing is compiled here: `capsa lanes install javascript`
-/// does that, once).
-pub fn add_js(runtime: &Runtime, config: &mut capsa_runtime::VmConfig) {
-    let Ok(lanes) = Lanes::builtin() else { return };
-    match capsa_lanes::js::installed(runtime, &lanes) {
-        Ok(Some(qjs)) => {
-            capsa_lanes::js::grant(&qjs, config);
-            capsa_suite::shell::add_js(config, capsa_lanes::js::EXECUTABLE);
-        }
-        Ok(None) => capsa_suite::shell::add_js_missing(config),
-        Err(err) => eprintln!("capsa: qjs is unavailable in this VM: {err}"),
     }
 }

@@ -26,9 +26,7 @@ pub fn main(args: ExecArgs) -> i32 {
     let line = args.command.join(" ");
     let result = args.vm.config(Limits::default()).and_then(|(_, mut config)| {
         let runtime = args.vm.runtime()?;
-        crate::build::add_python(&runtime, &mut config);
-        crate::build::add_js(&runtime, &mut config);
-        crate::build::add_lua(&runtime, &mut config);
+        crate::build::add_interpreters(&runtime, &mut config);
         Ok((runtime, config))
     });
     let (runtime, config) = match result {

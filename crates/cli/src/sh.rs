@@ -107,9 +107,7 @@ pub fn main(args: ShArgs) -> i32 {
     let limits = Limits { wall: LINE_WALL, fuel: Limits::COMPILER_FUEL, ..Limits::default() };
     let started = args.vm.config(limits).and_then(|(shell, mut config)| {
         let runtime = args.vm.runtime()?;
-        crate::build::add_python(&runtime, &mut config);
-        crate::build::add_js(&runtime, &mut config);
-        crate::build::add_lua(&runtime, &mut config);
+        crate::build::add_interpreters(&runtime, &mut config);
         Ok((shell, Session::start(&runtime, config)?))
     });
     let (shell, session) = match started {

@@ -89,45 +89,30 @@ impl ShellVm {
 }
 
 /// The names the Python interpreter answers to in `/bin` and `/usr/bin`.
-pub const PYTHON_COMMANDS: [&str; 3] = ["python3", "python", "python3.11"];
+pub const PYTHON_COMMANDS: &[&str] = &["python3", "python", "python3.11"];
+/// The names the Lua interpreter answers to.
+pub const LUA_COMMANDS: &[&str] = &["lua", "lua5.4"];
+/// The names the QuickJS command answers to.
+pub const JS_COMMANDS: &[&str] = &["qjs", "js"];
 
-/// Makes `python3`, `python` and `python3.11` in `/bin` and `/usr/bin`
-/// symlinks to `executable`, a VM path (the interpreter's read-only host
-/// mount, which the caller grants), in a layer over the suite's.
-pub fn add_python(config: &mut VmConfig, executable: &str) {
-    config.layers.push(command_layer(&PYTHON_COMMANDS, |builder, link| builder.symlink(link, executable).map(drop)));
+/// Makes `commands` in `/bin` and `/usr/bin` symlinks to `executable`, a VM
+/// path (an interpreter's read-only host mount, which the caller grants),
+/// in a layer over the suite's.
+pub fn add_commands(config: &mut VmConfig, commands: &[&str], executable: &str) {
+    config.layers.push(command_layer(commands, |builder, link| builder.symlink(link, executable).map(drop)));
 }
 
-/// Makes `python3`, `python` and `python3.11` scripts that say how to
-/// install the interpreter and exit 127, as a missing command does.
-pub fn add_python_missing(config: &mut VmConfig) {
-    let script: std::sync::Arc<[u8]> = std::sync::Arc::from(
-        &b"#!/bin/sh\necho 'capsa: python3 is not installed; on the host run: capsa lanes install python' >&2\nexit 127\n"[..],
+/// Makes `commands` scripts that say how to install `lane` and exit 127, as
+/// a missing command does.
+pub fn add_missing_commands(config: &mut VmConfig, commands: &[&str], lane: &str) {
+    let first = commands.first().copied().unwrap_or(lane);
+    let text = format!(
+        "#!/bin/sh\necho 'capsa: {first} is not installed; on the host run: capsa lanes install {lane}' >&2\nexit 127\n"
     );
-    config.layers.push(command_layer(&PYTHON_COMMANDS, |builder, path| {
-        builder.file(path, script.clone(), Meta::root(0o755)).map(drop)
-    }));
-}
-
-/// The names the Lua interpreter answers to in `/bin` and `/usr/bin`.
-pub const LUA_COMMANDS: [&str; 2] = ["lua", "lua5.4"];
-
-/// Makes `lua` and `lua5.4` in `/bin` and `/usr/bin` symlinks to
-/// `executable`, a VM path (the interpreter's read-only host mount, which
-/// the caller grants), in a layer over the suite's.
-pub fn add_lua(config: &mut VmConfig, executable: &str) {
-    config.layers.push(command_layer(&LUA_COMMANDS, |builder, link| builder.symlink(link, executable).map(drop)));
-}
-
-/// Makes `lua` and `lua5.4` scripts that say how to build the interpreter
-/// and exit 127, as a missing command does.
-pub fn add_lua_missing(config: &mut VmConfig) {
-    let script: Arc<[u8]> = Arc::from(
-        &b"#!/bin/sh\necho 'capsa: lua is not installed; on the host run: capsa lanes install lua' >&2\nexit 127\n"[..],
-    );
-    config.layers.push(command_layer(&LUA_COMMANDS, |builder, path| {
-        builder.file(path, script.clone(), Meta::root(0o755)).map(drop)
-    }));
+    let script: Arc<[u8]> = Arc::from(text.into_bytes());
+    config
+        .layers
+        .push(command_layer(commands, |builder, path| builder.file(path, script.clone(), Meta::root(0o755)).map(drop)));
 }
 
 /// A layer with `entry` made for each of `commands` in every bin directory.
@@ -146,27 +131,6 @@ fn command_layer(
         }
     }
     builder.build()
-}
-
-/// The names the QuickJS command answers to in `/bin` and `/usr/bin`.
-pub const JS_COMMANDS: [&str; 2] = ["qjs", "js"];
-
-/// Makes `qjs` and `js` in `/bin` and `/usr/bin` symlinks to `executable`,
-/// a VM path (the command's read-only host mount, which the caller grants),
-/// in a layer over the suite's.
-pub fn add_js(config: &mut VmConfig, executable: &str) {
-    config.layers.push(command_layer(&JS_COMMANDS, |builder, link| builder.symlink(link, executable).map(drop)));
-}
-
-/// Makes `qjs` and `js` scripts that say how to build the command and exit
-/// 127, as a missing command does.
-pub fn add_js_missing(config: &mut VmConfig) {
-    let script: Arc<[u8]> = Arc::from(
-        &b"#!/bin/sh\necho 'capsa: qjs is not installed; on the host run: capsa lanes install javascript' >&2\nexit 127\n"[..],
-    );
-    config.layers.push(command_layer(&JS_COMMANDS, |builder, path| {
-        builder.file(path, script.clone(), Meta::root(0o755)).map(drop)
-    }));
 }
 
 /// `argv` of `sh -c LINE`.
