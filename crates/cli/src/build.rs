@@ -266,39 +266,17 @@ pub fn run_interpreted(
     let lane = match flags.lang.as_deref() {
         Some(id) => lanes.get(id),
         None => lanes.for_path(script),
-    };
-    let prepared = match lane {
-        Some(lane) if capsa_lanes::python::is_python(lane) => {
-            capsa_lanes::python::prepare(runtime, &lanes, script, args, &mut config, false)
-                .map(|s| (s.toolchain, s.argv))
-        }
-        Some(lane) if capsa_lanes::lua::is_lua(lane) => {
-            capsa_lanes::lua::prepare(runtime, &lanes, script, args, &mut config, false)
-                .map(|s| (s.interpreter, s.argv))
-        }
-        Some(lane) if capsa_lanes::go::is_go(lane) => {
-            capsa_lanes::go::prepare(runtime, &lanes, script, args, &mut config, false).map(|p| (p.runner, p.argv))
-        }
-        _ => return None,
-    };
-    let (toolchain, argv) = match prepared {
-        Ok(pair) => pair,
+    }?;
+    let prepared = match capsa_lanes::prepare(runtime, &lanes, lane, script, args, &mut config, false) {
+        Ok(Some(prepared)) => prepared,
+        Ok(None) => return None,
         Err(err) => return Some(report(&err)),
     };
-    let result =
-        runtime.vm(config).and_then(|vm| vm.run_digested(&toolchain.sha256, &mut || toolchain.module_bytes(), &argv));
-    Some(match result {
-        Ok(outcome) => {
-            if let Some(reason) = outcome.status.reason() {
-                eprintln!("{reason}");
-            }
-            outcome.status.code()
-        }
-        Err(err) => {
-            eprintln!("capsa: {}: {err}", script.display());
-            crate::run::exit_code_of(&err)
-        }
-    })
+    let toolchain = &prepared.toolchain;
+    let result = runtime
+        .vm(config)
+        .and_then(|vm| vm.run_digested(&toolchain.sha256, &mut || toolchain.module_bytes(), &prepared.argv));
+    Some(crate::run::finish(result, script))
 }
 
 /// An interpreter a shell VM offers as commands once its lane is installed.

@@ -1,11 +1,11 @@
 //! `capsa run`: one module, one fresh VM, exactly the granted capabilities.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use capsa_runtime::manifest::{self, parse_duration, parse_size};
 use capsa_runtime::outcome::{EXIT_NOT_RUNNABLE, EXIT_USAGE};
-use capsa_runtime::{DirGrant, Input, Output, Runtime, RuntimeError, RuntimeOptions, VmConfig};
+use capsa_runtime::{DirGrant, Input, Outcome, Output, Runtime, RuntimeError, RuntimeOptions, VmConfig};
 use clap::Args;
 
 /// Options of `capsa run`. Nothing is granted unless asked for, except that
@@ -130,7 +130,12 @@ pub fn main(args: RunArgs) -> i32 {
     let name = if source { args.module.file_stem() } else { args.module.file_name() };
     let name = name.map_or_else(|| "main".to_string(), |n| n.to_string_lossy().into_owned());
     let argv: Vec<String> = std::iter::once(name).chain(args.args.iter().cloned()).collect();
-    let result = runtime.vm(config).and_then(|vm| vm.run(&wasm, &argv));
+    finish(runtime.vm(config).and_then(|vm| vm.run(&wasm, &argv)), &args.module)
+}
+
+/// capsa's exit code for a run of `what`: the guest's, after its abnormal
+/// end's reason; or, when it could not run, why.
+pub(crate) fn finish(result: Result<Outcome, RuntimeError>, what: &Path) -> i32 {
     match result {
         Ok(outcome) => {
             if let Some(reason) = outcome.status.reason() {
@@ -139,7 +144,7 @@ pub fn main(args: RunArgs) -> i32 {
             outcome.status.code()
         }
         Err(err) => {
-            eprintln!("capsa: {}: {err}", args.module.display());
+            eprintln!("capsa: {}: {err}", what.display());
             exit_code_of(&err)
         }
     }

@@ -28,7 +28,7 @@ use crate::artifact::Store;
 use crate::built::BuiltCommand;
 use crate::manifest::Manifest;
 use crate::toolchain::{self, Toolchain};
-use crate::{Artifact, BuildRequest, LaneError, Lanes};
+use crate::{Artifact, BuildRequest, LaneError, Lanes, Prepared};
 
 /// The lane's id.
 const LANE: &str = "go";
@@ -336,15 +336,6 @@ pub fn build(runtime: &Runtime, request: &BuildRequest) -> Result<Artifact, Lane
     Ok(Artifact { path, sha256, key, compiled: 1, diagnostics: String::new() })
 }
 
-/// A program ready to run: the runner and argv.
-#[derive(Debug, Clone)]
-pub struct Program {
-    /// The runner, which is what executes.
-    pub runner: Toolchain,
-    /// The program's file name, then its arguments.
-    pub argv: Vec<String>,
-}
-
 /// Prepares `capsa run main.go args…`: builds the runner on first use and
 /// the program's artifact, and grants the VM that artifact read-only at
 /// [`PROGRAM_HOME`] (in a directory of its own, so no other artifact is
@@ -361,7 +352,7 @@ pub fn prepare(
     args: &[String],
     config: &mut VmConfig,
     quiet: bool,
-) -> Result<Program, LaneError> {
+) -> Result<Prepared, LaneError> {
     lanes.choose(&[script.to_path_buf()], Some(LANE))?;
     let request = BuildRequest { inputs: vec![script.to_path_buf()], quiet, ..BuildRequest::default() };
     let artifact = build(runtime, &request)?;
@@ -382,7 +373,7 @@ pub fn prepare(
     config.grants.random = true;
     config.grants.clock = true;
     let name = script.file_name().map_or_else(|| "main.go".into(), |n| n.to_string_lossy().into_owned());
-    Ok(Program { runner, argv: std::iter::once(name).chain(args.iter().cloned()).collect() })
+    Ok(Prepared { toolchain: runner, argv: std::iter::once(name).chain(args.iter().cloned()).collect() })
 }
 
 #[cfg(test)]

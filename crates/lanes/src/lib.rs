@@ -293,6 +293,45 @@ pub fn build(runtime: &Runtime, lanes: &Lanes, request: &BuildRequest) -> Result
     }
 }
 
+/// A source that an interpreting lane runs as it is: the interpreter (or
+/// runner) module and the argv it gets; its VM's grants are already in the
+/// configuration [`prepare`] was given.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The module that executes.
+    pub toolchain: Toolchain,
+    /// Its argv, the script (or program) and its arguments included.
+    pub argv: Vec<String>,
+}
+
+/// Prepares `capsa run SOURCE args…` for a lane that runs source through an
+/// interpreter (Python, Lua, Go): installs what is missing (with progress
+/// unless `quiet`) and grants the VM of `config` what the run needs.
+/// `Ok(None)` for a lane that builds a module instead ([`build`]).
+///
+/// # Errors
+/// The source is missing, or installing or building failed.
+pub fn prepare(
+    runtime: &Runtime,
+    lanes: &Lanes,
+    lane: &Manifest,
+    script: &Path,
+    args: &[String],
+    config: &mut capsa_runtime::VmConfig,
+    quiet: bool,
+) -> Result<Option<Prepared>, LaneError> {
+    let prepared = if python::is_python(lane) {
+        python::prepare(runtime, lanes, script, args, config, quiet)?
+    } else if lua::is_lua(lane) {
+        lua::prepare(runtime, lanes, script, args, config, quiet)?
+    } else if go::is_go(lane) {
+        go::prepare(runtime, lanes, script, args, config, quiet)?
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(prepared))
+}
+
 /// Installs a lane's toolchain (fetch, check, unpack) and compiles its
 /// module into the module cache, showing progress unless `quiet`.
 ///

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::built::{BuiltCommand, ScriptFile};
 use crate::manifest::Manifest;
 use crate::toolchain::{self, Toolchain};
-use crate::{BuildRequest, LaneError, Lanes};
+use crate::{BuildRequest, LaneError, Lanes, Prepared};
 
 /// Where the interpreter appears in a VM.
 pub const HOME: &str = "/usr/lib/capsa/lua";
@@ -156,15 +156,6 @@ pub fn grant(interpreter: &Toolchain, config: &mut VmConfig) {
     config.grants.dirs.push(DirGrant { host: interpreter.sysroot.clone(), guest: HOME.into(), read_only: true });
 }
 
-/// A script ready to run: the interpreter and argv.
-#[derive(Debug, Clone)]
-pub struct Script {
-    /// The interpreter.
-    pub interpreter: Toolchain,
-    /// `lua SCRIPT ARGS…`, the script by its VM path.
-    pub argv: Vec<String>,
-}
-
 /// Prepares `capsa run script.lua args…`: builds the interpreter on first
 /// use (with progress unless `quiet`), grants it and the script's directory
 /// read-only at its absolute host path, so that error messages name the
@@ -179,13 +170,13 @@ pub fn prepare(
     args: &[String],
     config: &mut VmConfig,
     quiet: bool,
-) -> Result<Script, LaneError> {
+) -> Result<Prepared, LaneError> {
     lanes.choose(&[script.to_path_buf()], Some(LANE))?;
     let script = ScriptFile::find(script)?;
     let interpreter = install(runtime, lanes, config, quiet)?;
     grant(&interpreter, config);
     script.grant(config);
-    Ok(Script { interpreter, argv: script.argv("lua", args) })
+    Ok(Prepared { toolchain: interpreter, argv: script.argv("lua", args) })
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use capsa_runtime::{DirGrant, Runtime, VmConfig};
 use crate::built::ScriptFile;
 use crate::manifest::Manifest;
 use crate::toolchain::{self, Toolchain};
-use crate::{LaneError, Lanes};
+use crate::{LaneError, Lanes, Prepared};
 
 /// Where the interpreter and its library appear in a VM (`sys.prefix`).
 pub const HOME: &str = "/usr/lib/capsa/python";
@@ -101,15 +101,6 @@ pub fn grant(toolchain: &Toolchain, config: &mut VmConfig) {
     }
 }
 
-/// A script ready to run: the interpreter's digest and module, and argv.
-#[derive(Debug, Clone)]
-pub struct Script {
-    /// The interpreter.
-    pub toolchain: Toolchain,
-    /// `python3 SCRIPT ARGS…`, the script by its VM path.
-    pub argv: Vec<String>,
-}
-
 /// Prepares `capsa run script.py args…`: installs the interpreter on first
 /// use (with progress unless `quiet`), grants it and the script's directory
 /// (read-only, at its absolute host path, so that tracebacks and `__file__`
@@ -124,13 +115,13 @@ pub fn prepare(
     args: &[String],
     config: &mut VmConfig,
     quiet: bool,
-) -> Result<Script, LaneError> {
+) -> Result<Prepared, LaneError> {
     let lane = lanes.choose(&[script.to_path_buf()], Some(LANE))?;
     let script = ScriptFile::find(script)?;
     let toolchain = install(runtime, lane, Source::Registry, config, quiet)?;
     grant(&toolchain, config);
     script.grant(config);
-    Ok(Script { toolchain, argv: script.argv("python3", args) })
+    Ok(Prepared { toolchain, argv: script.argv("python3", args) })
 }
 
 #[cfg(test)]
