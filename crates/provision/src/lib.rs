@@ -278,15 +278,20 @@ mod tests {
     }
 
     fn write_package(path: &Path) {
+        write_tgz(path, &[("package/package.json", b"{}"), ("package/gen/data.txt", b"data")]);
+    }
+
+    /// A gzip-compressed tar of `files` (name, bytes) at `path`.
+    pub(crate) fn write_tgz(path: &Path, files: &[(&str, &[u8])]) {
         let file = std::fs::File::create(path).unwrap();
         let gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
         let mut tar = tar::Builder::new(gz);
-        for (name, body) in [("package/package.json", &b"{}"[..]), ("package/gen/data.txt", b"data")] {
+        for (name, body) in files {
             let mut header = tar::Header::new_gnu();
             header.set_size(body.len() as u64);
             header.set_mode(0o644);
             header.set_cksum();
-            tar.append_data(&mut header, name, body).unwrap();
+            tar.append_data(&mut header, name, *body).unwrap();
         }
         tar.into_inner().unwrap().finish().unwrap();
     }

@@ -215,22 +215,14 @@ mod tests {
     }
 
     fn write_sdist(path: &Path) {
-        let file = std::fs::File::create(path).unwrap();
-        let gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
-        let mut tar = tar::Builder::new(gz);
-        let files: [(&str, &[u8]); 4] = [
-            ("demo-1.0/setup.py", b"raise SystemExit"),
-            ("demo-1.0/tool/dist/bin/x.wasm", b"\0asm"),
-            ("demo-1.0/tool/dist/bin/other", b"no"),
-            ("demo-1.0/tool/dist/lib/os.py", b"# os"),
-        ];
-        for (name, body) in files {
-            let mut header = tar::Header::new_gnu();
-            header.set_size(body.len() as u64);
-            header.set_mode(0o644);
-            header.set_cksum();
-            tar.append_data(&mut header, name, body).unwrap();
-        }
-        tar.into_inner().unwrap().finish().unwrap();
+        crate::tests::write_tgz(
+            path,
+            &[
+                ("demo-1.0/setup.py", b"raise SystemExit"),
+                ("demo-1.0/tool/dist/bin/x.wasm", b"\0asm"),
+                ("demo-1.0/tool/dist/bin/other", b"no"),
+                ("demo-1.0/tool/dist/lib/os.py", b"# os"),
+            ],
+        );
     }
 }
