@@ -13,14 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond)                                                                                   \
-    do {                                                                                              \
-        if (!(cond)) {                                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s (errno %d: %s)\n", __FILE__, __LINE__, #cond, errno, \
-                    strerror(errno));                                                                 \
-            exit(1);                                                                                  \
-        }                                                                                             \
-    } while (0)
+#include "check.h"
 
 /* A call that must fail with err. */
 #define FAILS_WITH(call, err) \

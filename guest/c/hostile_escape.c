@@ -14,16 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-extern char **environ;
+#include "check.h"
 
-#define CHECK(cond)                                                                               \
-    do {                                                                                          \
-        if (!(cond)) {                                                                            \
-            fprintf(stderr, "%s:%d: check failed: %s (errno %d: %s)\n", __FILE__, __LINE__, #cond, \
-                    errno, strerror(errno));                                                      \
-            exit(1);                                                                              \
-        }                                                                                         \
-    } while (0)
+extern char **environ;
 
 /* Expects `call` to fail with `err`. */
 #define FAILS_WITH(call, err)                                                                         \

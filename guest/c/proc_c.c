@@ -20,16 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern char **environ;
+#include "check.h"
 
-#define CHECK(cond)                                                                                   \
-    do {                                                                                              \
-        if (!(cond)) {                                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s (errno %d: %s)\n", __FILE__, __LINE__, #cond, errno, \
-                    strerror(errno));                                                                 \
-            exit(1);                                                                                  \
-        }                                                                                             \
-    } while (0)
+extern char **environ;
 
 /* Reads fd to its end into buf (NUL-terminated); returns the length. */
 static size_t read_all(int fd, char *buf, size_t size) {
