@@ -311,12 +311,7 @@ pub fn net_recv(
     flags: u32,
     out: u32,
 ) -> SysResult<()> {
-    mem.slice(out, 4)?;
-    let (flags, dontwait) = recv_flags(flags)?;
-    let file = socket_file(ctx, fd)?;
-    let got = sock(&file)?.recv_from(mem.slice_mut(buf, len)?, flags, nonblock(&file) || dontwait)?;
-    mem.write_u32(out, got.len as u32)?;
-    Ok(())
+    receive(ctx, mem, fd, buf, len, flags, out).map(drop)
 }
 
 /// `net_recvfrom(fd, buf, len, flags) -> (received, sender address)`.
@@ -332,13 +327,29 @@ pub fn net_recvfrom(
     addr_buf_len: u32,
     addr_len_out: u32,
 ) -> SysResult<()> {
-    mem.slice(out, 4)?;
+    // Checked before anything is received, so a bad buffer loses no data.
     check_addr_out(mem, addr_buf, addr_buf_len, addr_len_out)?;
+    let from = receive(ctx, mem, fd, buf, len, flags, out)?;
+    write_addr(mem, from, addr_buf, addr_buf_len, addr_len_out)
+}
+
+/// What `net_recv` and `net_recvfrom` share: receives into `buf`, writes
+/// the count to `out`, returns the sender.
+fn receive(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    fd: u32,
+    buf: u32,
+    len: u32,
+    flags: u32,
+    out: u32,
+) -> SysResult<Option<SocketAddr>> {
+    mem.slice(out, 4)?;
     let (flags, dontwait) = recv_flags(flags)?;
     let file = socket_file(ctx, fd)?;
     let got = sock(&file)?.recv_from(mem.slice_mut(buf, len)?, flags, nonblock(&file) || dontwait)?;
     mem.write_u32(out, got.len as u32)?;
-    write_addr(mem, got.from, addr_buf, addr_buf_len, addr_len_out)
+    Ok(got.from)
 }
 
 /// Decodes preview1-style shutdown flags (1 read, 2 write, 3 both).
