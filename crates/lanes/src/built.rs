@@ -11,7 +11,7 @@ use capsa_runtime::{DirGrant, Runtime, VmConfig};
 use sha2::{Digest, Sha256};
 
 use crate::LaneError;
-use crate::toolchain::Toolchain;
+use crate::toolchain::{self, Toolchain};
 
 /// A command built by a lane, named by the key of everything it was built from.
 #[derive(Debug, Clone)]
@@ -28,17 +28,19 @@ impl BuiltCommand {
         BuiltCommand { dir, module, key }
     }
 
-    /// The command, if it is built (nothing is built here).
+    /// The command, if it is built (nothing is built here). Its digest was
+    /// recorded when it was placed: every shell VM asks for its commands at
+    /// start, and the Go runner is 36 MB.
     ///
     /// # Errors
-    /// The module exists but cannot be read.
+    /// The digest file is unreadable or malformed.
     pub(crate) fn get(&self) -> Result<Option<Toolchain>, LaneError> {
         let module = self.dir.join(self.module);
-        if !module.is_file() {
+        let digest_file = self.dir.join(toolchain::DIGEST_FILE);
+        if !module.is_file() || !digest_file.is_file() {
             return Ok(None);
         }
-        let bytes = std::fs::read(&module).map_err(|e| LaneError::io(&module, e))?;
-        let sha256 = Sha256::digest(&bytes).into();
+        let sha256 = toolchain::read_digest(&digest_file)?;
         Ok(Some(Toolchain { module, sha256, sysroot: self.dir.clone(), integrity: self.key.clone() }))
     }
 
@@ -64,9 +66,16 @@ impl BuiltCommand {
         std::fs::copy(artifact, &module).map_err(|e| LaneError::io(&module, e))?;
         let executable = std::fs::Permissions::from_mode(0o755);
         std::fs::set_permissions(&module, executable).map_err(|e| LaneError::io(&module, e))?;
+        let bytes = std::fs::read(&module).map_err(|e| LaneError::io(&module, e))?;
+        toolchain::write_digest(staging.path(), &Sha256::digest(&bytes).into())?;
         let built = staging.keep();
         if std::fs::rename(&built, &self.dir).is_err() {
-            // Built meanwhile by another capsa: theirs is the same.
+            if self.get()?.is_none() {
+                // Left by a capsa that recorded no digest: replaced.
+                let _ = std::fs::remove_dir_all(&self.dir);
+                let _ = std::fs::rename(&built, &self.dir);
+            }
+            // Else built meanwhile by another capsa: theirs is the same.
             let _ = std::fs::remove_dir_all(&built);
         }
         self.get()?.ok_or_else(|| LaneError::io(&self.dir, format!("cannot move the built {} into place", self.module)))

