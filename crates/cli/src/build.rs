@@ -214,7 +214,7 @@ pub fn lanes_main(args: LanesArgs) -> i32 {
                     || capsa_lanes::lua::is_lua(lane)
                     || capsa_lanes::go::is_go(lane)
                     || capsa_lanes::js::is_js(lane);
-                provisioned.then(|| capsa_lanes::is_installed(&runtime, lane).ok()).flatten()
+                provisioned.then(|| capsa_lanes::is_installed(&runtime, &lanes, lane).ok()).flatten()
             };
             print!("{}", capsa_lanes::ledger::render(lanes.all(), &installed));
             0

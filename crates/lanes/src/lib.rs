@@ -365,18 +365,18 @@ pub fn install(runtime: &Runtime, lanes: &Lanes, id: &str, source: Source<'_>, q
 ///
 /// # Errors
 /// A lane whose manifest names no toolchain.
-pub fn is_installed(runtime: &Runtime, lane: &Manifest) -> Result<bool, LaneError> {
+pub fn is_installed(runtime: &Runtime, lanes: &Lanes, lane: &Manifest) -> Result<bool, LaneError> {
     if python::is_python(lane) {
         return Ok(python::installed(runtime, lane)?.is_some());
     }
     if js::is_js(lane) {
-        return Ok(js::installed(runtime, &Lanes::builtin()?)?.is_some());
+        return Ok(js::installed(runtime, lanes)?.is_some());
     }
     if ts::is_ts(lane) {
-        return ts::installed(runtime, &Lanes::builtin()?, lane);
+        return ts::installed(runtime, lanes, lane);
     }
     if lua::is_lua(lane) {
-        return Ok(lua::installed(runtime, &Lanes::builtin()?)?.is_some());
+        return Ok(lua::installed(runtime, lanes)?.is_some());
     }
     if go::is_go(lane) {
         return Ok(go::installed(runtime)?.is_some());
