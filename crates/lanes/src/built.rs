@@ -49,9 +49,7 @@ impl BuiltCommand {
     /// # Errors
     /// If it cannot be created.
     pub(crate) fn staging(&self) -> Result<tempfile::TempDir, LaneError> {
-        let parent = self.dir.parent().unwrap_or(&self.dir);
-        std::fs::create_dir_all(parent).map_err(|e| LaneError::io(parent, e))?;
-        tempfile::Builder::new().prefix(".build-").tempdir_in(parent).map_err(|e| LaneError::io(parent, e))
+        Ok(capsa_provision::staging_beside(&self.dir)?)
     }
 
     /// Makes the built module `artifact` this command: copied into a

@@ -213,9 +213,7 @@ pub(crate) fn build_with(
         return Ok(Artifact { path, sha256, key, compiled: 0, diagnostics: String::new() });
     }
 
-    let jobs = cache.join("jobs");
-    std::fs::create_dir_all(&jobs).map_err(|e| LaneError::io(&jobs, e))?;
-    let work = tempfile::Builder::new().prefix("job-").tempdir_in(&jobs).map_err(|e| LaneError::io(&jobs, e))?;
+    let work = job_dir(runtime)?;
     inputs.write(work.path())?;
     let path_map = inputs
         .source_roots
@@ -345,6 +343,14 @@ fn compile_one(job: &Job<'_>, unit: &str, flags: &Flags, cpp: bool) -> Result<St
     job.run(&format!("compiling {name}"), args)
 }
 
+/// A fresh job directory under `<cache>/jobs` (the host side of a
+/// compiler guest's `/work`), removed when dropped.
+pub(crate) fn job_dir(runtime: &Runtime) -> Result<tempfile::TempDir, LaneError> {
+    let jobs = runtime.cache_root().join("jobs");
+    std::fs::create_dir_all(&jobs).map_err(|e| LaneError::io(&jobs, e))?;
+    tempfile::Builder::new().prefix("job-").tempdir_in(&jobs).map_err(|e| LaneError::io(&jobs, e))
+}
+
 /// The object file of a unit: `/work/obj/<unit>.o`.
 fn object_of(unit: &str) -> String {
     format!("/work/obj/{unit}.o")
@@ -428,15 +434,12 @@ pub(crate) fn object_library(
     let hash = hex::encode(hasher.finalize());
     let units: Vec<&str> = spec.sources.iter().map(|(name, _)| *name).filter(|n| n.ends_with(".c")).collect();
     let objects = units.iter().map(|name| format!("{}/obj/{name}.o", spec.mount)).collect();
-    let parent = runtime.cache_root().join("lanes").join(spec.name);
-    let dir = parent.join(&hash[..16]);
+    let dir = runtime.cache_root().join("lanes").join(spec.name).join(&hash[..16]);
     let library = |dir| ObjectLibrary { dir, mount: spec.mount, objects, hash: hash.clone() };
     if dir.join(".complete").is_file() {
         return Ok(library(dir));
     }
-    std::fs::create_dir_all(&parent).map_err(|e| LaneError::io(&parent, e))?;
-    let staging =
-        tempfile::Builder::new().prefix(".build-").tempdir_in(&parent).map_err(|e| LaneError::io(&parent, e))?;
+    let staging = capsa_provision::staging_beside(&dir)?;
     let write = |sub: &str, name: &str, bytes: &[u8]| -> Result<(), LaneError> {
         let path = staging.path().join(sub).join(name);
         if let Some(parent) = path.parent() {

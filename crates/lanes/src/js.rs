@@ -161,9 +161,7 @@ fn program(
     lib: &ObjectLibrary,
     units: &[(&str, Vec<u8>)],
 ) -> Result<Artifact, LaneError> {
-    let jobs = runtime.cache_root().join("jobs");
-    std::fs::create_dir_all(&jobs).map_err(|e| LaneError::io(&jobs, e))?;
-    let staging = tempfile::Builder::new().prefix("js-").tempdir_in(&jobs).map_err(|e| LaneError::io(&jobs, e))?;
+    let staging = clang::job_dir(runtime)?;
     for (name, bytes) in units {
         let path = staging.path().join(name);
         std::fs::write(&path, bytes).map_err(|e| LaneError::io(&path, e))?;

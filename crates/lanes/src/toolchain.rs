@@ -145,8 +145,7 @@ pub fn install(
             lane: manifest.id.clone(),
             reason: "its manifest names no #+RESOURCES".into(),
         })?;
-        let staging =
-            tempfile::Builder::new().prefix(".sysroot-").tempdir_in(&dir).map_err(|e| LaneError::io(&dir, e))?;
+        let staging = capsa_provision::staging_beside(&sysroot)?;
         capsa_provision::unpack_tar(&dir.join(resources), staging.path())?;
         let marker = staging.path().join(".complete");
         std::fs::write(&marker, "").map_err(|e| LaneError::io(&marker, e))?;

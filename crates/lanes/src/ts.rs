@@ -162,9 +162,7 @@ fn run_driver(
 ) -> Result<(tempfile::TempDir, String), LaneError> {
     let home = install(runtime, lanes, lane, request.quiet)?;
     let qjs = js::install(runtime, lanes, &capsa_runtime::VmConfig::default(), true)?;
-    let jobs = runtime.cache_root().join("jobs");
-    std::fs::create_dir_all(&jobs).map_err(|e| LaneError::io(&jobs, e))?;
-    let work = tempfile::Builder::new().prefix("ts-").tempdir_in(&jobs).map_err(|e| LaneError::io(&jobs, e))?;
+    let work = clang::job_dir(runtime)?;
     for (file, bytes) in files.iter().chain(std::iter::once(&driver)) {
         let path = work.path().join(file);
         std::fs::write(&path, bytes).map_err(|e| LaneError::io(&path, e))?;

@@ -143,7 +143,7 @@ impl NpmPackage<'_> {
             return Ok(dir);
         }
         let dir = self.dir(cache_root);
-        let staging = staging_beside(&dir, cache_root)?;
+        let staging = staging_beside(&dir)?;
         let tarball = match source {
             Source::Registry => {
                 let downloaded = staging.path().join("package.tgz");
@@ -181,10 +181,14 @@ impl NpmPackage<'_> {
     }
 }
 
-/// A temporary directory beside `dir` (the package's final place), so that
-/// the finished package is renamed into place and a failure leaves nothing.
-pub(crate) fn staging_beside(dir: &Path, cache_root: &Path) -> Result<tempfile::TempDir, ProvisionError> {
-    let parent = dir.parent().unwrap_or(cache_root);
+/// A temporary directory beside `dir` (something's final place in the
+/// cache), so that the finished thing is renamed into place and a failure
+/// leaves nothing.
+///
+/// # Errors
+/// If `dir`'s parent cannot be created or written.
+pub fn staging_beside(dir: &Path) -> Result<tempfile::TempDir, ProvisionError> {
+    let parent = dir.parent().unwrap_or(dir);
     std::fs::create_dir_all(parent).map_err(|e| ProvisionError::io(parent, e))?;
     tempfile::Builder::new().prefix(".provision-").tempdir_in(parent).map_err(|e| ProvisionError::io(parent, e))
 }

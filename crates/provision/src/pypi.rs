@@ -64,7 +64,7 @@ impl PypiPackage<'_> {
             return Ok(dir);
         }
         let dir = self.dir(cache_root);
-        let staging = crate::staging_beside(&dir, cache_root)?;
+        let staging = crate::staging_beside(&dir)?;
         let archive = match source {
             Source::Registry => {
                 let downloaded = staging.path().join("sdist.tar.gz");
