@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 
 use arbitrary::{Arbitrary, Unstructured};
 use capsa_kernel::{
-    Cred, FdEntry, FdTable, HostInput, HostOutput, Kernel, KernelConfig, KernelError, Layer, LayerBuilder, LimitKind,
-    Meta, Mount, OpenFile, OpenOptions, Pid, ProcessControl, ProcessSpec, Quota, VfsConfig,
+    BudgetLimits, Cred, FdEntry, FdTable, HostInput, HostOutput, Kernel, KernelConfig, KernelError, Layer,
+    LayerBuilder, LimitKind, Meta, Mount, OpenFile, OpenOptions, Pid, ProcessControl, ProcessSpec, Quota, VfsConfig,
 };
 use capsa_wasi::memory::BadPointer;
 use capsa_wasi::{GuestExit, SpawnRequest, Spawner, WasiCtx};
@@ -205,6 +205,8 @@ fn new_ctx(
         clock,
         entropy,
         max_processes: 4,
+        // Small, so calls run into the budget as well as within it.
+        budget: BudgetLimits { memory: 16 << 20, host_fds: 16 },
     })
     .expect("kernel");
     let control = Arc::new(ProcessControl::new(Instant::now().checked_add(DEADLINE)));

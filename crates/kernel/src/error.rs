@@ -76,6 +76,16 @@ pub enum KernelError {
     /// EMFILE: the per-process fd limit is reached.
     #[error("too many open files")]
     TooManyFiles,
+    /// ENFILE: the VM holds as many host files open as its budget allows.
+    #[error("too many open files in the VM")]
+    VmFileLimit,
+    /// ENOMEM: the VM's memory budget cannot hold what the call needs.
+    #[error("not enough memory (the VM's memory budget)")]
+    NoMemory,
+    /// ENXIO: a FIFO or socket file in a host mount, which capsa never opens
+    /// (opening one could block the host).
+    #[error("no such device or address")]
+    NoDevice,
     /// EMLINK: too many hard links.
     #[error("too many links")]
     TooManyLinks,
@@ -202,11 +212,13 @@ fn from_os_code(code: i32) -> Option<KernelError> {
         2 => KernelError::NotFound,            // ENOENT
         3 => KernelError::NoSuchProcess,       // ESRCH
         4 => KernelError::Interrupted,         // EINTR
+        6 => KernelError::NoDevice,            // ENXIO
         7 => KernelError::ArgListTooLong,      // E2BIG
         8 => KernelError::NotExecutable,       // ENOEXEC
         9 => KernelError::BadFd,               // EBADF
         10 => KernelError::NoChild,            // ECHILD
         11 => KernelError::WouldBlock,         // EAGAIN
+        12 => KernelError::NoMemory,           // ENOMEM
         13 => KernelError::AccessDenied,       // EACCES
         16 => KernelError::Busy,               // EBUSY
         17 => KernelError::Exists,             // EEXIST
@@ -214,6 +226,7 @@ fn from_os_code(code: i32) -> Option<KernelError> {
         20 => KernelError::NotDir,             // ENOTDIR
         21 => KernelError::IsDir,              // EISDIR
         22 => KernelError::Invalid,            // EINVAL
+        23 => KernelError::VmFileLimit,        // ENFILE
         24 => KernelError::TooManyFiles,       // EMFILE
         27 => KernelError::FileTooBig,         // EFBIG
         28 => KernelError::NoSpace,            // ENOSPC

@@ -35,6 +35,11 @@ pub struct Executable {
     pub bytes: SharedBytes,
     /// For a `#!` script: the interpreter path and its optional single argument.
     pub interpreter: Option<(String, Option<String>)>,
+    /// Whether the VM could have written the file (its own filesystem, or a
+    /// writable mount) rather than the host having provided it (a read-only
+    /// layer or mount): the runtime compiles such a module at the VM's
+    /// expense and keeps it for that VM only.
+    pub guest_written: bool,
 }
 
 impl Kernel {
@@ -71,7 +76,8 @@ impl Kernel {
     }
 
     fn load_executable(&self, cred: &Cred, path: &str) -> Result<Executable> {
-        let (path, bytes) = self.vfs().exec_lookup(cred, path)?;
+        let (path, program) = self.vfs().exec_lookup(cred, path)?;
+        let bytes = program.bytes;
         let interpreter = if bytes.starts_with(WASM_MAGIC) {
             None
         } else if bytes.starts_with(b"#!") {
@@ -79,7 +85,7 @@ impl Kernel {
         } else {
             return Err(KernelError::NotExecutable);
         };
-        Ok(Executable { path, bytes, interpreter })
+        Ok(Executable { path, bytes, interpreter, guest_written: program.guest_written })
     }
 }
 

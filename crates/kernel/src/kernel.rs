@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use crate::budget::{Budget, BudgetLimits};
 use crate::error::{KernelError, Result};
 use crate::net::{NetConfig, Network};
 use crate::process::ProcessTable;
@@ -24,15 +25,19 @@ pub struct KernelConfig {
     /// Grant: the guest may read host entropy. Without it `random_get` fails
     /// with `NoSys` and `/dev/urandom` cannot be opened.
     pub entropy: bool,
-    /// Most processes that may be live at once in the VM (zombies not
-    /// counted); spawning past it fails with `WouldBlock` (EAGAIN).
+    /// Most processes the VM's table may hold at once, zombies (ended,
+    /// not yet waited for) included; spawning past it fails with
+    /// `WouldBlock` (EAGAIN).
     pub max_processes: usize,
+    /// The VM's memory and host-fd budget ([`Budget`]).
+    pub budget: BudgetLimits,
 }
 
 /// One VM's kernel.
 #[derive(Debug)]
 pub struct Kernel {
     vfs: Arc<Vfs>,
+    budget: Arc<Budget>,
     clock: bool,
     entropy: bool,
     booted: Instant,
@@ -58,9 +63,11 @@ impl Kernel {
     pub fn with_network(mut config: KernelConfig, net: NetConfig) -> Result<Arc<Kernel>> {
         config.vfs.real_time = config.clock;
         config.vfs.entropy = config.entropy;
-        let vfs = Vfs::new(config.vfs)?;
+        let budget = Budget::new(config.budget);
+        let vfs = Vfs::with_budget(config.vfs, budget.clone())?;
         Ok(Arc::new(Kernel {
             vfs,
+            budget,
             clock: config.clock,
             entropy: config.entropy,
             booted: Instant::now(),
@@ -72,6 +79,11 @@ impl Kernel {
     /// The VM's filesystem.
     pub fn vfs(&self) -> &Arc<Vfs> {
         &self.vfs
+    }
+
+    /// The VM's budget: memory and host fds, shared by every process.
+    pub fn budget(&self) -> &Arc<Budget> {
+        &self.budget
     }
 
     /// The VM's network: its sockets, ports and egress audit log.

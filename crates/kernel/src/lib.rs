@@ -1,12 +1,13 @@
 //! capsa's virtual kernel. It owns everything a guest can observe of the
 //! "machine": the filesystem ([`vfs`]), open files, pipes and fd tables
 //! ([`file`](mod@file), [`pipe`], [`fd`]), processes ([`process`], [`control`]),
+//! the VM's memory and host-fd budget ([`budget`]),
 //! sockets ([`net`]), programs ([`exec`]), users ([`cred`], [`user`]), clocks and entropy
 //! ([`kernel`]). It has no wasm types and no unsafe code; the WASI adapter
 //! drives it.
 //!
 //! ```
-//! use capsa_kernel::{Cred, Kernel, KernelConfig, OpenOptions, Quota, VfsConfig};
+//! use capsa_kernel::{BudgetLimits, Cred, Kernel, KernelConfig, OpenOptions, Quota, VfsConfig};
 //!
 //! let kernel = Kernel::new(KernelConfig {
 //!     vfs: VfsConfig {
@@ -19,6 +20,7 @@
 //!     clock: false,
 //!     entropy: false,
 //!     max_processes: 16,
+//!     budget: BudgetLimits { memory: 64 << 20, host_fds: 16 },
 //! })?;
 //! let root = kernel.vfs().root();
 //! let opts = OpenOptions { write: true, create: true, mode: 0o644, ..OpenOptions::default() };
@@ -29,6 +31,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod budget;
 pub mod bytes;
 pub mod control;
 pub mod cred;
@@ -46,6 +49,7 @@ pub mod types;
 pub mod user;
 pub mod vfs;
 
+pub use budget::{Budget, BudgetLimits, BudgetUsage, HostFdSlot, MemoryCharge};
 pub use bytes::SharedBytes;
 pub use control::{KillReason, ProcessControl, clear_current, current_pending, set_current};
 pub use cred::Cred;
@@ -56,7 +60,7 @@ pub use file::OpenFile;
 pub use kernel::{Kernel, KernelConfig};
 pub use layer::{Layer, LayerBuilder, Meta};
 pub use net::{Family, NetConfig, Network, Protocol, Socket};
-pub use pipe::PIPE_CAPACITY;
+pub use pipe::{PIPE_CAPACITY, PIPE_CHARGE};
 pub use process::{Pid, ProcessSpec, WaitStatus};
 pub use stdio::{HostInput, HostOutput};
 pub use types::{ClockId, DirEntry, FileType, OpenOptions, Readiness, SetTime, Stat, StatusFlags, Timestamp};

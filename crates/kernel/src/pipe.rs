@@ -6,6 +6,10 @@
 //! the private `PipeEnd`. Dropping the last end of a side wakes everyone blocked on the
 //! other side (readers then see EOF, writers `BrokenPipe`).
 //!
+//! A pipe's buffer is allocated at its full [`PIPE_CAPACITY`] when the pipe
+//! is made and charged to the VM's memory budget ([`PIPE_CHARGE`]) until both
+//! ends are gone, so the memory a VM's pipes can hold is bounded by its budget.
+//!
 //! Blocking waits sleep on a condition variable in slices of
 //! [`WAIT_SLICE`] and give up with `Interrupted`
 //! once the current process has a pending kill, so a kill never waits on a
@@ -15,6 +19,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
+use crate::budget::{Budget, MemoryCharge};
 use crate::control::wait_slice;
 use crate::error::{KernelError, Result};
 use crate::file::{FileKind, OpenFile};
@@ -25,6 +30,9 @@ pub const PIPE_CAPACITY: usize = 64 * 1024;
 /// Writes of at most this many bytes are atomic (never interleaved with
 /// other writers' bytes), as POSIX `PIPE_BUF` promises.
 pub const PIPE_BUF: usize = 4096;
+/// What one pipe is charged to its VM's memory budget: its buffer and its
+/// bookkeeping.
+pub const PIPE_CHARGE: u64 = PIPE_CAPACITY as u64 + 512;
 
 /// Inode numbers for `stat` of pipes, unique per process lifetime.
 static NEXT_PIPE_INO: AtomicU64 = AtomicU64::new(1);
@@ -38,6 +46,8 @@ pub(crate) struct Pipe {
     /// Signalled when room appears or the last reader goes.
     writable: Condvar,
     ino: u64,
+    /// The pipe's share of the VM's memory budget, given back with the pipe.
+    _charge: MemoryCharge,
 }
 
 #[derive(Debug)]
@@ -207,21 +217,28 @@ pub(crate) fn copy_front(buf: &VecDeque<u8>, out: &mut [u8]) -> usize {
 }
 
 impl OpenFile {
-    /// A new pipe: `(read end, write end)`, each its own open-file
-    /// description. The pipe lives as long as either end.
-    pub fn pipe() -> (Arc<OpenFile>, Arc<OpenFile>) {
+    /// A new pipe charged to `budget`: `(read end, write end)`, each its own
+    /// open-file description. The pipe lives as long as either end.
+    ///
+    /// # Errors
+    /// `NoMemory` (ENOMEM) if the budget cannot hold [`PIPE_CHARGE`] more.
+    pub fn pipe(budget: &Arc<Budget>) -> Result<(Arc<OpenFile>, Arc<OpenFile>)> {
+        let charge = budget.charge_memory(PIPE_CHARGE)?;
         let pipe = Arc::new(Pipe {
-            state: Mutex::new(PipeState { buf: VecDeque::new(), readers: 1, writers: 1 }),
+            // The whole capacity at once: the buffer never reallocates, so
+            // what it holds in host memory is exactly what was charged.
+            state: Mutex::new(PipeState { buf: VecDeque::with_capacity(PIPE_CAPACITY), readers: 1, writers: 1 }),
             readable: Condvar::new(),
             writable: Condvar::new(),
             ino: NEXT_PIPE_INO.fetch_add(1, Ordering::Relaxed),
+            _charge: charge,
         });
         let read_end = PipeEnd { pipe: pipe.clone(), write: false };
         let write_end = PipeEnd { pipe, write: true };
-        (
+        Ok((
             OpenFile::new(FileKind::Pipe(read_end), true, false, StatusFlags::default()),
             OpenFile::new(FileKind::Pipe(write_end), false, true, StatusFlags::default()),
-        )
+        ))
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! One mutex guards the whole table and one condition variable signals every
 //! change of it (an exit); tables are small (bounded by
-//! `KernelConfig::max_processes`), so a single lock keeps every operation
+//! `KernelConfig::max_processes`, which counts zombies), so a single lock keeps every operation
 //! atomic without ordering problems. The table never calls into a process
 //! other than through [`ProcessControl::kill`], which takes only its own lock.
 //!
@@ -96,7 +96,7 @@ pub(crate) struct ProcessTable {
 }
 
 impl ProcessTable {
-    /// An empty table admitting at most `max` live processes.
+    /// An empty table holding at most `max` processes, zombies included.
     pub(crate) fn new(max: usize) -> Self {
         ProcessTable {
             table: Mutex::new(Table { procs: BTreeMap::new(), next_pid: 1, live: 0, max }),
@@ -176,8 +176,8 @@ impl Kernel {
     ///
     /// # Errors
     /// `NoSuchProcess` if the parent is unknown or has ended; `WouldBlock`
-    /// (EAGAIN) when the VM already runs `max_processes` live processes or
-    /// has used up every pid.
+    /// (EAGAIN) when the VM's table already holds `max_processes` processes,
+    /// live or zombie, or the VM has used up every pid.
     pub fn register_process(&self, spec: ProcessSpec) -> Result<Pid> {
         let mut table = self.procs.lock();
         let (pgid, parent_dying) = match spec.parent {
@@ -194,7 +194,9 @@ impl Kernel {
         if let Some(reason) = parent_dying {
             spec.control.kill(reason);
         }
-        if table.live >= table.max {
+        // Zombies count: an entry holds host memory until it is reaped, so a
+        // parent that never waits runs into the limit as one that never ends.
+        if table.procs.len() >= table.max {
             return Err(KernelError::WouldBlock);
         }
         let pid = table.next_pid;
@@ -442,6 +444,12 @@ impl Kernel {
                 pending.extend(entry.children.iter().copied());
             }
         }
+    }
+
+    /// How many processes the table holds: live ones and zombies, what
+    /// `KernelConfig::max_processes` bounds.
+    pub fn process_entries(&self) -> usize {
+        self.procs.lock().procs.len()
     }
 
     /// How many processes are live (zombies not counted).

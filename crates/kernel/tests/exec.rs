@@ -176,6 +176,7 @@ fn a_program_in_a_host_mount_is_read_from_the_host() {
         clock: false,
         entropy: false,
         max_processes: 1,
+        budget: capsa_kernel::BudgetLimits::UNLIMITED,
     })
     .unwrap();
     let exe = find(&k, "/host/alias").unwrap();

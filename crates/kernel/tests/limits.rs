@@ -26,6 +26,29 @@ fn quota_bytes_and_inodes() {
 }
 
 #[test]
+fn hard_links_count_against_the_inode_quota() {
+    let vfs = vfs_with(vec![], Quota { max_bytes: 100, max_inodes: 3 });
+    let dir = vfs.root();
+    write_file(&vfs, &dir, "/tmp/a", b"x");
+    vfs.link_at(&root(), &dir, "/tmp/a", false, &dir, "/tmp/b").unwrap();
+    vfs.link_at(&root(), &dir, "/tmp/a", false, &dir, "/tmp/c").unwrap();
+    assert_eq!(vfs.usage().inodes, 3);
+    assert_eq!(vfs.link_at(&root(), &dir, "/tmp/a", false, &dir, "/tmp/d").err(), Some(KernelError::NoSpace));
+    // A layer's file linked by the VM is a name the VM made, too.
+    assert_eq!(vfs.link_at(&root(), &dir, "/dev/null", false, &dir, "/tmp/n").err(), Some(KernelError::NoSpace));
+    // Any name removed gives one back; the last one frees the inode.
+    vfs.unlink_at(&root(), &dir, "/tmp/a").unwrap();
+    assert_eq!(vfs.usage().inodes, 2);
+    vfs.rename_at(&root(), &dir, "/tmp/b", &dir, "/tmp/e").unwrap();
+    assert_eq!(vfs.usage().inodes, 2, "a rename makes no name");
+    vfs.unlink_at(&root(), &dir, "/tmp/e").unwrap();
+    assert_eq!(vfs.usage().inodes, 1);
+    assert_eq!(read_file(&vfs, &dir, "/tmp/c"), b"x");
+    vfs.unlink_at(&root(), &dir, "/tmp/c").unwrap();
+    assert_eq!((vfs.usage().inodes, vfs.usage().bytes), (0, 0));
+}
+
+#[test]
 fn permissions_for_an_unprivileged_user() {
     let vfs = vfs();
     let dir = vfs.root();

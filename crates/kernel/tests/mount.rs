@@ -156,3 +156,109 @@ fn bad_mount_paths() {
     };
     assert_eq!(Vfs::new(twice).err(), Some(KernelError::Invalid));
 }
+
+#[test]
+fn host_modes_keep_the_permission_bits_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let root_mode = std::fs::metadata(tmp.path()).unwrap().permissions().mode();
+    let vfs = mounted(vec![Mount { guest_path: "/w".into(), dir: host_dir(tmp.path()), read_only: false }]);
+    let dir = vfs.root();
+    let host_mode =
+        |name: &str| std::fs::symlink_metadata(tmp.path().join(name)).unwrap().permissions().mode() & 0o7777;
+    let setuid = OpenOptions { mode: 0o4755, ..create() };
+    vfs.open_at(&root(), &dir, "/w/made", setuid).unwrap();
+    assert_eq!(host_mode("made") & 0o7000, 0, "created with a special bit");
+    vfs.mkdir_at(&root(), &dir, "/w/d", 0o3777).unwrap();
+    assert_eq!(host_mode("d") & 0o7000, 0, "a directory created with a special bit");
+    for mode in [0o4755, 0o2755, 0o1777, 0o7777] {
+        vfs.set_mode_at(&user(), &dir, "/w/made", true, mode).unwrap();
+        assert_eq!(host_mode("made"), mode & 0o777, "chmod {mode:o}");
+    }
+    assert_eq!(vfs.set_mode_at(&root(), &dir, "/w", true, 0o7777).err(), Some(KernelError::NotPermitted));
+    assert_eq!(vfs.set_mode_at(&root(), &dir, "/w/.", true, 0o777).err(), Some(KernelError::NotPermitted));
+    assert_eq!(std::fs::metadata(tmp.path()).unwrap().permissions().mode(), root_mode, "the mount root changed");
+    let stranger = capsa_kernel::Cred::user(1001, 1001);
+    assert_eq!(vfs.set_mode_at(&stranger, &dir, "/w/made", true, 0o777).err(), Some(KernelError::NotPermitted));
+    assert_eq!(vfs.set_owner_at(&root(), &dir, "/w/made", true, Some(0), None).err(), Some(KernelError::NotPermitted));
+}
+
+#[test]
+fn links_that_lead_out_of_a_host_mount_are_never_made() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("node_modules/.bin")).unwrap();
+    std::fs::create_dir_all(tmp.path().join("a/b")).unwrap();
+    std::fs::write(tmp.path().join("f"), b"f").unwrap();
+    // Made by the host's user, not the guest: the guest may not move it about.
+    std::os::unix::fs::symlink("/root/.bashrc", tmp.path().join("host_abs")).unwrap();
+    let vfs = mounted(vec![Mount { guest_path: "/w".into(), dir: host_dir(tmp.path()), read_only: false }]);
+    let dir = vfs.root();
+    let cred = root();
+    let eperm = Some(KernelError::NotPermitted);
+    for target in ["/", "/root/.bashrc", "..", "../x", "a/../../x", "a/../f", "./../f"] {
+        assert_eq!(vfs.symlink_at(&cred, target, &dir, "/w/s").err(), eperm, "target {target}");
+    }
+    assert_eq!(vfs.symlink_at(&cred, "../../..", &dir, "/w/a/b/s").err(), eperm);
+    assert!(!tmp.path().join("s").exists() && !tmp.path().join("a/b/s").exists());
+    // What stays inside is made, as tools make it.
+    vfs.symlink_at(&cred, "../typescript/bin/tsc", &dir, "/w/node_modules/.bin/tsc").unwrap();
+    vfs.symlink_at(&cred, "../../f", &dir, "/w/a/b/up").unwrap();
+    vfs.symlink_at(&cred, "f", &dir, "/w/rel").unwrap();
+    assert_eq!(std::fs::read_link(tmp.path().join("a/b/up")).unwrap(), std::path::Path::new("../../f"));
+    // Moving a link closer to the root would make it escape.
+    assert_eq!(vfs.rename_at(&cred, &dir, "/w/a/b/up", &dir, "/w/up").err(), eperm);
+    assert_eq!(vfs.link_at(&cred, &dir, "/w/a/b/up", false, &dir, "/w/a/up").err(), eperm);
+    vfs.rename_at(&cred, &dir, "/w/rel", &dir, "/w/a/rel").unwrap();
+    // So would moving the directory that holds it; `mv` copies on EXDEV.
+    assert_eq!(vfs.rename_at(&cred, &dir, "/w/a/b", &dir, "/w/b").err(), Some(KernelError::CrossDevice));
+    vfs.mkdir_at(&cred, &dir, "/w/a/c", 0o755).unwrap();
+    vfs.rename_at(&cred, &dir, "/w/a/b", &dir, "/w/a/c/b").unwrap();
+    // A host-made link pointing out may not replace a host file.
+    assert_eq!(vfs.rename_at(&cred, &dir, "/w/host_abs", &dir, "/w/f").err(), eperm);
+    assert_eq!(std::fs::read(tmp.path().join("f")).unwrap(), b"f");
+}
+
+#[test]
+fn special_host_files_are_refused_without_blocking() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("fifo");
+    rustix::fs::mknodat(rustix::fs::CWD, &fifo, rustix::fs::FileType::Fifo, rustix::fs::Mode::from(0o666), 0).unwrap();
+    let _listener = std::os::unix::net::UnixListener::bind(tmp.path().join("sock")).unwrap();
+    let vfs = mounted(vec![Mount { guest_path: "/w".into(), dir: host_dir(tmp.path()), read_only: false }]);
+    let dir = vfs.root();
+    let rw = OpenOptions { read: true, write: true, ..OpenOptions::default() };
+    let write = OpenOptions { write: true, ..OpenOptions::default() };
+    for (path, opts) in [("/w/fifo", read()), ("/w/fifo", write), ("/w/fifo", rw), ("/w/sock", read())] {
+        assert_eq!(vfs.open_at(&root(), &dir, path, opts).err(), Some(KernelError::NoDevice), "{path}");
+    }
+    // It is still listed and stat-able: only opening is refused.
+    assert_eq!(vfs.stat_at(&root(), &dir, "/w/fifo", false).unwrap().file_type, FileType::Fifo);
+}
+
+#[test]
+fn host_files_held_open_count_against_the_vm_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    for name in ["a", "b", "c"] {
+        std::fs::write(tmp.path().join(name), name).unwrap();
+    }
+    let budget = capsa_kernel::Budget::new(capsa_kernel::BudgetLimits { memory: u64::MAX, host_fds: 2 });
+    let config = VfsConfig {
+        layers: vec![],
+        mounts: vec![Mount { guest_path: "/w".into(), dir: host_dir(tmp.path()), read_only: false }],
+        quota: quota(),
+        real_time: false,
+        entropy: false,
+    };
+    let vfs = Vfs::with_budget(config, budget.clone()).unwrap();
+    let dir = vfs.root();
+    let a = vfs.open_at(&root(), &dir, "/w/a", read()).unwrap();
+    let w = vfs.open_at(&root(), &dir, "/w", read()).unwrap();
+    assert_eq!(vfs.open_at(&root(), &dir, "/w/b", read()).err(), Some(KernelError::VmFileLimit));
+    assert_eq!(vfs.open_at(&root(), &dir, "/w/new", create()).err(), Some(KernelError::VmFileLimit));
+    assert_eq!(budget.usage().host_fds, 2);
+    // Paths are still resolved, and in-memory files opened, at the limit.
+    assert_eq!(vfs.stat_at(&root(), &dir, "/w/c", true).unwrap().size, 1);
+    write_file(&vfs, &dir, "/tmp/x", b"x");
+    drop((a, w));
+    assert_eq!(read_file(&vfs, &dir, "/w/b"), b"b");
+}

@@ -563,7 +563,7 @@ fn buffered_bytes_limit() {
 #[test]
 fn sockets_are_open_files_and_ipv6_is_dual_stack() {
     let net = net();
-    let (read_end, _) = OpenFile::pipe();
+    let (read_end, _) = OpenFile::pipe(&capsa_kernel::Budget::new(capsa_kernel::BudgetLimits::UNLIMITED)).unwrap();
     assert_eq!(read_end.socket().err(), Some(KernelError::NotSocket));
     let s = tcp(&net);
     let stat = s.stat().expect("stat");

@@ -7,8 +7,14 @@ use std::time::{Duration, Instant};
 
 use capsa_kernel::control::clear_current;
 use capsa_kernel::{
-    FileType, KernelError, KillReason, OpenFile, PIPE_CAPACITY, ProcessControl, StatusFlags, set_current,
+    Budget, BudgetLimits, FileType, KernelError, KillReason, OpenFile, PIPE_CAPACITY, PIPE_CHARGE, ProcessControl,
+    StatusFlags, set_current,
 };
+
+/// A pipe outside any VM's budget.
+fn pipe() -> (Arc<OpenFile>, Arc<OpenFile>) {
+    OpenFile::pipe(&Budget::new(BudgetLimits::UNLIMITED)).expect("pipe")
+}
 
 fn nonblocking(file: &OpenFile) {
     file.set_status_flags(StatusFlags { nonblock: true, ..StatusFlags::default() }).unwrap();
@@ -16,7 +22,7 @@ fn nonblocking(file: &OpenFile) {
 
 #[test]
 fn bytes_flow_from_the_write_end_to_the_read_end() {
-    let (r, w) = OpenFile::pipe();
+    let (r, w) = pipe();
     assert_eq!(w.write(b"hello").unwrap(), 5);
     let mut buf = [0u8; 3];
     assert_eq!(r.read(&mut buf).unwrap(), 3);
@@ -27,7 +33,7 @@ fn bytes_flow_from_the_write_end_to_the_read_end() {
 
 #[test]
 fn read_returns_eof_after_the_last_writer_is_dropped() {
-    let (r, w) = OpenFile::pipe();
+    let (r, w) = pipe();
     let w2 = w.clone(); // a dup: the same description
     w.write(b"x").unwrap();
     drop(w);
@@ -41,7 +47,7 @@ fn read_returns_eof_after_the_last_writer_is_dropped() {
 
 #[test]
 fn write_fails_with_broken_pipe_after_the_last_reader_is_dropped() {
-    let (r, w) = OpenFile::pipe();
+    let (r, w) = pipe();
     drop(r);
     assert_eq!(w.write(b"x").err(), Some(KernelError::BrokenPipe));
     assert!(w.readiness().hangup);
@@ -49,7 +55,7 @@ fn write_fails_with_broken_pipe_after_the_last_reader_is_dropped() {
 
 #[test]
 fn dropping_the_last_writer_wakes_a_blocked_reader() {
-    let (r, w) = OpenFile::pipe();
+    let (r, w) = pipe();
     let reader = thread::spawn(move || r.read(&mut [0u8; 8]));
     thread::sleep(Duration::from_millis(50));
     drop(w);
@@ -58,7 +64,7 @@ fn dropping_the_last_writer_wakes_a_blocked_reader() {
 
 #[test]
 fn a_full_pipe_blocks_the_writer_until_the_reader_drains_it() {
-    let (r, w) = OpenFile::pipe();
+    let (r, w) = pipe();
     let total = PIPE_CAPACITY * 4;
     let writer = thread::spawn(move || {
         let data = vec![7u8; total];
@@ -82,7 +88,7 @@ fn a_full_pipe_blocks_the_writer_until_the_reader_drains_it() {
 
 #[test]
 fn nonblocking_ends_give_would_block_or_a_partial_write() {
-    let (r, w) = OpenFile::pipe();
+    let (r, w) = pipe();
     nonblocking(&r);
     nonblocking(&w);
     assert_eq!(r.read(&mut [0u8; 1]).err(), Some(KernelError::WouldBlock));
@@ -97,7 +103,7 @@ fn nonblocking_ends_give_would_block_or_a_partial_write() {
 
 #[test]
 fn readiness_reports_bytes_room_and_hangup() {
-    let (r, w) = OpenFile::pipe();
+    let (r, w) = pipe();
     let ready = r.readiness();
     assert_eq!((ready.readable, ready.writable, ready.hangup), (None, None, false));
     assert_eq!(w.readiness().writable, Some(PIPE_CAPACITY as u64));
@@ -111,7 +117,7 @@ fn readiness_reports_bytes_room_and_hangup() {
 
 #[test]
 fn pipes_are_unseekable_fifos_with_one_access_mode_per_end() {
-    let (r, w) = OpenFile::pipe();
+    let (r, w) = pipe();
     assert_eq!(r.file_type(), FileType::Fifo);
     assert_eq!(w.stat().unwrap().file_type, FileType::Fifo);
     assert!(r.can_read() && !r.can_write());
@@ -125,7 +131,7 @@ fn pipes_are_unseekable_fifos_with_one_access_mode_per_end() {
 
 #[test]
 fn a_blocked_read_is_interrupted_promptly_by_a_kill() {
-    let (r, _w) = OpenFile::pipe();
+    let (r, _w) = pipe();
     let control = Arc::new(ProcessControl::new(None));
     let theirs = control.clone();
     let reader = thread::spawn(move || {
@@ -143,7 +149,7 @@ fn a_blocked_read_is_interrupted_promptly_by_a_kill() {
 
 #[test]
 fn a_blocked_write_interrupted_after_some_bytes_returns_the_count() {
-    let (_r, w) = OpenFile::pipe();
+    let (_r, w) = pipe();
     let control = Arc::new(ProcessControl::new(None));
     let theirs = control.clone();
     let writer = thread::spawn(move || {
@@ -153,4 +159,20 @@ fn a_blocked_write_interrupted_after_some_bytes_returns_the_count() {
     thread::sleep(Duration::from_millis(50));
     control.kill(KillReason::WallClock);
     assert_eq!(writer.join().unwrap(), Ok(PIPE_CAPACITY));
+}
+
+#[test]
+fn pipes_are_charged_to_the_budget_until_both_ends_go() {
+    let budget = Budget::new(BudgetLimits { memory: 2 * PIPE_CHARGE + 10, host_fds: 0 });
+    let (r1, w1) = OpenFile::pipe(&budget).expect("first");
+    let (r2, w2) = OpenFile::pipe(&budget).expect("second");
+    assert_eq!(OpenFile::pipe(&budget).err(), Some(KernelError::NoMemory));
+    assert_eq!(budget.usage().memory, 2 * PIPE_CHARGE);
+    drop((r1, w2));
+    assert_eq!(budget.usage().memory, 2 * PIPE_CHARGE, "one end of each still lives");
+    drop(w1);
+    assert_eq!(budget.usage().memory, PIPE_CHARGE);
+    drop(r2);
+    assert_eq!(budget.usage().memory, 0);
+    assert!(OpenFile::pipe(&budget).is_ok());
 }

@@ -138,8 +138,11 @@ fn the_process_limit_gives_would_block() {
     let control = Arc::new(ProcessControl::new(None));
     let spec = ProcessSpec { parent: Some(init), cred: common::user(), cwd: "/".into(), control };
     assert_eq!(k.register_process(spec.clone()), Err(KernelError::WouldBlock));
-    // A zombie does not count against the limit.
+    // A zombie still holds its entry: it counts until it is waited for.
     k.exit_process(child, WaitStatus::Exited(0));
+    assert_eq!((k.live_processes(), k.process_entries()), (1, 2));
+    assert_eq!(k.register_process(spec.clone()), Err(KernelError::WouldBlock));
+    assert_eq!(k.wait_child(init, Some(child), true), Ok(Some((child, WaitStatus::Exited(0)))));
     assert!(k.register_process(spec).is_ok());
 }
 
@@ -278,7 +281,7 @@ fn a_child_registered_by_a_dying_parent_dies_with_it() {
 #[test]
 fn dup_shares_the_description_and_dup2_replaces() {
     let mut table = FdTable::new(8);
-    let (r, w) = OpenFile::pipe();
+    let (r, w) = OpenFile::pipe(&capsa_kernel::Budget::new(capsa_kernel::BudgetLimits::UNLIMITED)).unwrap();
     let mut preopen = FdEntry::new(r.clone());
     preopen.preopen = Some("/".into());
     assert_eq!(table.insert(preopen).unwrap(), 0);

@@ -112,6 +112,9 @@ pub struct Node {
     pub opens: u64,
     /// Created by the guest: counts against the inode quota.
     pub counted: bool,
+    /// Hard links the guest made beyond a first name: each counts against
+    /// the inode quota too, and removing any name gives one back.
+    pub charged_links: u64,
     pub host: Option<HostMeta>,
 }
 
@@ -386,7 +389,7 @@ impl Model {
     /// Quota use: `(bytes, inodes)`.
     pub fn usage(&self) -> (u64, u64) {
         let bytes = self.nodes.values().map(Node::charged).sum();
-        let inodes = self.nodes.values().filter(|n| n.counted).count() as u64;
+        let inodes = self.nodes.values().map(|n| u64::from(n.counted) + n.charged_links).sum();
         (bytes, inodes)
     }
 
@@ -895,7 +898,8 @@ impl Model {
                 Expect::Err(b)
             }
             (Ok(id), Ok((parent, name))) => {
-                let mut bag = self.create_denied(cred, parent, false, 0);
+                // A new name costs a place in the inode quota, as a new inode does.
+                let mut bag = self.create_denied(cred, parent, true, 0);
                 if dir_perm {
                     bag.push(E::NotPermitted);
                 }
@@ -1081,7 +1085,9 @@ impl Model {
                 }
             }
             Mutation::Link { id, parent, name } => {
-                self.node_mut(id).links += 1;
+                let node = self.node_mut(id);
+                node.links += 1;
+                node.charged_links += 1;
                 if let Body::Dir { entries, .. } = &mut self.node_mut(parent).body {
                     entries.insert(name, id);
                 }
@@ -1143,6 +1149,7 @@ impl Model {
         };
         let n = self.node_mut(id);
         n.links = if n.is_dir() { 0 } else { n.links - 1 };
+        n.charged_links = n.charged_links.saturating_sub(1);
         self.release_if_unused(id);
     }
 
@@ -1178,5 +1185,5 @@ impl Model {
 }
 
 fn plain(body: Body, mode: u32, uid: u32) -> Node {
-    Node { body, mode, uid, gid: uid, links: 1, opens: 0, counted: false, host: None }
+    Node { body, mode, uid, gid: uid, links: 1, opens: 0, counted: false, charged_links: 0, host: None }
 }

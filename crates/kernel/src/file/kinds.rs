@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use crate::budget::HostFdSlot;
 use crate::error::{KernelError, LimitKind, Result};
 use crate::net::Socket;
 use crate::pipe::PipeEnd;
@@ -61,6 +62,8 @@ pub(crate) struct HostFileHandle {
     pub(crate) path: PathBuf,
     pub(crate) file: cap_std::fs::File,
     pub(crate) file_type: FileType,
+    /// The host fd's slot in the VM's budget.
+    pub(crate) _slot: HostFdSlot,
 }
 
 /// An open host directory.
@@ -69,6 +72,8 @@ pub(crate) struct HostDirHandle {
     pub(crate) mount: usize,
     pub(crate) path: PathBuf,
     pub(crate) dir: cap_std::fs::Dir,
+    /// The host fd's slot in the VM's budget.
+    pub(crate) _slot: HostFdSlot,
 }
 
 /// A host output stream and how much of its cap is used.

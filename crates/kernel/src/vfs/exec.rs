@@ -22,10 +22,19 @@ pub const MAX_EXECUTABLE_SIZE: u64 = 512 << 20;
 
 /// A program file found and permitted, before its bytes are read.
 enum Found {
-    /// In-memory: the bytes are already at hand.
-    Bytes(SharedBytes),
+    /// In-memory: the bytes are already at hand; `written` unless they are
+    /// still a read-only layer's.
+    Bytes { bytes: SharedBytes, written: bool },
     /// In a host mount: read after the VFS lock is released.
     Host { mount: usize, path: PathBuf },
+}
+
+/// A program file's bytes, and whether the VM could have written them: in
+/// its own writable filesystem or a writable mount, as opposed to a
+/// read-only layer or mount the host provided.
+pub(crate) struct ProgramBytes {
+    pub(crate) bytes: SharedBytes,
+    pub(crate) guest_written: bool,
 }
 
 impl Vfs {
@@ -37,7 +46,7 @@ impl Vfs {
     /// search permission, …); `AccessDenied` if the target is not a regular
     /// file or has no x bit for `cred`; `FileTooBig` for a host file larger
     /// than [`MAX_EXECUTABLE_SIZE`].
-    pub(crate) fn exec_lookup(&self, cred: &Cred, path: &str) -> Result<(String, SharedBytes)> {
+    pub(crate) fn exec_lookup(&self, cred: &Cred, path: &str) -> Result<(String, ProgramBytes)> {
         let mut walk = Walk::new(self, cred, Loc::Vfs(ROOT_INO), path)?;
         let mut st = self.lock();
         let (path, found) = loop {
@@ -63,11 +72,14 @@ impl Vfs {
             }
         };
         drop(st);
-        let bytes = match found {
-            Found::Bytes(bytes) => bytes,
-            Found::Host { mount, path } => self.read_host_program(mount, &path)?,
+        let program = match found {
+            Found::Bytes { bytes, written } => ProgramBytes { bytes, guest_written: written },
+            Found::Host { mount, path } => ProgramBytes {
+                bytes: self.read_host_program(mount, &path)?,
+                guest_written: !self.mount(mount)?.read_only,
+            },
         };
-        Ok((path, bytes))
+        Ok((path, program))
     }
 
     /// Checks that `loc` is a regular file `cred` may execute.
@@ -79,12 +91,12 @@ impl Vfs {
                     return Err(KernelError::AccessDenied);
                 };
                 inode.check(cred, MAY_EXEC)?;
-                Ok(Found::Bytes(match contents {
+                Ok(match contents {
                     // The layer's own allocation: the runtime caches compiled
                     // modules by this pointer, so it must not be copied.
-                    Contents::Shared(bytes) => bytes.clone(),
-                    Contents::Owned(bytes) => SharedBytes::from(bytes.clone()),
-                }))
+                    Contents::Shared(bytes) => Found::Bytes { bytes: bytes.clone(), written: false },
+                    Contents::Owned(bytes) => Found::Bytes { bytes: SharedBytes::from(bytes.clone()), written: true },
+                })
             }
             Loc::Host { mount, path } => {
                 let meta = self.mount(mount)?.dir.symlink_metadata(host_path(&path))?;

@@ -1,6 +1,23 @@
 //! Host mounts: the operations the VFS performs through a mount's
 //! `cap_std::fs::Dir`. Paths given here come from the resolver, already free
 //! of `.`, `..` and symlinks, so the host only ever sees plain relative names.
+//!
+//! What a guest may do to the host through a mount is narrower than what it
+//! may do to its own files, because the host's own tools use these files
+//! after the VM is gone:
+//! - only regular files, directories and symlinks are ever opened: a FIFO or
+//!   socket gives `NoDevice` (ENXIO), a device `AccessDenied` (EACCES), and
+//!   nothing the guest does can make an open block (every open is
+//!   non-blocking and re-checked on the opened file);
+//! - modes keep the permission bits (`0o777`) only: setuid, setgid and sticky
+//!   bits are never set on the host, by `chmod` or at creation, and the
+//!   mount's root keeps its mode;
+//! - a symlink the guest creates (or moves, or links) must stay inside the
+//!   mount as the host would resolve it: an absolute target, or one whose
+//!   `..` climbs above the mount's root, is `NotPermitted` (EPERM), as in
+//!   cap-std and wasmtime;
+//! - every open host file or directory holds one slot of the VM's host-fd
+//!   budget.
 
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
@@ -128,18 +145,123 @@ pub(crate) fn readdir(vfs: &Vfs, mount: usize, path: &Path, dir: &cap_std::fs::D
         .collect())
 }
 
-/// Opens an existing host file (not a directory) without following a final symlink.
+/// The only mode bits a guest may give a host file: no setuid, setgid or sticky bit.
+pub(crate) const HOST_MODE_BITS: u32 = 0o777;
+
+/// Flags of every host open: never block (a FIFO would), never become the
+/// host's controlling terminal.
+fn open_flags() -> i32 {
+    // The flags' values are small positive numbers: the cast cannot wrap.
+    (rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY).bits() as i32
+}
+
+/// `Ok` for a kind of host file a guest may open; the errno for the others.
+pub(crate) fn check_openable(kind: &cap_std::fs::FileType) -> Result<()> {
+    if kind.is_file() || kind.is_dir() {
+        Ok(())
+    } else if kind.is_fifo() || kind.is_socket() {
+        Err(KernelError::NoDevice)
+    } else {
+        Err(KernelError::AccessDenied)
+    }
+}
+
+/// Opens an existing regular host file without following a final symlink.
+/// The kind is checked on the opened file itself, so a file swapped for a
+/// FIFO after the caller looked at it is refused, never waited on.
 pub(crate) fn open_file(entry: &MountEntry, path: &Path, opts: &KernelOpenOptions) -> Result<cap_std::fs::File> {
     let mut options = OpenOptions::new();
     options.read(opts.read || !opts.write).write(opts.write || opts.truncate).truncate(opts.truncate);
-    options.follow(FollowSymlinks::No);
-    Ok(entry.dir.open_with(host_path(path), &options)?)
+    options.follow(FollowSymlinks::No).custom_flags(open_flags());
+    let file = entry.dir.open_with(host_path(path), &options)?;
+    // O_NONBLOCK stays set: it changes nothing for a regular file.
+    let kind = file.metadata()?.file_type();
+    check_openable(&kind)?;
+    if kind.is_dir() {
+        return Err(KernelError::IsDir);
+    }
+    Ok(file)
 }
 
-/// Creates a new host file exclusively with `mode`.
+/// Creates a new host file exclusively with `mode`'s permission bits.
 pub(crate) fn create_file(entry: &MountEntry, path: &Path, opts: &KernelOpenOptions) -> Result<cap_std::fs::File> {
     let mut options = OpenOptions::new();
-    options.read(opts.read).write(true).create_new(true).mode(opts.mode & 0o7777);
-    options.follow(FollowSymlinks::No);
+    options.read(opts.read).write(true).create_new(true).mode(opts.mode & HOST_MODE_BITS);
+    options.follow(FollowSymlinks::No).custom_flags(open_flags());
     Ok(entry.dir.open_with(path, &options)?)
+}
+
+/// Checks that a symlink at `link` (a path inside the mount, free of
+/// symlinks) holding `target` can never lead the host out of the mount: the
+/// target is relative, and its `..` components come first and climb no
+/// higher than the mount's root. With `..` only as a leading run, the climb
+/// passes through real directories only, and everything after it descends;
+/// a symlink met on the way down obeys the same rule from where it stands,
+/// so no chain of guest-made links escapes either. (A moved directory can
+/// change where its links stand: see [`check_moved_links`].)
+///
+/// # Errors
+/// `NotPermitted` (EPERM) for an absolute target, one that climbs above the
+/// mount's root, or one with `..` after a name.
+pub(crate) fn check_link_target(link: &Path, target: &str) -> Result<()> {
+    if target.starts_with('/') {
+        return Err(KernelError::NotPermitted);
+    }
+    // How deep below the mount's root the directory holding the link is.
+    let mut depth = link.parent().map_or(0, |dir| dir.components().count());
+    let mut descended = false;
+    for component in target.split('/') {
+        match component {
+            "" | "." => {}
+            ".." if descended => return Err(KernelError::NotPermitted),
+            ".." => depth = depth.checked_sub(1).ok_or(KernelError::NotPermitted)?,
+            _ => descended = true,
+        }
+    }
+    Ok(())
+}
+
+/// Most entries [`check_moved_links`] looks at before it gives up.
+const MOVED_LINKS_SCAN: usize = 10_000;
+
+/// Checks that every symlink under directory `from` still obeys
+/// [`check_link_target`] once the directory is renamed to `to` (only a move
+/// closer to the mount's root can break one). Refuses with `CrossDevice`
+/// (EXDEV), on which `mv` copies instead, when one would escape or the tree
+/// is too large to check.
+pub(crate) fn check_moved_links(entry: &MountEntry, from: &Path, to: &Path) -> Result<()> {
+    if to.components().count() >= from.components().count() {
+        return Ok(());
+    }
+    let mut pending = vec![std::path::PathBuf::new()];
+    let mut seen = 0usize;
+    while let Some(relative) = pending.pop() {
+        let dir = entry.dir.open_dir_nofollow(from.join(&relative))?;
+        for item in dir.entries()? {
+            let item = item?;
+            seen += 1;
+            if seen > MOVED_LINKS_SCAN {
+                return Err(KernelError::CrossDevice);
+            }
+            let name = relative.join(item.file_name());
+            let kind = item.file_type()?;
+            if kind.is_dir() {
+                pending.push(name);
+            } else if kind.is_symlink() {
+                let target = entry.dir.read_link_contents(from.join(&name))?;
+                let target = target.to_str().ok_or(KernelError::CrossDevice)?;
+                check_link_target(&to.join(&name), target).map_err(|_| KernelError::CrossDevice)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The target of the host symlink at `path`, if `path` is one.
+pub(crate) fn link_target(entry: &MountEntry, path: &Path) -> Result<Option<String>> {
+    if !entry.dir.symlink_metadata(host_path(path))?.is_symlink() {
+        return Ok(None);
+    }
+    let target = entry.dir.read_link_contents(path)?;
+    target.into_os_string().into_string().map(Some).map_err(|_| KernelError::IllegalSequence)
 }

@@ -98,6 +98,9 @@ pub(crate) struct Inode {
     pub(crate) counted: bool,
     /// Bytes of this inode currently charged to the byte quota.
     pub(crate) charged: u64,
+    /// Hard links made by the VM beyond an inode's first name: each is a
+    /// name the VM created, charged to the inode quota like a new inode.
+    pub(crate) charged_links: u64,
     pub(crate) body: Body,
 }
 
@@ -230,9 +233,8 @@ impl State {
         }
         if let Some(inode) = self.inodes.remove(&ino) {
             self.usage.bytes = self.usage.bytes.saturating_sub(inode.charged);
-            if inode.counted {
-                self.usage.inodes = self.usage.inodes.saturating_sub(1);
-            }
+            let names = inode.charged_links + u64::from(inode.counted);
+            self.usage.inodes = self.usage.inodes.saturating_sub(names);
         }
     }
 
@@ -324,19 +326,42 @@ impl State {
         let inode = self.get_mut(child)?;
         inode.ctime = now;
         inode.links = if inode.is_dir() { 0 } else { inode.links.saturating_sub(1) };
+        // Removing any one name of several gives one charged link back.
+        let uncharged = inode.charged_links > 0;
+        if uncharged {
+            inode.charged_links -= 1;
+            self.usage.inodes = self.usage.inodes.saturating_sub(1);
+        }
         self.release_if_unused(child);
         Ok(())
     }
 
-    /// Adds a hard link to `ino`.
+    /// Adds a hard link to `ino`, charging the new name to the inode quota
+    /// (`NoSpace` past it): names cost host memory as inodes do.
     pub(crate) fn add_link(&mut self, ino: u64) -> Result<()> {
         let now = self.now();
+        if self.usage.inodes >= self.quota.max_inodes {
+            return Err(KernelError::NoSpace);
+        }
         let inode = self.get_mut(ino)?;
         if inode.links >= MAX_LINKS {
             return Err(KernelError::TooManyLinks);
         }
         inode.links += 1;
+        inode.charged_links += 1;
         inode.ctime = now;
+        self.usage.inodes += 1;
+        Ok(())
+    }
+
+    /// Undoes [`State::add_link`] when the new name could not be made.
+    pub(crate) fn drop_link(&mut self, ino: u64) -> Result<()> {
+        let inode = self.get_mut(ino)?;
+        inode.links = inode.links.saturating_sub(1);
+        if inode.charged_links > 0 {
+            inode.charged_links -= 1;
+            self.usage.inodes = self.usage.inodes.saturating_sub(1);
+        }
         Ok(())
     }
 
@@ -495,6 +520,7 @@ fn new_inode(meta: Meta, now: Timestamp, body: Body) -> Inode {
         opens: 0,
         counted: false,
         charged: 0,
+        charged_links: 0,
         body,
     }
 }

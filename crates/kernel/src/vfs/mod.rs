@@ -24,6 +24,7 @@ mod setup;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::budget::{Budget, BudgetLimits, HostFdSlot};
 use crate::cred::Cred;
 use crate::error::{KernelError, Result};
 use crate::file::OpenFile;
@@ -54,7 +55,7 @@ pub struct Mount {
 pub struct Quota {
     /// Bytes of file contents and symlink targets owned by the VM.
     pub max_bytes: u64,
-    /// Inodes created by the VM.
+    /// Names the VM created: its inodes, and each extra hard link it made.
     pub max_inodes: u64,
 }
 
@@ -63,7 +64,7 @@ pub struct Quota {
 pub struct Usage {
     /// Bytes owned.
     pub bytes: u64,
-    /// Inodes owned.
+    /// Inodes owned, plus extra hard links made.
     pub inodes: u64,
 }
 
@@ -89,6 +90,8 @@ pub struct Vfs {
     mounts: Vec<MountEntry>,
     real_time: bool,
     entropy: bool,
+    /// Host files and directories open through mounts hold a slot of it.
+    budget: Arc<Budget>,
 }
 
 /// A host mount as the VFS keeps it.
@@ -116,7 +119,16 @@ impl Vfs {
     /// `Invalid` for a relative or duplicate mount path; `NotDir` if a layer has
     /// a non-directory where a mount point must go.
     pub fn new(config: VfsConfig) -> Result<Arc<Vfs>> {
-        setup::build(config)
+        Vfs::with_budget(config, Budget::new(BudgetLimits::UNLIMITED))
+    }
+
+    /// Builds the VFS as [`Vfs::new`] does, holding every host file it opens
+    /// against `budget`'s host-fd limit (the kernel passes its VM's budget).
+    ///
+    /// # Errors
+    /// As [`Vfs::new`].
+    pub fn with_budget(config: VfsConfig, budget: Arc<Budget>) -> Result<Arc<Vfs>> {
+        setup::build(config, budget)
     }
 
     /// An open handle on the VM root directory, the base for the `/` preopen.
@@ -285,5 +297,10 @@ impl Vfs {
     /// Whether `/dev/urandom` and `/dev/random` may be opened.
     pub(crate) fn entropy(&self) -> bool {
         self.entropy
+    }
+
+    /// A slot of the VM's host-fd budget, for a host file about to be opened.
+    pub(crate) fn host_fd(&self) -> Result<HostFdSlot> {
+        self.budget.host_fd()
     }
 }

@@ -7,9 +7,11 @@ use crate::cred::Cred;
 use crate::error::{KernelError, Result};
 use crate::file::{FileKind, HostDirHandle, HostFileHandle, NodeClass, OpenFile};
 use crate::layer::Meta;
-use crate::types::{OpenOptions, StatusFlags};
+use crate::types::{FileType, OpenOptions, StatusFlags};
 use crate::vfs::inode::{Body, Contents, DeviceKind, MAY_EXEC, MAY_READ, MAY_WRITE, State};
 use crate::vfs::resolve::{Child, Last, Loc, Walk, host_path};
+use cap_fs_ext::DirExt as _;
+
 use crate::vfs::{Vfs, host};
 
 pub(super) fn open_at(
@@ -101,8 +103,9 @@ fn open_existing(vfs: &Arc<Vfs>, st: &mut State, cred: &Cred, loc: &Loc, opts: &
                 if wants_write || opts.create {
                     return Err(KernelError::IsDir);
                 }
-                let dir = entry.dir.open_dir(host_path(path))?;
-                let handle = HostDirHandle { vfs: vfs.clone(), mount: *mount, path: path.clone(), dir };
+                let slot = vfs.host_fd()?;
+                let dir = entry.dir.open_dir_nofollow(host_path(path))?;
+                let handle = HostDirHandle { vfs: vfs.clone(), mount: *mount, path: path.clone(), dir, _slot: slot };
                 return Ok(OpenFile::new(FileKind::HostDir(handle), opts.read, false, status_flags(opts)));
             }
             if meta.is_symlink() {
@@ -111,13 +114,16 @@ fn open_existing(vfs: &Arc<Vfs>, st: &mut State, cred: &Cred, loc: &Loc, opts: &
             if opts.directory {
                 return Err(KernelError::NotDir);
             }
+            host::check_openable(&meta.file_type())?;
+            let slot = vfs.host_fd()?;
             let file = host::open_file(entry, path, opts)?;
             let handle = HostFileHandle {
                 vfs: vfs.clone(),
                 mount: *mount,
                 path: path.clone(),
                 file,
-                file_type: host::file_type(&meta.file_type()),
+                file_type: FileType::RegularFile,
+                _slot: slot,
             };
             Ok(OpenFile::new(FileKind::HostFile(handle), opts.read, opts.write, status_flags(opts)))
         }
@@ -151,13 +157,15 @@ fn create(
         Loc::Host { mount, path } => {
             let entry = host::writable(vfs, *mount)?;
             let path = path.join(name);
+            let slot = vfs.host_fd()?;
             let file = host::create_file(entry, &path, opts)?;
             let handle = HostFileHandle {
                 vfs: vfs.clone(),
                 mount: *mount,
                 path,
                 file,
-                file_type: crate::types::FileType::RegularFile,
+                file_type: FileType::RegularFile,
+                _slot: slot,
             };
             Ok(OpenFile::new(FileKind::HostFile(handle), opts.read, opts.write, status_flags(opts)))
         }

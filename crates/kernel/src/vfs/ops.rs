@@ -82,7 +82,7 @@ impl Vfs {
             }
             Loc::Host { mount, path } => {
                 let mut builder = DirBuilder::new();
-                builder.mode(mode & 0o7777);
+                builder.mode(mode & host::HOST_MODE_BITS);
                 Ok(host::writable(self, mount)?.dir.create_dir_with(path.join(&name), &builder)?)
             }
         }
@@ -176,15 +176,19 @@ impl Vfs {
                 st.get(dir)?.check(cred, MAY_WRITE | MAY_EXEC)?;
                 st.add_link(ino)?;
                 if let Err(err) = st.link_into(dir, &name, ino) {
-                    let inode = st.get_mut(ino)?;
-                    inode.links = inode.links.saturating_sub(1);
+                    st.drop_link(ino)?;
                     return Err(err);
                 }
                 Ok(())
             }
             (Loc::Host { mount, path: old_path }, Loc::Host { mount: new_mount, path }) if mount == new_mount => {
                 let entry = host::writable(self, mount)?;
-                Ok(entry.dir.hard_link(old_path, &entry.dir, path.join(&name))?)
+                let new_path = path.join(&name);
+                // A second name for a symlink is a symlink standing elsewhere.
+                if let Some(target) = host::link_target(entry, &old_path)? {
+                    host::check_link_target(&new_path, &target)?;
+                }
+                Ok(entry.dir.hard_link(old_path, &entry.dir, new_path)?)
             }
             (Loc::Vfs(_) | Loc::Host { .. }, Loc::Vfs(_) | Loc::Host { .. }) => Err(KernelError::CrossDevice),
         }
@@ -202,7 +206,10 @@ impl Vfs {
         match parent {
             Loc::Vfs(dir) => st.create_node(cred, dir, &name, 0o777, Body::Symlink(target.to_owned())).map(drop),
             Loc::Host { mount, path } => {
-                Ok(host::writable(self, mount)?.dir.symlink_contents(target, path.join(&name))?)
+                let entry = host::writable(self, mount)?;
+                let link = path.join(&name);
+                host::check_link_target(&link, target)?;
+                Ok(entry.dir.symlink_contents(target, link)?)
             }
         }
     }
@@ -277,7 +284,15 @@ impl Vfs {
                 if mount == new_mount =>
             {
                 let entry = host::writable(self, mount)?;
-                Ok(entry.dir.rename(old_path, &entry.dir, path.join(&new_name))?)
+                let new_path = path.join(&new_name);
+                // Whatever is moved must not become, or hold, a link that
+                // leads the host out of the mount from its new place.
+                if old_is_dir {
+                    host::check_moved_links(entry, &old_path, &new_path)?;
+                } else if let Some(target) = host::link_target(entry, &old_path)? {
+                    host::check_link_target(&new_path, &target)?;
+                }
+                Ok(entry.dir.rename(old_path, &entry.dir, new_path)?)
             }
             (Loc::Vfs(_) | Loc::Host { .. }, Loc::Vfs(_) | Loc::Host { .. }, Loc::Vfs(_) | Loc::Host { .. }) => {
                 Err(KernelError::CrossDevice)
@@ -311,10 +326,18 @@ impl Vfs {
             }
             Loc::Host { mount, path } => {
                 let entry = host::writable(self, mount)?;
-                if entry.dir.symlink_metadata(host_path(&path))?.is_symlink() {
+                // The mount's root is the host's directory, not the VM's.
+                if path.as_os_str().is_empty() {
+                    return Err(KernelError::NotPermitted);
+                }
+                if !cred.is_root() && cred.uid != HOST_UID {
+                    return Err(KernelError::NotPermitted);
+                }
+                if entry.dir.symlink_metadata(&path)?.is_symlink() {
                     return Err(KernelError::NotSupported);
                 }
-                Ok(entry.dir.set_permissions(host_path(&path), Permissions::from_mode(mode & 0o7777))?)
+                let bits = Permissions::from_mode(mode & host::HOST_MODE_BITS);
+                Ok(entry.dir.set_permissions(&path, bits)?)
             }
         }
     }

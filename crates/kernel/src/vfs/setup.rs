@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use crate::budget::Budget;
 use crate::error::{KernelError, Result};
 use crate::layer::Meta;
 use crate::vfs::inode::{Body, DeviceKind, DirData, ROOT_INO, State};
@@ -26,7 +27,7 @@ const DEVICES: [(&str, DeviceKind); 8] = [
 /// `Stat::dev` of the first host mount; the next ones count up from here.
 const FIRST_MOUNT_DEV: u64 = 2;
 
-pub(super) fn build(config: VfsConfig) -> Result<Arc<Vfs>> {
+pub(super) fn build(config: VfsConfig, budget: Arc<Budget>) -> Result<Arc<Vfs>> {
     let layers = config.layers.iter().map(|layer| layer.root.clone()).collect();
     let mut st = State::new(layers, config.quota, config.real_time);
 
@@ -55,7 +56,7 @@ pub(super) fn build(config: VfsConfig) -> Result<Arc<Vfs>> {
         mounts.push(MountEntry { dir: mount.dir.try_clone()?, read_only: mount.read_only, dev, point });
         points.push(names);
     }
-    Ok(Arc::new(Vfs { state: Mutex::new(st), mounts, real_time: config.real_time, entropy: config.entropy }))
+    Ok(Arc::new(Vfs { state: Mutex::new(st), mounts, real_time: config.real_time, entropy: config.entropy, budget }))
 }
 
 /// The components of a mount point: absolute, not the root, no `.` or `..`.

@@ -61,6 +61,7 @@ pub fn kernel_with(layers: Vec<Arc<Layer>>, max_processes: usize) -> Arc<capsa_k
         clock: false,
         entropy: false,
         max_processes,
+        budget: capsa_kernel::BudgetLimits::UNLIMITED,
     })
     .expect("kernel")
 }

@@ -214,7 +214,7 @@ pub fn fd_pipe(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, read_out: u32, writ
     // Check both out-pointers before creating fds the guest could never learn.
     mem.slice(read_out, 4)?;
     mem.slice(write_out, 4)?;
-    let (reader, writer) = OpenFile::pipe();
+    let (reader, writer) = OpenFile::pipe(ctx.kernel.budget())?;
     let read_fd = ctx.fds.insert(FdEntry::new(reader))?;
     let write_fd = match ctx.fds.insert(FdEntry::new(writer)) {
         Ok(fd) => fd,
