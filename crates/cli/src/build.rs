@@ -102,7 +102,8 @@ pub struct CheckArgs {
 /// Runs `capsa check`: tsc's type checker in a guest; its diagnostics, and
 /// exit 1 when it found errors.
 pub fn check_main(args: CheckArgs) -> i32 {
-    let runtime = match Runtime::new(RuntimeOptions { cache_dir: args.cache_dir.clone() }) {
+    let runtime = match Runtime::new(RuntimeOptions { cache_dir: args.cache_dir.clone(), ..RuntimeOptions::default() })
+    {
         Ok(runtime) => runtime,
         Err(err) => return report(&LaneError::Runtime(err)),
     };
@@ -150,7 +151,8 @@ enum LanesAction {
 
 /// Runs `capsa build`.
 pub fn main(args: BuildArgs) -> i32 {
-    let runtime = match Runtime::new(RuntimeOptions { cache_dir: args.cache_dir.clone() }) {
+    let runtime = match Runtime::new(RuntimeOptions { cache_dir: args.cache_dir.clone(), ..RuntimeOptions::default() })
+    {
         Ok(runtime) => runtime,
         Err(err) => return report(&LaneError::Runtime(err)),
     };
@@ -202,7 +204,8 @@ pub fn lanes_main(args: LanesArgs) -> i32 {
         Ok(lanes) => lanes,
         Err(err) => return report(&err),
     };
-    let runtime = match Runtime::new(RuntimeOptions { cache_dir: args.cache_dir.clone() }) {
+    let runtime = match Runtime::new(RuntimeOptions { cache_dir: args.cache_dir.clone(), ..RuntimeOptions::default() })
+    {
         Ok(runtime) => runtime,
         Err(err) => return report(&LaneError::Runtime(err)),
     };

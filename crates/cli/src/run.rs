@@ -47,7 +47,8 @@ pub struct RunArgs {
     /// Wall-clock limit, e.g. 30s, 500ms, 2m (default 30s).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     timeout: Option<std::time::Duration>,
-    /// Linear memory limit, e.g. 512MiB (default).
+    /// Memory of the whole VM: every linear memory of every process, pipe
+    /// buffers, modules its guests wrote (default 1GiB).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     memory: Option<u64>,
     /// Wasm stack limit, e.g. 1MiB (default).
@@ -62,15 +63,18 @@ pub struct RunArgs {
     /// Bytes the VM may store in its own filesystem (default 512MiB).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     disk: Option<u64>,
-    /// Inodes the VM may create (default 65536).
+    /// Names the VM may create: inodes and hard links (default 65536).
     #[arg(long)]
     inodes: Option<u64>,
     /// Open fds per process (default 1024).
     #[arg(long)]
     fds: Option<usize>,
-    /// Live processes per VM (default 64).
+    /// Processes per VM, zombies included (default 64).
     #[arg(long)]
     processes: Option<usize>,
+    /// Host files the VM may hold open through its --dir grants (default 256).
+    #[arg(long)]
+    host_fds: Option<usize>,
     /// Compiled-module cache directory (default ~/.cache/capsa).
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
@@ -97,7 +101,8 @@ pub fn main(args: RunArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let runtime = match Runtime::new(RuntimeOptions { cache_dir: args.cache_dir.clone() }) {
+    let runtime = match Runtime::new(RuntimeOptions { cache_dir: args.cache_dir.clone(), ..RuntimeOptions::default() })
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("capsa: {err}");
@@ -229,6 +234,9 @@ fn vm_config(args: &RunArgs) -> Result<VmConfig> {
     }
     if let Some(v) = args.processes {
         limits.processes = v;
+    }
+    if let Some(v) = args.host_fds {
+        limits.host_fds = v;
     }
     Ok(config)
 }

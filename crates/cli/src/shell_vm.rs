@@ -36,15 +36,19 @@ pub struct ShellVmArgs {
     /// Fuel limit per process.
     #[arg(long)]
     fuel: Option<u64>,
-    /// Linear memory limit per process, e.g. 512MiB (default).
+    /// Memory of the whole VM: every process's linear memory, pipe buffers,
+    /// modules its guests wrote (default 1GiB).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     memory: Option<u64>,
     /// Bytes the VM may store in its own filesystem (default 512MiB).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     disk: Option<u64>,
-    /// Live processes per VM (default 64).
+    /// Processes per VM, zombies included (default 64).
     #[arg(long)]
     processes: Option<usize>,
+    /// Host files the VM may hold open through its mounts (default 256).
+    #[arg(long)]
+    host_fds: Option<usize>,
     /// Compiled-module cache directory (default ~/.cache/capsa).
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
@@ -117,6 +121,9 @@ impl ShellVmArgs {
         if let Some(v) = self.processes {
             l.processes = v;
         }
+        if let Some(v) = self.host_fds {
+            l.host_fds = v;
+        }
         let config = shell.config(base)?;
         Ok((shell, config))
     }
@@ -126,6 +133,6 @@ impl ShellVmArgs {
     /// # Errors
     /// The cache directory cannot be created.
     pub fn runtime(&self) -> Result<Runtime> {
-        Ok(Runtime::new(RuntimeOptions { cache_dir: self.cache_dir.clone() })?)
+        Ok(Runtime::new(RuntimeOptions { cache_dir: self.cache_dir.clone(), ..RuntimeOptions::default() })?)
     }
 }

@@ -245,12 +245,15 @@ fn compiled_modules_are_cached_by_content() {
     let artifacts: Vec<_> =
         walk(&sb.cache().join("modules")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "cwasm")).collect();
     assert_eq!(artifacts.len(), 1, "{artifacts:?}");
-    let before = std::fs::metadata(&artifacts[0]).and_then(|m| m.modified()).expect("mtime");
-    // Same bytes under another name: the artifact is reused, not rewritten.
+    use std::os::unix::fs::MetadataExt as _;
+    let before = std::fs::metadata(&artifacts[0]).expect("stat");
+    // Same bytes under another name: the artifact is reused, not rewritten
+    // (a rewrite is a new file renamed into place), and marked as used.
     let copy = sb.file("copy.wat", std::fs::read(&module).expect("read"));
     assert_eq!(sb.capsa(&[path(&copy)]).status.code(), Some(7));
-    let after = std::fs::metadata(&artifacts[0]).and_then(|m| m.modified()).expect("mtime");
-    assert_eq!(before, after);
+    let after = std::fs::metadata(&artifacts[0]).expect("stat");
+    assert_eq!(before.ino(), after.ino());
+    assert!(after.modified().expect("mtime") >= before.modified().expect("mtime"));
     assert_eq!(walk(&sb.cache().join("modules")).len(), 1);
 }
 
@@ -280,4 +283,47 @@ fn iovec_flood_from_dev_zero_is_stopped_by_the_wall_clock() {
     assert_eq!(out.status.code(), Some(137), "{}", stderr(&out));
     assert_eq!(stderr(&out), "capsa: killed: wall-clock limit 1s\n");
     assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+}
+
+/// Regression (attack pass, issue 14): a reader that never reads stdout
+/// kept `capsa run --timeout 2s` alive as long as it liked, blocked in the
+/// host write. The write now waits in slices and ends at the deadline.
+#[test]
+fn a_stdout_nobody_reads_does_not_outlive_the_deadline() {
+    let sb = Sandbox::new();
+    // Writes 64 KiB at a time, forever.
+    let module = sb.file(
+        "flood.wat",
+        r#"(module
+             (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+             (memory (export "memory") 2)
+             (data (i32.const 0) "\10\00\00\00\00\00\01\00")
+             (func (export "_start")
+               (loop (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))) (br 0))))"#,
+    );
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    let started = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_capsa"))
+        .args(["run", "--cache-dir", path(&sb.cache()), "--timeout", "2s", path(&module)])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start capsa");
+    // Nobody reads `reader`: once its 64 KiB are full, every write blocks.
+    let deadline = started + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("capsa outlived its 2s deadline by 28s with an unread stdout");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    drop(reader);
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err).expect("stderr");
+    assert_eq!(status.code(), Some(137), "{err}");
+    assert_eq!(err, "capsa: killed: wall-clock limit 2s\n");
 }

@@ -55,7 +55,8 @@ struct VmMemory {
 /// Boots `count` VMs running `bench_idle`, measures, then kills them.
 fn idle_vms(count: usize) -> VmMemory {
     let cache_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("capsa-module-cache");
-    let runtime = Runtime::new(RuntimeOptions { cache_dir: Some(cache_dir) }).expect("runtime");
+    let runtime =
+        Runtime::new(RuntimeOptions { cache_dir: Some(cache_dir), ..RuntimeOptions::default() }).expect("runtime");
     let wasm = std::fs::read(capsa_test_programs::BENCH_IDLE).expect("bench_idle.wasm");
     let outputs = tempfile::tempdir().expect("tempdir");
     // One VM first, run to its end: what every VM shares (the engine, the

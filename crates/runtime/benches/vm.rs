@@ -65,7 +65,8 @@ struct Bench {
 impl Bench {
     fn new() -> Bench {
         let cache_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("capsa-module-cache");
-        let runtime = Runtime::new(RuntimeOptions { cache_dir: Some(cache_dir) }).expect("runtime");
+        let runtime =
+            Runtime::new(RuntimeOptions { cache_dir: Some(cache_dir), ..RuntimeOptions::default() }).expect("runtime");
         let read = |path: &str| std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let (bench_true, bench_spawn, bench_pipe) = (
             read(capsa_test_programs::BENCH_TRUE),
@@ -217,6 +218,7 @@ impl Starter {
             clock: false,
             entropy: false,
             max_processes: 64,
+            budget: capsa_kernel::BudgetLimits::UNLIMITED,
         })
         .expect("kernel");
         Starter { kernel, program, spawner: Arc::new(NoSpawn), _engines: engines }

@@ -149,14 +149,20 @@ impl std::str::FromStr for Publish {
     }
 }
 
-/// Resource limits of a VM. Always on; `Limits::default()` is the command budget.
+/// Resource limits of a VM. Always on; `Limits::default()` is the command
+/// budget, sized for one VM on a shared host. The memory, disk, inode,
+/// process and host-fd limits bound the VM as a whole: what all its
+/// processes hold together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Fuel (roughly, wasm instructions) per process.
     pub fuel: u64,
     /// Wall-clock time per process.
     pub wall: Duration,
-    /// Linear memory per instance, in bytes.
+    /// Host memory the VM's guests may hold at once, in bytes: every linear
+    /// memory, GC heap and table of every process, pipe buffers, and modules
+    /// compiled from code the VM wrote. Past it, `memory.grow` fails (-1),
+    /// a module that needs more cannot start, and `fd_pipe` gives `ENOMEM`.
     pub memory: u64,
     /// Wasm stack, in bytes.
     pub stack: usize,
@@ -166,12 +172,15 @@ pub struct Limits {
     pub stderr_bytes: u64,
     /// Bytes the VM may store in its writable filesystem layer.
     pub disk_bytes: u64,
-    /// Inodes the VM may create.
+    /// Names the VM may create in its filesystem: inodes and hard links.
     pub disk_inodes: u64,
     /// Open fds per process.
     pub fds: usize,
-    /// Live processes per VM.
+    /// Processes per VM, live or zombie (ended but not yet waited for).
     pub processes: usize,
+    /// Host files and directories the VM may hold open at once through its
+    /// mounts; past it opens fail with `ENFILE`.
+    pub host_fds: usize,
 }
 
 impl Limits {
@@ -186,7 +195,7 @@ impl Default for Limits {
         Limits {
             fuel: Self::COMMAND_FUEL,
             wall: Duration::from_secs(30),
-            memory: 512 << 20,
+            memory: 1 << 30,
             stack: 1 << 20,
             stdout_bytes: 1 << 30,
             stderr_bytes: 1 << 30,
@@ -194,6 +203,7 @@ impl Default for Limits {
             disk_inodes: 65_536,
             fds: 1024,
             processes: 64,
+            host_fds: 256,
         }
     }
 }

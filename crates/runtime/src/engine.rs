@@ -22,6 +22,7 @@ use wasmtime::{
 };
 
 use crate::RuntimeError;
+use crate::memo::Memo;
 use crate::process::ProcessData;
 
 /// How often the epoch advances; the granularity of wall-clock limits and kills.
@@ -34,6 +35,13 @@ pub const DEFAULT_POOL_SLOTS: u32 = 1000;
 
 /// Most elements a table may have (also the store limit of every process).
 pub const MAX_TABLE_ELEMENTS: usize = 1 << 20;
+
+/// Most pre-linked programs an engine keeps in memory.
+pub const PROGRAM_MEMO_ENTRIES: usize = 512;
+/// Most bytes of compiled code an engine keeps in memory for them.
+pub const PROGRAM_MEMO_BYTES: u64 = 2 << 30;
+/// Most programs an engine's unpooled twin keeps re-linked.
+const TWIN_PROGRAMS: usize = 64;
 
 /// How the engines of a runtime allocate instances.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,10 +71,10 @@ pub struct EngineEntry {
     pub engine: Engine,
     /// The linker with every host function capsa provides.
     pub linker: Linker<ProcessData>,
-    /// Modules compiled for this engine, by sha256 of their bytes.
-    pub modules: Mutex<HashMap<[u8; 32], Module>>,
-    /// Checked, pre-linked commands, by sha256 of their module bytes.
-    pub programs: Mutex<HashMap<[u8; 32], InstancePre<ProcessData>>>,
+    /// Checked, pre-linked commands of modules the host vouches for, by
+    /// sha256 of their bytes; bounded ([`PROGRAM_MEMO_ENTRIES`],
+    /// [`PROGRAM_MEMO_BYTES`] of compiled code), least recently used first out.
+    pub programs: Mutex<Memo<InstancePre<ProcessData>>>,
     /// sha256 of module bytes shared with a filesystem layer, by the address of
     /// those bytes: spawning a command from a layer then hashes nothing. The
     /// bytes are kept so the address cannot be reused by other bytes.
@@ -181,8 +189,7 @@ fn new_engine(stack: usize, pool: InstancePool) -> Result<EngineEntry, RuntimeEr
     Ok(EngineEntry {
         engine,
         linker,
-        modules: Mutex::new(HashMap::new()),
-        programs: Mutex::new(HashMap::new()),
+        programs: Mutex::new(Memo::new(PROGRAM_MEMO_ENTRIES, PROGRAM_MEMO_BYTES)),
         shared_digests: Mutex::new(HashMap::new()),
         fingerprint: format!("{:016x}", hasher.finish()),
         pooled: is_pooled,
@@ -251,6 +258,9 @@ pub fn on_demand_twin(program: &InstancePre<ProcessData>) -> Result<InstancePre<
     let twin_module =
         unsafe { Module::deserialize(engine, &bytes) }.map_err(|e| RuntimeError::Instantiate(format!("{e:#}")))?;
     let pre = linker.instantiate_pre(&twin_module).map_err(|e| RuntimeError::Instantiate(format!("{e:#}")))?;
+    if programs.len() >= TWIN_PROGRAMS {
+        programs.remove(0);
+    }
     programs.push((module.clone(), pre.clone()));
     Ok(pre)
 }

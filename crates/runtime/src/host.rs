@@ -5,7 +5,7 @@
 
 use std::fs::File;
 use std::io::{Cursor, IsTerminal, Read, Write};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::{Arc, Mutex};
 
 use cap_std::ambient_authority;
@@ -59,7 +59,7 @@ pub(crate) enum Stream {
 pub(crate) fn output(grant: &Output, stream: Stream) -> Result<(Arc<dyn HostOutput>, Option<Capture>), RuntimeError> {
     Ok(match grant {
         Output::Null => (Arc::new(NullOutput), None),
-        Output::Inherit => (Arc::new(InheritOutput(stream)), None),
+        Output::Inherit => (Arc::new(InheritOutput::new(stream)), None),
         Output::Capture => {
             let capture = Capture::default();
             (Arc::new(capture.clone()), Some(capture))
@@ -67,7 +67,8 @@ pub(crate) fn output(grant: &Output, stream: Stream) -> Result<(Arc<dyn HostOutp
         Output::File(path) => {
             let file =
                 File::create(path).map_err(|e| RuntimeError::Grant(format!("output {}: {e}", path.display())))?;
-            (Arc::new(FileOutput(Mutex::new(file))), None)
+            let regular = is_regular(file.as_fd());
+            (Arc::new(FileOutput { file: Mutex::new(file), regular }), None)
         }
     })
 }
@@ -134,33 +135,99 @@ impl HostOutput for NullOutput {
     }
 }
 
-struct InheritOutput(Stream);
+/// How often a guest blocked on a host output checks whether it was killed.
+const OUTPUT_POLL: rustix::event::Timespec = rustix::event::Timespec { tv_sec: 0, tv_nsec: 50_000_000 };
+/// Most bytes written to a host pipe, socket or terminal in one `write`
+/// once it polls writable: Linux guarantees room for `PIPE_BUF` bytes then,
+/// so the write itself cannot block.
+const NONBLOCKING_CHUNK: usize = 4096;
+
+/// Writes all of `buf` to the host's `fd` without ever blocking in the
+/// kernel for longer than a poll slice, so a reader that never reads cannot
+/// keep a killed guest (or one past its deadline) alive: the guest's write
+/// fails with `Interrupted` instead. A regular file never blocks and is
+/// written in one go.
+fn write_interruptibly(fd: BorrowedFd<'_>, regular: bool, buf: &[u8]) -> std::io::Result<()> {
+    let mut rest = buf;
+    while !rest.is_empty() {
+        if capsa_kernel::current_pending().is_some() {
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
+        if !regular {
+            let mut fds = [rustix::event::PollFd::new(&fd, rustix::event::PollFlags::OUT)];
+            match rustix::event::poll(&mut fds, Some(&OUTPUT_POLL)) {
+                Ok(0) | Err(rustix::io::Errno::INTR) => continue,
+                Ok(_) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let chunk = if regular { rest.len() } else { rest.len().min(NONBLOCKING_CHUNK) };
+        match rustix::io::write(fd, rest.get(..chunk).unwrap_or(rest)) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => rest = rest.get(n..).unwrap_or_default(),
+            Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Whether `fd` is a regular file (whose writes never block).
+fn is_regular(fd: BorrowedFd<'_>) -> bool {
+    rustix::fs::fstat(fd).is_ok_and(|stat| rustix::fs::FileType::from_raw_mode(stat.st_mode).is_file())
+}
+
+struct InheritOutput {
+    stream: Stream,
+    regular: bool,
+}
+
+impl InheritOutput {
+    fn new(stream: Stream) -> Self {
+        let regular = match stream {
+            Stream::Stdout => is_regular(std::io::stdout().as_fd()),
+            Stream::Stderr => is_regular(std::io::stderr().as_fd()),
+        };
+        InheritOutput { stream, regular }
+    }
+}
 
 impl HostOutput for InheritOutput {
     fn write_all(&self, buf: &[u8]) -> std::io::Result<()> {
-        // Flushed at once: the guest buffers already, and output must stream.
-        match self.0 {
+        // The std handle's lock keeps capsa's own messages from interleaving;
+        // what std buffered goes first, then the guest's bytes, unbuffered:
+        // the guest buffers already, and output must stream.
+        match self.stream {
             Stream::Stdout => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(buf)?;
-                out.flush()
+                let stdout = std::io::stdout();
+                let mut out = stdout.lock();
+                out.flush()?;
+                write_interruptibly(stdout.as_fd(), self.regular, buf)
             }
-            Stream::Stderr => std::io::stderr().lock().write_all(buf),
+            Stream::Stderr => {
+                let stderr = std::io::stderr();
+                let _out = stderr.lock();
+                write_interruptibly(stderr.as_fd(), self.regular, buf)
+            }
         }
     }
     fn is_tty(&self) -> bool {
-        match self.0 {
+        match self.stream {
             Stream::Stdout => std::io::stdout().is_terminal(),
             Stream::Stderr => std::io::stderr().is_terminal(),
         }
     }
 }
 
-struct FileOutput(Mutex<File>);
+struct FileOutput {
+    file: Mutex<File>,
+    regular: bool,
+}
 
 impl HostOutput for FileOutput {
     fn write_all(&self, buf: &[u8]) -> std::io::Result<()> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).write_all(buf)
+        let file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        write_interruptibly(file.as_fd(), self.regular, buf)
     }
 }
 

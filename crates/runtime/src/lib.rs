@@ -16,15 +16,19 @@
 //! ```
 
 pub mod base;
+mod compile;
 pub mod config;
 pub mod engine;
 mod host;
+pub mod limiter;
 pub mod manifest;
+pub mod memo;
 pub mod modules;
 mod net;
 mod net_host;
 pub mod outcome;
 pub mod process;
+pub mod programs;
 pub mod vm;
 mod workers;
 
@@ -75,6 +79,9 @@ pub struct RuntimeOptions {
     /// Directory of the compiled-module cache; `None` picks `$XDG_CACHE_HOME/capsa`
     /// or `~/.cache/capsa`.
     pub cache_dir: Option<PathBuf>,
+    /// Most bytes the compiled-module cache keeps on disk; `None` is
+    /// [`modules::DEFAULT_CACHE_BYTES`]. The least recently used go first.
+    pub module_cache_bytes: Option<u64>,
 }
 
 /// What all VMs of a runtime share.
@@ -107,7 +114,8 @@ impl Runtime {
     /// If the cache directory cannot be created.
     pub fn with_instance_pool(options: RuntimeOptions, pool: InstancePool) -> Result<Runtime, RuntimeError> {
         let cache = options.cache_dir.unwrap_or_else(default_cache_dir);
-        let modules = modules::ModuleStore::new(cache.join("modules"))?;
+        let max_bytes = options.module_cache_bytes.unwrap_or(modules::DEFAULT_CACHE_BYTES);
+        let modules = modules::ModuleStore::new(cache.join("modules"), max_bytes)?;
         let base_layer = base::base_layer().map_err(|e| RuntimeError::Internal(format!("base layer: {e}")))?;
         let engines = engine::Engines::new(pool);
         Ok(Runtime { inner: Arc::new(RuntimeInner { engines, modules, base_layer, cache_root: cache }) })

@@ -22,14 +22,15 @@
 //! [limits]
 //! fuel = 5_000_000_000
 //! wall = "30s"                 # "500ms", "2m", or a number of seconds
-//! memory = "512MiB"            # "64KiB", "1GiB", or a number of bytes
+//! memory = "1GiB"              # of the whole VM; "64KiB", "1GiB", or a number of bytes
 //! stack = "1MiB"
 //! stdout = "1GiB"
 //! stderr = "1GiB"
 //! disk = "512MiB"
 //! inodes = 65536
 //! fds = 1024
-//! processes = 64
+//! processes = 64               # zombies included
+//! host_fds = 256               # host files open at once through the [[dir]] grants
 //! ```
 
 use std::collections::BTreeMap;
@@ -133,6 +134,7 @@ struct LimitsSection {
     inodes: Option<u64>,
     fds: Option<usize>,
     processes: Option<usize>,
+    host_fds: Option<usize>,
 }
 
 /// A byte size: a number, or a string like `"512MiB"`.
@@ -289,6 +291,9 @@ pub fn apply(text: &str, base: &Path, config: &mut VmConfig) -> Result<(), Strin
     if let Some(v) = l.processes {
         limits.processes = v;
     }
+    if let Some(v) = l.host_fds {
+        limits.host_fds = v;
+    }
     Ok(())
 }
 
@@ -311,6 +316,7 @@ read_only = true
 wall = "2s"
 memory = "64MiB"
 fuel = 1000
+host_fds = 12
 "#;
         let mut config = VmConfig::default();
         apply(text, Path::new("/base"), &mut config).expect("valid manifest");
@@ -323,6 +329,7 @@ fuel = 1000
         assert_eq!(config.limits.wall, Duration::from_secs(2));
         assert_eq!(config.limits.memory, 64 << 20);
         assert_eq!(config.limits.fuel, 1000);
+        assert_eq!(config.limits.host_fds, 12);
     }
 
     #[test]

@@ -3,15 +3,27 @@
 //! engine configuration and then loaded in milliseconds.
 //!
 //! Artifacts are only ever read from our own cache directory, written by this
-//! code (to a temporary name, then renamed into place).
+//! code (to a temporary name, then renamed into place). The directory is
+//! bounded ([`DEFAULT_CACHE_BYTES`] unless the runtime says otherwise): after
+//! each new artifact, the least recently used others are removed until the
+//! total fits, so compiling ever new modules cannot grow the host's disk
+//! without bound. Using an artifact marks it (its modification time).
+//!
+//! Only modules the host vouches for are stored here (an embedder's, a
+//! toolchain's, the command suite's): a module compiled from bytes a guest
+//! wrote is kept in its VM's memory only (see `vm.rs`).
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 use wasmtime::Module;
 
 use crate::RuntimeError;
 use crate::engine::EngineEntry;
+
+/// The compiled-module cache's default bound on disk.
+pub const DEFAULT_CACHE_BYTES: u64 = 4 << 30;
 
 /// sha256 of `bytes`.
 pub fn digest(bytes: &[u8]) -> [u8; 32] {
@@ -22,16 +34,17 @@ pub fn digest(bytes: &[u8]) -> [u8; 32] {
 #[derive(Debug, Clone)]
 pub struct ModuleStore {
     dir: PathBuf,
+    max_bytes: u64,
 }
 
 impl ModuleStore {
-    /// A store under `dir` (created if missing).
+    /// A store under `dir` (created if missing) holding at most `max_bytes`.
     ///
     /// # Errors
     /// If the directory cannot be created.
-    pub fn new(dir: PathBuf) -> Result<Self, RuntimeError> {
+    pub fn new(dir: PathBuf, max_bytes: u64) -> Result<Self, RuntimeError> {
         std::fs::create_dir_all(&dir).map_err(|e| RuntimeError::Cache(dir.clone(), e.to_string()))?;
-        Ok(ModuleStore { dir })
+        Ok(ModuleStore { dir, max_bytes })
     }
 
     /// The cache directory.
@@ -39,55 +52,39 @@ impl ModuleStore {
         &self.dir
     }
 
-    /// Whether `sha`'s module is compiled for `entry`, in memory or on disk.
+    /// Whether `sha`'s module is compiled for `entry` on disk.
     pub fn is_cached(&self, entry: &EngineEntry, sha: &[u8; 32]) -> bool {
-        entry.modules.lock().unwrap_or_else(|p| p.into_inner()).contains_key(sha)
-            || self.artifact_path(entry, sha).is_file()
+        self.artifact_path(entry, sha).is_file()
     }
 
     fn artifact_path(&self, entry: &EngineEntry, sha: &[u8; 32]) -> PathBuf {
         self.dir.join(&entry.fingerprint).join(format!("{}.cwasm", hex::encode(sha)))
     }
 
-    /// The compiled module for `wasm`: from memory, else from the disk cache,
-    /// else compiled now and cached.
-    ///
-    /// # Errors
-    /// `InvalidModule` if the bytes are not a valid module; `Cache` if the
-    /// artifact cannot be written.
-    pub fn load(&self, entry: &EngineEntry, wasm: &[u8]) -> Result<Module, RuntimeError> {
-        self.load_digested(entry, wasm, &digest(wasm))
+    /// The compiled module for `sha` if the disk cache has it (loading it
+    /// takes milliseconds; nothing is compiled).
+    pub fn load_cached(&self, entry: &EngineEntry, sha: &[u8; 32]) -> Option<Module> {
+        self.deserialize(entry, &self.artifact_path(entry, sha))
     }
 
-    /// [`ModuleStore::load`] for bytes whose sha256 is already known.
+    /// The compiled module for the bytes whose sha256 is `sha`: from the
+    /// disk cache, else compiled now from what `wasm` returns (called only
+    /// then) and cached.
     ///
     /// # Errors
-    /// As [`ModuleStore::load`].
-    pub fn load_digested(&self, entry: &EngineEntry, wasm: &[u8], sha: &[u8; 32]) -> Result<Module, RuntimeError> {
-        self.load_lazily(entry, sha, &mut || Ok(std::borrow::Cow::Borrowed(wasm)))
-    }
-
-    /// [`ModuleStore::load_digested`] for bytes fetched by `wasm` only when
-    /// they must be compiled: a cached module is loaded without them.
-    ///
-    /// # Errors
-    /// As [`ModuleStore::load`], or whatever `wasm` fails with.
-    pub fn load_lazily<'a>(
+    /// `InvalidModule` if the bytes are not a valid module, or whatever
+    /// `wasm` fails with. A cache that cannot be written is not an error.
+    pub fn load<'a>(
         &self,
         entry: &EngineEntry,
         sha: &[u8; 32],
         wasm: &mut dyn FnMut() -> Result<std::borrow::Cow<'a, [u8]>, RuntimeError>,
     ) -> Result<Module, RuntimeError> {
-        if let Some(module) = entry.modules.lock().unwrap_or_else(|p| p.into_inner()).get(sha) {
-            return Ok(module.clone());
-        }
         let path = self.artifact_path(entry, sha);
-        let module = match self.deserialize(entry, &path) {
-            Some(module) => module,
-            None => self.compile(entry, &wasm()?, &path)?,
-        };
-        entry.modules.lock().unwrap_or_else(|p| p.into_inner()).insert(*sha, module.clone());
-        Ok(module)
+        match self.deserialize(entry, &path) {
+            Some(module) => Ok(module),
+            None => self.compile(entry, &wasm()?, &path),
+        }
     }
 
     fn deserialize(&self, entry: &EngineEntry, path: &Path) -> Option<Module> {
@@ -100,7 +97,10 @@ impl ModuleStore {
         // file from another wasmtime build fails wasmtime's own version check
         // and is recompiled.
         match unsafe { Module::deserialize_file(&entry.engine, path) } {
-            Ok(module) => Some(module),
+            Ok(module) => {
+                mark_used(path);
+                Some(module)
+            }
             Err(err) => {
                 tracing::debug!("recompiling {}: {err}", path.display());
                 None
@@ -118,12 +118,72 @@ impl ModuleStore {
             std::fs::write(&tmp, &artifact)?;
             std::fs::rename(&tmp, path)
         };
-        if let Err(err) = write() {
+        match write() {
+            Ok(()) => evict_least_recent(path.parent().unwrap_or(&self.dir), self.max_bytes, path),
             // The cache is an optimisation: run from memory and say why it was not kept.
-            tracing::warn!("cannot cache {}: {err}", path.display());
+            Err(err) => tracing::warn!("cannot cache {}: {err}", path.display()),
         }
         // SAFETY: `artifact` was produced just now by `precompile_module` on this engine.
         unsafe { Module::deserialize(&entry.engine, &artifact) }
             .map_err(|e| RuntimeError::InvalidModule(format!("{e:#}")))
+    }
+}
+
+/// Marks the cache file `path` as just used (its modification time), so
+/// [`evict_least_recent`] removes it last.
+pub fn mark_used(path: &Path) {
+    if let Ok(file) = std::fs::File::options().write(true).open(path) {
+        let _ = file.set_modified(SystemTime::now());
+    }
+}
+
+/// Removes the least recently used files of the cache directory `dir`
+/// (by modification time, see [`mark_used`]) until they hold at most
+/// `max_bytes`; `kept` (just written) stays, and so do other writers'
+/// temporary files (`.tmp-*`). Shared by every bounded cache of capsa's.
+pub fn evict_least_recent(dir: &Path, max_bytes: u64, kept: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut files: Vec<(SystemTime, u64, PathBuf)> = entries
+        .flatten()
+        .filter(|item| !item.file_name().to_string_lossy().starts_with(".tmp-"))
+        .filter_map(|item| {
+            let meta = item.metadata().ok().filter(std::fs::Metadata::is_file)?;
+            Some((meta.modified().unwrap_or(SystemTime::UNIX_EPOCH), meta.len(), item.path()))
+        })
+        .collect();
+    let mut total: u64 = files.iter().map(|(_, len, _)| len).sum();
+    files.sort();
+    for (_, len, path) in files {
+        if total <= max_bytes {
+            break;
+        }
+        if path != kept && std::fs::remove_file(&path).is_ok() {
+            tracing::debug!("evicted {} from a cache", path.display());
+            total = total.saturating_sub(len);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_least_recently_used_files_are_evicted_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str, secs: u64| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, [0u8; 10]).unwrap();
+            let file = std::fs::File::options().write(true).open(&path).unwrap();
+            file.set_modified(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs)).unwrap();
+            path
+        };
+        let (old, used, new) = (at("old", 1), at("used", 2), at("new", 3));
+        at(".tmp-writer", 0);
+        mark_used(&used);
+        evict_least_recent(dir.path(), 25, &new);
+        assert!(!old.exists() && used.exists() && new.exists());
+        evict_least_recent(dir.path(), 0, &new);
+        assert!(!used.exists() && new.exists() && dir.path().join(".tmp-writer").exists());
     }
 }

@@ -5,13 +5,12 @@ use std::thread::JoinHandle;
 
 use capsa_kernel::{LimitKind, WaitStatus};
 use capsa_wasi::{GuestExit, KillReason, WasiCtx, WasiView};
-use wasmtime::{
-    Instance, InstancePre, PoolConcurrencyLimitError, Store, StoreLimits, StoreLimitsBuilder, Trap, UpdateDeadline,
-};
+use wasmtime::{Instance, InstancePre, PoolConcurrencyLimitError, Store, Trap, UpdateDeadline};
 
 use crate::RuntimeError;
 use crate::config::Limits;
-use crate::engine::{MAX_TABLE_ELEMENTS, on_demand_twin};
+use crate::engine::on_demand_twin;
+use crate::limiter::VmLimiter;
 use crate::outcome::{ExitStatus, Limit};
 
 /// Host stack kept for the host's own frames beyond the wasm stack.
@@ -21,7 +20,7 @@ const HOST_STACK_MARGIN: usize = 4 << 20;
 pub struct ProcessData {
     /// The WASI context.
     pub wasi: WasiCtx,
-    limits: StoreLimits,
+    limiter: VmLimiter,
 }
 
 impl WasiView for ProcessData {
@@ -140,14 +139,10 @@ fn new_store(
     limits: &Limits,
 ) -> Result<Store<ProcessData>, RuntimeError> {
     let control = ctx.control.clone();
-    let store_limits = StoreLimitsBuilder::new()
-        .memory_size(usize::try_from(limits.memory).unwrap_or(usize::MAX))
-        .table_elements(MAX_TABLE_ELEMENTS)
-        .instances(1)
-        .trap_on_grow_failure(false)
-        .build();
-    let mut store = Store::new(program.module().engine(), ProcessData { wasi: ctx, limits: store_limits });
-    store.limiter(|data| &mut data.limits);
+    // Memories, GC heaps and tables are charged to the VM, not the process.
+    let limiter = VmLimiter::new(ctx.kernel.budget().clone());
+    let mut store = Store::new(program.module().engine(), ProcessData { wasi: ctx, limiter });
+    store.limiter(|data| &mut data.limiter);
     store.set_fuel(limits.fuel).map_err(|e| RuntimeError::Internal(e.to_string()))?;
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(move |_| match control.pending() {

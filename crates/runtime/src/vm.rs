@@ -3,24 +3,24 @@
 //! children, so every process of a VM shares its kernel, engine and limits.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use capsa_kernel::{
-    Cred, FdEntry, FdTable, HostInput, HostOutput, Kernel, KernelConfig, KernelError, KillReason, LimitKind, OpenFile,
-    OpenOptions, Pid, ProcessControl, ProcessSpec, Quota, SharedBytes, VfsConfig,
+    BudgetLimits, Cred, Executable, FdEntry, FdTable, HostInput, HostOutput, Kernel, KernelConfig, KernelError,
+    KillReason, LimitKind, OpenFile, OpenOptions, Pid, ProcessControl, ProcessSpec, Quota, SharedBytes, VfsConfig,
 };
 use capsa_wasi::{SpawnRequest, Spawner, WasiCtx};
-use wasmtime::{ExternType, InstancePre, Module};
+use wasmtime::InstancePre;
 
 use crate::base::DEFAULT_UID;
 use crate::config::VmConfig;
 use crate::engine::EngineEntry;
 use crate::host::{self, Capture, Stream};
 use crate::modules::digest;
-use crate::outcome::Outcome;
+use crate::outcome::{ExitStatus, Limit, Outcome};
 use crate::process::ProcessData;
+use crate::programs::{self, GuestPrograms, PrepareError, Program};
 use crate::{RuntimeError, RuntimeInner, process};
 
 /// File-creation mask of a VM's first process.
@@ -53,6 +53,8 @@ struct VmShared {
     threads: (Mutex<usize>, Condvar),
     /// The top-level processes running now (one per [`Vm::run`] in progress).
     tops: Mutex<Vec<Pid>>,
+    /// Modules the VM's guests wrote, compiled at the VM's expense.
+    guest_programs: GuestPrograms,
 }
 
 impl std::fmt::Debug for VmShared {
@@ -82,6 +84,7 @@ impl Vm {
             clock: grants.clock,
             entropy: grants.random,
             max_processes: config.limits.processes,
+            budget: BudgetLimits { memory: config.limits.memory, host_fds: config.limits.host_fds },
         };
         let kernel = Kernel::with_network(kernel_config, crate::net::net_config(&grants.net))
             .map_err(|e| RuntimeError::Grant(format!("cannot build the VM's filesystem: {e}")))?;
@@ -93,8 +96,10 @@ impl Vm {
         let stdin = host::input(&grants.stdin)?;
         let (stdout, out_capture) = host::output(&grants.stdout, Stream::Stdout)?;
         let (stderr, err_capture) = host::output(&grants.stderr, Stream::Stderr)?;
+        let guest_programs = GuestPrograms::new(kernel.budget().clone());
         let shared = Arc::new_cyclic(|this| VmShared {
             this: this.clone(),
+            guest_programs,
             runtime,
             engine,
             kernel,
@@ -123,8 +128,19 @@ impl Vm {
     /// not a command, or cannot be instantiated within the limits. The guest's
     /// own failures (traps, kills, exit codes) are in the [`Outcome`].
     pub fn run(&self, wasm: &[u8], args: &[String]) -> Result<Outcome, RuntimeError> {
-        let program = self.shared.prepare(wasm, None)?;
-        self.run_program(program, args)
+        // The run's wall clock starts now: a module compiled first (on the
+        // compile pool) spends the same allowance as its process.
+        let control = self.shared.new_control();
+        let sha = digest(wasm);
+        let shared = &self.shared;
+        let program =
+            programs::host_program_within(&shared.runtime.modules, &shared.engine, &sha, wasm, None, &control);
+        match program {
+            Ok(pre) => self.run_program(Program { pre, charge: None }, control, args),
+            Err(PrepareError::Stopped(reason)) => Ok(self.shared.stopped_before_start(reason)),
+            Err(PrepareError::Runtime(err)) => Err(err),
+            Err(PrepareError::Budget) => Err(RuntimeError::Internal("a host module has no size limit".into())),
+        }
     }
 
     /// Runs the VM's own executable at `path` (an absolute VM path, e.g. the
@@ -144,8 +160,8 @@ impl Vm {
         if executable.interpreter.is_some() {
             return Err(RuntimeError::NotCommand(format!("{path} is a script, not a wasm module")));
         }
-        let program = shared.prepare(&executable.bytes, Some(&executable.bytes))?;
-        self.run_program(program, args)
+        let pre = shared.prepare_layer(&executable.bytes)?;
+        self.run_program(Program { pre, charge: None }, shared.new_control(), args)
     }
 
     /// Compiles (or fetches from the cache) and pre-links the VM's
@@ -160,7 +176,7 @@ impl Vm {
             .kernel
             .resolve_executable(&shared.first_cred(), "/", path, None)
             .map_err(|e| RuntimeError::NotCommand(format!("{path}: {e}")))?;
-        shared.prepare(&executable.bytes, Some(&executable.bytes)).map(drop)
+        shared.prepare_layer(&executable.bytes).map(drop)
     }
 
     /// Runs a module the caller knows by its sha256 (a provisioned toolchain)
@@ -176,8 +192,8 @@ impl Vm {
         wasm: &mut dyn FnMut() -> Result<Vec<u8>, RuntimeError>,
         args: &[String],
     ) -> Result<Outcome, RuntimeError> {
-        let program = self.shared.prepare_digested(sha256, &mut || wasm().map(Cow::Owned))?;
-        self.run_program(program, args)
+        let pre = self.shared.prepare_digested(sha256, &mut || wasm().map(Cow::Owned))?;
+        self.run_program(Program { pre, charge: None }, self.shared.new_control(), args)
     }
 
     /// Compiles (or fetches from the cache) the module known by `sha256`
@@ -197,7 +213,7 @@ impl Vm {
     /// (in memory or in the module cache), so that running it compiles nothing.
     pub fn is_compiled(&self, sha256: &[u8; 32]) -> bool {
         let shared = &self.shared;
-        shared.engine.programs.lock().unwrap_or_else(|p| p.into_inner()).contains_key(sha256)
+        shared.engine.programs.lock().unwrap_or_else(|p| p.into_inner()).contains(sha256)
             || shared.runtime.modules.is_cached(&shared.engine, sha256)
     }
 
@@ -207,24 +223,27 @@ impl Vm {
         Interrupter(Arc::downgrade(&self.shared))
     }
 
-    fn run_program(&self, program: InstancePre<ProcessData>, args: &[String]) -> Result<Outcome, RuntimeError> {
+    fn run_program(
+        &self,
+        program: Program,
+        control: Arc<ProcessControl>,
+        args: &[String],
+    ) -> Result<Outcome, RuntimeError> {
         let shared = &self.shared;
         let fds = shared.initial_fds()?;
         let env = shared.config.grants.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let (pid, handle) = shared
-            .start_process(None, program, shared.first_cred(), "/".into(), args.to_vec(), env, fds, DEFAULT_UMASK)
-            .map_err(|e| match e {
-                StartError::Kernel(err) => RuntimeError::Internal(format!("cannot register the process: {err}")),
-                StartError::Runtime(err) => err,
-            })?;
+        let start = Start { program, control, cred: shared.first_cred(), cwd: "/".into(), umask: DEFAULT_UMASK };
+        let (pid, handle) = shared.start_process(None, start, args.to_vec(), env, fds).map_err(|e| match e {
+            StartError::Kernel(err) => RuntimeError::Internal(format!("cannot register the process: {err}")),
+            StartError::Runtime(err) => err,
+        })?;
         shared.lock_tops().push(pid);
         let result = handle.join().map_err(|_| RuntimeError::Internal("a process thread panicked".into()));
         shared.lock_tops().retain(|&top| top != pid);
         shared.kernel.kill_descendants(pid, KillReason::Signal(SIGKILL));
         shared.wait_for_threads();
         let status = result??;
-        let take = |capture: &Option<Capture>| capture.as_ref().map(Capture::take).unwrap_or_default();
-        Ok(Outcome { status, stdout: take(&shared.captures.0), stderr: take(&shared.captures.1) })
+        Ok(shared.outcome(status))
     }
 }
 
@@ -257,6 +276,15 @@ enum StartError {
     Runtime(RuntimeError),
 }
 
+/// What a new process is started with, besides its arguments and fds.
+struct Start {
+    program: Program,
+    control: Arc<ProcessControl>,
+    cred: Cred,
+    cwd: String,
+    umask: u32,
+}
+
 impl VmShared {
     /// Who the VM's top-level processes run as.
     fn first_cred(&self) -> Cred {
@@ -267,58 +295,78 @@ impl VmShared {
         self.tops.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A runnable command for these module bytes: compiled (or fetched from
-    /// the cache), checked, and pre-linked once per module and engine.
-    /// `shared` is the same bytes when they belong to a filesystem layer: then
-    /// their digest is remembered by address and never recomputed.
-    fn prepare(&self, wasm: &[u8], shared: Option<&SharedBytes>) -> Result<InstancePre<ProcessData>, RuntimeError> {
+    /// A fresh control block for a process of this VM, its wall clock
+    /// starting now.
+    fn new_control(&self) -> Arc<ProcessControl> {
+        Arc::new(ProcessControl::new(Instant::now().checked_add(self.config.limits.wall)))
+    }
+
+    /// The outcome of a run, with what the streams captured.
+    fn outcome(&self, status: ExitStatus) -> Outcome {
+        let take = |capture: &Option<Capture>| capture.as_ref().map(Capture::take).unwrap_or_default();
+        Outcome { status, stdout: take(&self.captures.0), stderr: take(&self.captures.1) }
+    }
+
+    /// The outcome of a run stopped before its process started (while its
+    /// module was being compiled).
+    fn stopped_before_start(&self, reason: KillReason) -> Outcome {
+        let status = match reason {
+            KillReason::WallClock => ExitStatus::Killed(Limit::WallClock(self.config.limits.wall)),
+            KillReason::Signal(signal) => ExitStatus::Signaled(signal),
+            KillReason::Output(LimitKind::Stdout) => ExitStatus::Killed(Limit::Stdout(self.config.limits.stdout_bytes)),
+            KillReason::Output(LimitKind::Stderr) => ExitStatus::Killed(Limit::Stderr(self.config.limits.stderr_bytes)),
+        };
+        self.outcome(status)
+    }
+
+    /// The digest of module bytes: given with them (the suite's, computed at
+    /// build time), else one computed earlier for the same bytes when they
+    /// belong to a filesystem layer (remembered by address), else computed now.
+    fn digest_of(&self, bytes: &SharedBytes) -> [u8; 32] {
         let engine = &self.engine;
-        // A digest given with the bytes (the suite's, computed at build
-        // time), else one computed earlier for the same shared bytes.
-        let known = shared.and_then(|bytes| {
-            bytes.sha256().or_else(|| {
-                let digests = engine.shared_digests.lock().unwrap_or_else(|p| p.into_inner());
-                digests.get(&(bytes.as_ptr() as usize)).map(|(_, sha)| *sha)
-            })
+        let known = bytes.sha256().or_else(|| {
+            let digests = engine.shared_digests.lock().unwrap_or_else(|p| p.into_inner());
+            digests.get(&(bytes.as_ptr() as usize)).map(|(_, sha)| *sha)
         });
-        let sha = known.unwrap_or_else(|| digest(wasm));
-        let program = self.prepare_digested(&sha, &mut || Ok(Cow::Borrowed(wasm)))?;
+        if let Some(sha) = known {
+            return sha;
+        }
+        let sha = digest(bytes);
         // Only bytes someone else also holds (a layer) have a stable address.
-        if let Some(bytes) = shared.filter(|b| known.is_none() && b.is_shared()) {
+        if bytes.is_shared() {
             let key = bytes.as_ptr() as usize;
             engine.shared_digests.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (bytes.clone(), sha));
         }
-        Ok(program)
+        sha
     }
 
-    /// [`VmShared::prepare`] for a module known by its sha256; `wasm` is
-    /// called for its bytes only if the module must be compiled.
+    /// A command of a layer the host built (the suite's), compiled here if
+    /// it must be: trusted, and needed before any deadline applies.
+    fn prepare_layer(&self, bytes: &SharedBytes) -> Result<InstancePre<ProcessData>, RuntimeError> {
+        self.prepare_digested(&self.digest_of(bytes), &mut || Ok(Cow::Borrowed(bytes)))
+    }
+
+    /// A host module known by its sha256, compiled here if it must be;
+    /// `wasm` is called for its bytes only then.
     fn prepare_digested<'a>(
         &self,
         sha: &[u8; 32],
         wasm: &mut dyn FnMut() -> Result<Cow<'a, [u8]>, RuntimeError>,
     ) -> Result<InstancePre<ProcessData>, RuntimeError> {
-        let engine = &self.engine;
-        if let Some(program) = engine.programs.lock().unwrap_or_else(|p| p.into_inner()).get(sha).cloned() {
-            return Ok(program);
+        programs::host_program(&self.runtime.modules, &self.engine, sha, wasm)
+    }
+
+    /// The program a spawn asks for, made ready within the parent's limits:
+    /// a host's module through the shared caches, a guest-written one at
+    /// this VM's expense.
+    fn prepare_spawn(&self, executable: &Executable, until: &ProcessControl) -> Result<Program, PrepareError> {
+        if executable.guest_written {
+            return self.guest_programs.prepare(&self.engine, &executable.bytes, until);
         }
-        // Processes that want the same new module wait for the first to
-        // compile it instead of all compiling it at once; other modules
-        // compile meanwhile.
-        let slot = compile_slot(sha);
-        let _one_at_a_time = slot.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(program) = engine.programs.lock().unwrap_or_else(|p| p.into_inner()).get(sha).cloned() {
-            return Ok(program);
-        }
-        let module = self.runtime.modules.load_lazily(engine, sha, wasm)?;
-        check_imports(&module)?;
-        if !matches!(module.get_export("_start"), Some(ExternType::Func(_))) {
-            return Err(RuntimeError::NotCommand("it exports no `_start` function".into()));
-        }
-        let program =
-            engine.linker.instantiate_pre(&module).map_err(|e| RuntimeError::Instantiate(format!("{e:#}")))?;
-        engine.programs.lock().unwrap_or_else(|p| p.into_inner()).insert(*sha, program.clone());
-        Ok(program)
+        let bytes = &executable.bytes;
+        let sha = self.digest_of(bytes);
+        let pre = programs::host_program_within(&self.runtime.modules, &self.engine, &sha, bytes, Some(bytes), until)?;
+        Ok(Program { pre, charge: None })
     }
 
     /// The first process's fds: stdio at 0-2, each granted dir from 3 on, the
@@ -349,21 +397,17 @@ impl VmShared {
     }
 
     /// Registers a process and starts its thread.
-    #[allow(clippy::too_many_arguments)]
     fn start_process(
         &self,
         parent: Option<Pid>,
-        program: InstancePre<ProcessData>,
-        cred: Cred,
-        cwd: String,
+        start: Start,
         args: Vec<String>,
         env: Vec<String>,
         fds: FdTable,
-        umask: u32,
     ) -> Result<(Pid, process::ProcessHandle), StartError> {
         let this = self.this.upgrade().ok_or(StartError::Kernel(KernelError::Io))?;
         let limits = self.config.limits.clone();
-        let control = Arc::new(ProcessControl::new(Instant::now().checked_add(limits.wall)));
+        let Start { program, control, cred, cwd, umask } = start;
         let pid = self
             .kernel
             .register_process(ProcessSpec { parent, cred: cred.clone(), cwd, control: control.clone() })
@@ -383,14 +427,17 @@ impl VmShared {
         *self.threads.0.lock().unwrap_or_else(|p| p.into_inner()) += 1;
         let on_exit = {
             let this = this.clone();
+            // A guest-written module's charge is held while a process runs it.
+            let charge = program.charge;
             move |result: &Result<crate::ExitStatus, RuntimeError>| {
+                drop(charge);
                 this.kernel.exit_process(pid, process::wait_status(result));
                 let mut running = this.threads.0.lock().unwrap_or_else(|p| p.into_inner());
                 *running = running.saturating_sub(1);
                 this.threads.1.notify_all();
             }
         };
-        match process::start_pooled(program, ctx, limits, on_exit) {
+        match process::start_pooled(program.pre, ctx, limits, on_exit) {
             Ok(handle) => Ok((pid, handle)),
             Err(err) => {
                 self.kernel.exit_process(pid, capsa_kernel::WaitStatus::Signaled(SIGKILL));
@@ -417,48 +464,31 @@ impl VmShared {
 
 impl Spawner for VmShared {
     fn spawn(&self, request: SpawnRequest) -> Result<Pid, KernelError> {
-        let program = self.prepare(&request.executable.bytes, Some(&request.executable.bytes)).map_err(|err| {
-            tracing::debug!("spawn {}: {err}", request.executable.path);
-            KernelError::NotExecutable
+        // Compiling the child's module is the parent's wait: it ends when
+        // the parent is killed or reaches its deadline.
+        let until = self.kernel.control_of(request.parent)?;
+        let program = self.prepare_spawn(&request.executable, &until).map_err(|err| {
+            tracing::debug!("spawn {}: {err:?}", request.executable.path);
+            match err {
+                PrepareError::Runtime(_) => KernelError::NotExecutable,
+                PrepareError::Stopped(_) => KernelError::Interrupted,
+                PrepareError::Budget => KernelError::NoMemory,
+            }
         })?;
         let SpawnRequest { parent, cred, args, env, cwd, fds, umask, .. } = request;
+        let start = Start { program, control: self.new_control(), cred, cwd, umask };
         // The child's handle is not joined: it reports through the kernel's
         // process table, and the VM counts its thread.
-        self.start_process(Some(parent), program, cred, cwd, args, env, fds, umask).map(|(pid, _detached)| pid).map_err(
-            |err| match err {
-                StartError::Kernel(err) => err,
-                StartError::Runtime(err) => {
-                    tracing::warn!("spawn: {err}");
-                    KernelError::Io
-                }
-            },
-        )
+        self.start_process(Some(parent), start, args, env, fds).map(|(pid, _detached)| pid).map_err(|err| match err {
+            StartError::Kernel(err) => err,
+            StartError::Runtime(err) => {
+                tracing::warn!("spawn: {err}");
+                KernelError::Io
+            }
+        })
     }
-}
-
-/// The lock that serialises compilations of the module with digest `sha`.
-/// Entries are few (one per distinct module compiled in this process) and
-/// tiny, so they are kept.
-fn compile_slot(sha: &[u8; 32]) -> Arc<Mutex<()>> {
-    static SLOTS: Mutex<BTreeMap<[u8; 32], Arc<Mutex<()>>>> = Mutex::new(BTreeMap::new());
-    SLOTS.lock().unwrap_or_else(|p| p.into_inner()).entry(*sha).or_default().clone()
 }
 
 fn fd_limit(err: KernelError) -> RuntimeError {
     RuntimeError::Grant(format!("the fd limit is too small for stdio and preopens: {err}"))
-}
-
-/// Fails with every import capsa does not provide, named `module::name`.
-fn check_imports(module: &Module) -> Result<(), RuntimeError> {
-    let missing: Vec<String> = module
-        .imports()
-        .filter(|import| {
-            let (m, n) = (import.module(), import.name());
-            let preview1 = m == capsa_wasi::preview1::MODULE && capsa_wasi::preview1::FUNCTIONS.contains(&n);
-            let ext = capsa_wasi::ext::FUNCTIONS.contains(&(m, n));
-            !(preview1 || ext)
-        })
-        .map(|import| format!("{}::{}", import.module(), import.name()))
-        .collect();
-    if missing.is_empty() { Ok(()) } else { Err(RuntimeError::UnknownImports(missing)) }
 }

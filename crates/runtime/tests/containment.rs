@@ -12,7 +12,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-use capsa_runtime::{ExitStatus, Limit, Limits, Outcome, VmConfig};
+use capsa_runtime::{ExitStatus, Limit, Limits, Outcome, Vm, VmConfig};
 use common::{assert_ok, config, describe, grant, printed_number, program, run, run_c, run_timed, snapshot};
 
 /// What `steady_work` must print: the same checksum computed natively.
@@ -192,6 +192,8 @@ fn read_only_mount_survives_every_hostile_write() {
 #[test]
 fn hostile_escape() {
     let scratch = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink("/etc/passwd", scratch.path().join("host-abs")).expect("symlink");
+    std::os::unix::fs::symlink("../../../../../../etc/passwd", scratch.path().join("host-rel")).expect("symlink");
     let ro = tempfile::tempdir().expect("tempdir");
     std::fs::write(ro.path().join("data.txt"), "read only\n").expect("write");
     let before = snapshot(ro.path());
@@ -207,6 +209,325 @@ fn hostile_escape() {
     assert_eq!(snapshot(ro.path()), before, "the read-only mount changed");
     let mib = printed_number(&outcome, "malloc");
     assert!(mib <= 256, "malloc got {mib} MiB under a 256 MiB limit");
+}
+
+/// Runs `name` in a fresh VM of its own, like [`run`], and gives the VM back
+/// too, so a test can read the VM's own accounting afterwards.
+fn run_keeping_vm(name: &str, config: VmConfig, args: &[&str]) -> (Outcome, Vm) {
+    let wasm = std::fs::read(program(name)).expect("reading the program");
+    let argv: Vec<String> = std::iter::once(name).chain(args.iter().copied()).map(String::from).collect();
+    let vm = common::runtime().vm(config).expect("booting a VM");
+    let outcome = vm.run(&wasm, &argv).expect("running");
+    (outcome, vm)
+}
+
+/// [`run_keeping_vm`] beside the steady VM, which must not be disturbed.
+fn beside_steady_keeping_vm(hostile: &str, config: VmConfig, args: &[&str]) -> (Outcome, Vm) {
+    let steady = std::thread::spawn(|| run("steady_work", common::config(), &[]));
+    let result = run_keeping_vm(hostile, config, args);
+    let steady = steady.join().expect("the steady VM's thread");
+    assert_eq!(steady.stdout_str(), format!("checksum {}\nok\n", steady_checksum()), "disturbed by {hostile}");
+    result
+}
+
+/// A number the guest printed as `label: N` (an errno may be -1).
+fn printed(outcome: &Outcome, label: &str) -> i64 {
+    let prefix = format!("{label}: ");
+    outcome
+        .stdout_str()
+        .lines()
+        .find_map(|line| line.strip_prefix(&prefix).and_then(|n| n.trim().parse().ok()))
+        .unwrap_or_else(|| panic!("no {prefix:?} line: {}", describe(outcome)))
+}
+
+/// WASI errnos the hostile guests report.
+const ENFILE: i64 = 41;
+const ENOMEM: i64 = 48;
+const ENOSPC: i64 = 51;
+const ENXIO: i64 = 60;
+const EPERM: i64 = 63;
+const EAGAIN: i64 = 6;
+const EXDEV: i64 = 75;
+
+#[test]
+fn hostile_host_plant() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let host = tempfile::tempdir().expect("tempdir");
+    std::fs::write(host.path().join("victim.txt"), "the host's file\n").expect("write");
+    let root_mode = std::fs::metadata(host.path()).expect("stat").permissions().mode();
+    let mut config = config();
+    grant(&mut config, host.path(), "/w", false);
+    let (outcome, _) = beside_steady("hostile_host_plant", config, &["/w"]);
+    assert_ok(&outcome);
+    let said = |what: &str| {
+        let prefix = format!("{what} ");
+        let line = outcome.stdout_str().lines().find_map(|l| l.strip_prefix(&prefix).map(String::from));
+        line.unwrap_or_else(|| panic!("no {what}: {}", describe(&outcome)))
+    };
+    for refused in ["chmod-root", "symlink-absolute", "symlink-up", "symlink-down-up", "rename-over-victim"] {
+        assert_eq!(said(refused), EPERM.to_string(), "{refused}: {}", describe(&outcome));
+    }
+    assert_eq!(said("hard-link-to-root"), EPERM.to_string());
+    assert_eq!(said("rename-dir-up"), EXDEV.to_string(), "moving the link's directory up");
+    assert_eq!(said("symlink-inside"), "ok");
+    // What the host sees: no special bit, the root untouched, the victim a
+    // plain file, and no link anywhere that leads out of the directory.
+    let planted = std::fs::metadata(host.path().join("planted")).expect("planted").permissions().mode();
+    assert_eq!(planted & 0o7000, 0, "special bits on the host: {planted:o}");
+    assert_eq!(std::fs::metadata(host.path()).expect("stat").permissions().mode(), root_mode);
+    assert_eq!(std::fs::read_to_string(host.path().join("victim.txt")).expect("victim"), "the host's file\n");
+    for entry in snapshot(host.path()) {
+        let path = host.path().join(&entry.0);
+        if std::fs::symlink_metadata(&path).expect("lstat").file_type().is_symlink() {
+            let resolved = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            let inside = resolved.starts_with(std::fs::canonicalize(host.path()).expect("canonical"));
+            assert!(inside, "{} leads out of the mount: {:?}", entry.0.display(), std::fs::read_link(&path));
+        }
+    }
+}
+
+#[test]
+fn hostile_hard_links() {
+    let mut config = config();
+    config.limits.disk_bytes = 64 << 10;
+    config.limits.disk_inodes = 64;
+    let (outcome, vm) = beside_steady_keeping_vm("hostile_hard_links", config, &[]);
+    assert_ok(&outcome);
+    assert_eq!(printed(&outcome, "errno"), ENOSPC, "{}", describe(&outcome));
+    let links = printed(&outcome, "links");
+    assert!((1..64).contains(&links), "{links} links under a quota of 64 names");
+    assert!(vm.kernel().vfs().usage().inodes <= 64);
+}
+
+#[test]
+fn hostile_zombies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = with_programs(dir.path(), &["proc_child"]);
+    config.limits.processes = 8;
+    let (outcome, vm) = beside_steady_keeping_vm("hostile_zombies", config, &[]);
+    assert_ok(&outcome);
+    assert_eq!(printed(&outcome, "errno"), EAGAIN, "{}", describe(&outcome));
+    assert_eq!(printed(&outcome, "zombies"), 7, "the parent and 7 zombies fill a table of 8");
+    assert!(vm.kernel().process_entries() <= 8);
+}
+
+#[test]
+fn hostile_memory_spread() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = with_programs(dir.path(), &["proc_child"]);
+    config.limits.memory = 256 << 20;
+    // Four holders of 100 MiB: two fit in 256 MiB beside the parent.
+    let (outcome, vm) = beside_steady_keeping_vm("hostile_memory_spread", config, &["100", "4"]);
+    assert_ok(&outcome);
+    assert_eq!(printed(&outcome, "held"), 2, "{}", describe(&outcome));
+    let usage = vm.kernel().budget().usage();
+    assert!(usage.memory_peak <= 256 << 20, "peak {} MiB", usage.memory_peak >> 20);
+    assert!(usage.refused >= 2);
+}
+
+/// A module with four memories whose `_start` grows each by 128 MiB and
+/// exits with how many grew.
+const FOUR_MEMORIES: &str = r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory $a 1) (memory $b 1) (memory $c 1) (memory $d 1)
+  (func (export "_start")
+    (local $grown i32)
+    (if (i32.ne (memory.grow $a (i32.const 2048)) (i32.const -1)) (then (local.set $grown (i32.add (local.get $grown) (i32.const 1)))))
+    (if (i32.ne (memory.grow $b (i32.const 2048)) (i32.const -1)) (then (local.set $grown (i32.add (local.get $grown) (i32.const 1)))))
+    (if (i32.ne (memory.grow $c (i32.const 2048)) (i32.const -1)) (then (local.set $grown (i32.add (local.get $grown) (i32.const 1)))))
+    (if (i32.ne (memory.grow $d (i32.const 2048)) (i32.const -1)) (then (local.set $grown (i32.add (local.get $grown) (i32.const 1)))))
+    (call $exit (local.get $grown))))"#;
+
+#[test]
+fn memories_of_one_process_share_the_vm_budget() {
+    let mut config = config();
+    config.limits.memory = 300 << 20;
+    let vm = common::runtime().vm(config).expect("vm");
+    let outcome = vm.run(FOUR_MEMORIES.as_bytes(), &["four".into()]).expect("run");
+    assert_eq!(outcome.status, ExitStatus::Exited(2), "{}", describe(&outcome));
+    assert!(vm.kernel().budget().usage().memory_peak <= 300 << 20);
+}
+
+#[test]
+fn hostile_pipes() {
+    let mut config = config();
+    config.limits.memory = 16 << 20;
+    let (outcome, vm) = beside_steady_keeping_vm("hostile_pipes", config, &[]);
+    assert_ok(&outcome);
+    assert_eq!(printed(&outcome, "errno"), ENOMEM, "{}", describe(&outcome));
+    let pipes = printed(&outcome, "pipes");
+    assert!(pipes > 0 && pipes * (64 << 10) <= 16 << 20, "{pipes} pipes of 64 KiB in 16 MiB");
+    let usage = vm.kernel().budget().usage();
+    assert!(usage.memory_peak <= 16 << 20, "peak {} KiB", usage.memory_peak >> 10);
+}
+
+#[test]
+fn hostile_host_fds() {
+    let host = tempfile::tempdir().expect("tempdir");
+    std::fs::write(host.path().join("f"), "f").expect("write");
+    let hostile = |limit: usize| {
+        let mut config = config();
+        config.limits.host_fds = limit;
+        grant(&mut config, host.path(), "/w", true);
+        run_keeping_vm("hostile_host_fds", config, &["/w/f"])
+    };
+    // Two at once in one host process: each stops at its own budget and
+    // never sees the other's.
+    let other = std::thread::scope(|scope| {
+        let other = scope.spawn(|| hostile(16));
+        let (outcome, vm) = hostile(32);
+        assert_ok(&outcome);
+        assert_eq!(printed(&outcome, "errno"), ENFILE, "{}", describe(&outcome));
+        // The mount's preopen holds one host fd of the 32.
+        assert_eq!(printed(&outcome, "opened"), 31);
+        assert_eq!(vm.kernel().budget().usage().host_fds, 0, "every host fd given back");
+        other.join().expect("the other VM")
+    });
+    assert_ok(&other.0);
+    assert_eq!(printed(&other.0, "opened"), 15);
+}
+
+#[test]
+fn hostile_fifo() {
+    let host = tempfile::tempdir().expect("tempdir");
+    let fifo = host.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    let _socket = std::os::unix::net::UnixListener::bind(host.path().join("sock")).expect("a socket file");
+    let mut config = config();
+    config.limits.wall = Duration::from_secs(10);
+    grant(&mut config, host.path(), "/w", false);
+    let (outcome, took) = beside_steady("hostile_fifo", config, &["/w"]);
+    assert_ok(&outcome);
+    for line in ["fifo-read", "fifo-write", "socket"] {
+        assert!(outcome.stdout_str().contains(&format!("{line} {ENXIO}\n")), "{line}: {}", describe(&outcome));
+    }
+    assert!(took < Duration::from_secs(8), "an open waited: {took:?}");
+}
+
+#[test]
+fn hostile_modules() {
+    let mut config = config();
+    config.limits.wall = Duration::from_secs(3);
+    config.limits.disk_bytes = 160 << 20;
+    let (outcome, vm) = beside_steady_keeping_vm("hostile_modules", config, &[]);
+    assert_eq!(outcome.status, ExitStatus::Killed(Limit::WallClock(Duration::from_secs(3))), "{}", describe(&outcome));
+    assert_eq!(printed(&outcome, "big"), ENOMEM, "a module over the guest limit was compiled");
+    let ran = outcome.stdout_str().lines().filter_map(|l| l.strip_prefix("ran ")?.parse::<u64>().ok()).max();
+    let ran = ran.unwrap_or_else(|| panic!("no module ran: {}", describe(&outcome)));
+    // Not one of them reached the host's module cache.
+    let cached: Vec<String> = walk_files(common::runtime().cache_dir());
+    for n in 0..ran {
+        let name = format!("{}.cwasm", hex_sha256(&no_op_module(&n.to_le_bytes())));
+        assert!(!cached.iter().any(|c| c.ends_with(&name)), "module {n} was cached on the host");
+    }
+    // What the VM keeps of them is charged to it, and bounded.
+    assert!(vm.kernel().budget().usage().memory_peak <= VmConfig::default().limits.memory);
+}
+
+/// A command module of about `mib` MiB of code (many small arithmetic
+/// functions, as `bench/gen_big_module.py` makes) whose `_start` spins.
+fn big_spinning_module(mib: usize) -> Vec<u8> {
+    fn leb(out: &mut Vec<u8>, mut n: usize) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    fn section(out: &mut Vec<u8>, id: u8, payload: &[u8]) {
+        out.push(id);
+        leb(out, payload.len());
+        out.extend_from_slice(payload);
+    }
+    // A helper: (i32) -> i32, 120 constant adds and xors on its argument.
+    let mut helper = vec![0x00, 0x20, 0x00];
+    for k in 0..120u32 {
+        helper.extend_from_slice(&[0x41, (k % 64) as u8, if k % 2 == 1 { 0x6a } else { 0x73 }]);
+    }
+    helper.push(0x0b);
+    let count = (mib << 20) / (helper.len() + 2);
+    let start = [0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b]; // loop br 0 end end
+    let mut funcs = Vec::new();
+    leb(&mut funcs, count + 1);
+    funcs.push(0);
+    funcs.extend(std::iter::repeat_n(1, count));
+    let mut code = Vec::new();
+    leb(&mut code, count + 1);
+    leb(&mut code, start.len());
+    code.extend_from_slice(&start);
+    for _ in 0..count {
+        leb(&mut code, helper.len());
+        code.extend_from_slice(&helper);
+    }
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    section(&mut wasm, 1, &[0x02, 0x60, 0x00, 0x00, 0x60, 0x01, 0x7f, 0x01, 0x7f]);
+    section(&mut wasm, 3, &funcs);
+    section(&mut wasm, 7, b"\x01\x06_start\x00\x00");
+    section(&mut wasm, 10, &code);
+    wasm
+}
+
+#[test]
+fn a_compile_longer_than_the_deadline_ends_at_the_deadline() {
+    // About 1.5 s of Cranelift on the machine this was written on (on the
+    // compile pool: it is over the inline size); the run may take 0.5 s in
+    // all. (Once a run has cached it, the module starts at once and spins:
+    // the deadline still ends it.)
+    let mut config = config();
+    config.limits.wall = Duration::from_millis(500);
+    let wasm = big_spinning_module(4);
+    assert!(wasm.len() > capsa_runtime::programs::INLINE_COMPILE);
+    let steady = std::thread::spawn(|| run("steady_work", common::config(), &[]));
+    let started = std::time::Instant::now();
+    let outcome = common::runtime().vm(config).expect("vm").run(&wasm, &["big".into()]).expect("run");
+    let took = started.elapsed();
+    assert_eq!(
+        outcome.status,
+        ExitStatus::Killed(Limit::WallClock(Duration::from_millis(500))),
+        "{}",
+        describe(&outcome)
+    );
+    assert!(took < Duration::from_secs(2), "the compile outlived the deadline: {took:?}");
+    assert_ok(&steady.join().expect("steady"));
+}
+
+/// Every file under `dir`, as paths.
+fn walk_files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.display().to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The guest's `module(payload)` of `hostile_modules`, rebuilt here.
+fn no_op_module(payload: &[u8]) -> Vec<u8> {
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    wasm.extend_from_slice(&[0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07, 0x0a, 0x01, 0x06]);
+    wasm.extend_from_slice(b"_start");
+    wasm.extend_from_slice(&[0x00, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b]);
+    let mut section = vec![0x01, b'n'];
+    section.extend_from_slice(payload);
+    wasm.push(0x00);
+    wasm.push(u8::try_from(section.len()).expect("a short section"));
+    wasm.extend_from_slice(&section);
+    wasm
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    capsa_runtime::modules::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 // ---------------------------------------------------------------- completeness

@@ -12,7 +12,8 @@ use common::{assert_ok, config, describe, grant, printed_number, program};
 
 fn runtime(pool: InstancePool) -> Runtime {
     let cache_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("capsa-module-cache");
-    Runtime::with_instance_pool(RuntimeOptions { cache_dir: Some(cache_dir) }, pool).expect("runtime")
+    Runtime::with_instance_pool(RuntimeOptions { cache_dir: Some(cache_dir), ..RuntimeOptions::default() }, pool)
+        .expect("runtime")
 }
 
 fn run(runtime: &Runtime, name: &str, config: VmConfig, args: &[&str]) -> capsa_runtime::Outcome {

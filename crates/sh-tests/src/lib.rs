@@ -24,7 +24,8 @@ pub fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
         let cache_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/sh-tests-module-cache");
-        let runtime = Runtime::new(RuntimeOptions { cache_dir: Some(cache_dir) }).expect("creating the runtime");
+        let runtime = Runtime::new(RuntimeOptions { cache_dir: Some(cache_dir), ..RuntimeOptions::default() })
+            .expect("creating the runtime");
         // Compile the suite before any test's wall clock runs: a first,
         // uncached compile of coreutils can take seconds on a busy machine.
         let config = ShellVm::default().config(VmConfig::default()).expect("the suite's layer");

@@ -16,7 +16,8 @@ pub fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
         let cache_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("capsa-module-cache");
-        Runtime::new(RuntimeOptions { cache_dir: Some(cache_dir) }).expect("creating the runtime")
+        Runtime::new(RuntimeOptions { cache_dir: Some(cache_dir), ..RuntimeOptions::default() })
+            .expect("creating the runtime")
     })
 }
 

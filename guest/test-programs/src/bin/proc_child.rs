@@ -15,6 +15,7 @@
 //! | `orphan MS` | spawns `ppid-later MS` sharing its stdout and exits at once |
 //! | `spin` | prints `spinning`, then loops without a system call |
 //! | `sleep MS` | sleeps, then exits 0 |
+//! | `hold MIB MS` | takes MIB of memory (`held`, or `refused` if it cannot), then sleeps |
 //! | `sleep-echo MS TEXT` | sleeps, then prints TEXT |
 //! | `cat` | copies stdin to stdout |
 //! | `produce N` | prints `line 0` … `line N-1`, then `produced N` on stderr |
@@ -84,6 +85,19 @@ fn main() {
             }
         }
         "sleep" => wasi_ext::sleep_ms(number(1)).expect("sleep"),
+        "hold" => {
+            let bytes = usize::try_from(number(1) << 20).expect("fits");
+            let mut memory: Vec<u8> = Vec::new();
+            if memory.try_reserve_exact(bytes).is_ok() {
+                memory.resize(bytes, 1);
+                println!("held");
+            } else {
+                println!("refused");
+            }
+            io::stdout().flush().expect("flush");
+            wasi_ext::sleep_ms(number(2)).expect("sleep");
+            drop(memory);
+        }
         "sleep-echo" => {
             wasi_ext::sleep_ms(number(1)).expect("sleep");
             println!("{}", arg(2));
