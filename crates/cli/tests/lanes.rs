@@ -279,3 +279,29 @@ local f = assert(io.open("/w/out.txt", "w")); f:write("written by lua\n"); f:clo
     assert_eq!(text(&out.stdout), "1,4,9,16,25,36,49,64,81,100\tfalse\tboom\t3.142\n", "{}", text(&out.stderr));
     assert_eq!(std::fs::read_to_string(dir.path().join("out.txt")).unwrap(), "written by lua\n");
 }
+
+/// Regression (attack pass, issue 14): a folder holding `main.c` and
+/// `leak.h -> <a host file>` compiled the host file into the program. A
+/// link leading out of the folder is now refused, named, and never read.
+#[test]
+fn a_header_linked_out_of_its_folder_is_refused() {
+    let secret_dir = tempfile::tempdir().unwrap();
+    let secret = format!("host secret {}", nonce());
+    std::fs::write(secret_dir.path().join("secret.txt"), format!("\"{secret}\"")).unwrap();
+    for main in [
+        "#include <stdio.h>\nint main(void) { puts(\n#include \"leak.h\"\n); return 0; }\n",
+        "#include <stdio.h>\nstatic const char s[] = {\n#embed \"leak.h\"\n, 0};\nint main(void) { puts(s); return 0; }\n",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &[("main.c", main)]);
+        std::os::unix::fs::symlink(secret_dir.path().join("secret.txt"), dir.path().join("leak.h")).unwrap();
+        for args in [&["run", "main.c"][..], &["run", "."], &["build", "-o", "out.wasm", "main.c"]] {
+            let out = capsa(dir.path(), args);
+            let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+            assert_ne!(out.status.code(), Some(0), "{args:?} built: {stdout}{stderr}");
+            assert!(stderr.contains("leak.h") && stderr.contains("leads outside"), "{args:?}: {stderr}");
+            assert!(!stdout.contains(&secret) && !stderr.contains(&secret), "{args:?} leaked the host file");
+        }
+        assert!(!dir.path().join("out.wasm").exists());
+    }
+}

@@ -121,3 +121,17 @@ fn the_script_sees_its_directory_read_only() {
     assert_eq!(text(&out.stdout), "pears\nOSError\nFalse\n", "{}", text(&out.stderr));
     assert!(!dir.path().join("new.txt").exists());
 }
+
+/// Regression (attack pass, issue 14): a script that is a link to a host
+/// file had its target's directory mounted into the VM. The script's own
+/// name is no longer followed out of its folder.
+#[test]
+fn a_script_linked_out_of_its_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", dir.path().join("x.py")).unwrap();
+    let out = capsa(dir.path(), &["run", "x.py"], "");
+    let stderr = text(&out.stderr);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr.contains("x.py") && stderr.contains("leads outside"), "{stderr}");
+    assert!(!text(&out.stdout).contains("root:"), "read the host's /etc/passwd");
+}

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::LaneError;
 use crate::toolchain::{self, Toolchain};
+use crate::user_files::{Kind, Tree};
 
 /// A command built by a lane, named by the key of everything it was built from.
 #[derive(Debug, Clone)]
@@ -94,12 +95,20 @@ impl ScriptFile {
     /// # Errors
     /// Missing, not a file, or a path that is not UTF-8.
     pub(crate) fn find(script: &Path) -> Result<ScriptFile, LaneError> {
-        let absolute = std::fs::canonicalize(script).map_err(|e| LaneError::io(script, e))?;
-        if !absolute.is_file() {
-            return Err(LaneError::Input(format!("{}: not a file", script.display())));
+        // The directory is taken as the user named it; the script's own name
+        // is never followed on the host: a link out of the directory is
+        // refused here, and one inside is for the VM to resolve.
+        let (tree, name) = Tree::of_file(script)?;
+        match tree.target_kind(&name)? {
+            Kind::File => {}
+            Kind::Dir | Kind::Symlink | Kind::Special => {
+                return Err(LaneError::Input(format!("{}: not a regular file", script.display())));
+            }
         }
+        let parent = script.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = std::fs::canonicalize(parent).map_err(|e| LaneError::io(parent, e))?;
+        let absolute = dir.join(&name);
         let path = absolute.to_str().ok_or_else(|| LaneError::Input(format!("{}: not UTF-8", script.display())))?;
-        let dir = absolute.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
         Ok(ScriptFile { path: path.to_string(), dir })
     }
 

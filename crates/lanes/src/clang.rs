@@ -19,6 +19,7 @@ use crate::artifact::Store;
 use crate::manifest::Manifest;
 use crate::stage::Inputs;
 use crate::toolchain::{self, Toolchain};
+use crate::user_files::Tree;
 use crate::{Artifact, BuildRequest, CompilerBudget, LaneError, embedded};
 
 /// argv[0] of the multitool; argv[1] picks clang, clang++ or wasm-ld.
@@ -258,7 +259,9 @@ pub(crate) fn build_with(
     );
     link.extend(["-o", "/work/out.wasm"].map(String::from));
     diagnostics.push_str(&job.run("linking", link)?);
-    let (path, sha256) = store.put(&key, &work.path().join("out.wasm"))?;
+    // The linker's output, read as any user file: a regular file of the job, bounded.
+    let wasm = Tree::open(work.path())?.read(Path::new("out.wasm"), crate::artifact::MAX_ARTIFACT_BYTES)?;
+    let (path, sha256) = store.put(&key, &wasm)?;
     Ok(Artifact { path, sha256, key, compiled: inputs.units.len(), diagnostics })
 }
 

@@ -28,7 +28,7 @@ use crate::artifact::Store;
 use crate::built::BuiltCommand;
 use crate::manifest::Manifest;
 use crate::toolchain::{self, Toolchain};
-use crate::{Artifact, BuildRequest, LaneError, Lanes, Prepared};
+use crate::{Artifact, BuildRequest, LaneError, Lanes, Prepared, user_files};
 
 /// The lane's id.
 const LANE: &str = "go";
@@ -267,10 +267,7 @@ fn source_of(request: &BuildRequest) -> Result<(PathBuf, Vec<u8>), LaneError> {
     let [input] = request.inputs.as_slice() else {
         return Err(LaneError::Input("the Go lane takes one main.go (a single main package in one file)".into()));
     };
-    if !input.is_file() {
-        return Err(LaneError::Input(format!("{}: not a Go source file", input.display())));
-    }
-    let source = std::fs::read(input).map_err(|e| LaneError::io(input, e))?;
+    let source = user_files::read_named_file(input, user_files::MAX_SCRIPT_BYTES)?;
     Ok((input.clone(), source))
 }
 
@@ -322,10 +319,7 @@ pub fn build(runtime: &Runtime, request: &BuildRequest) -> Result<Artifact, Lane
     }
     let mut wasm = runner.module_bytes()?;
     wasm.extend_from_slice(&section(&source));
-    let root = runtime.cache_root();
-    let mut file = tempfile::NamedTempFile::new_in(root).map_err(|e| LaneError::io(root, e))?;
-    std::io::Write::write_all(&mut file, &wasm).map_err(|e| LaneError::io(file.path(), e))?;
-    let (path, sha256) = store.put(&key, file.path())?;
+    let (path, sha256) = store.put(&key, &wasm)?;
     Ok(Artifact { path, sha256, key, compiled: 1, diagnostics: String::new() })
 }
 

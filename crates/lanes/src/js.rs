@@ -16,7 +16,7 @@ use crate::built::BuiltCommand;
 use crate::clang::{self, LibrarySpec, ObjectLibrary};
 use crate::manifest::Manifest;
 use crate::toolchain::{self, Toolchain};
-use crate::{Artifact, BuildRequest, LaneError, Lanes};
+use crate::{Artifact, BuildRequest, LaneError, Lanes, user_files};
 
 /// The QuickJS-ng sources (see `build/quickjs.rs`).
 mod sources {
@@ -131,7 +131,7 @@ pub(crate) fn build(runtime: &Runtime, lanes: &Lanes, request: &BuildRequest) ->
     if !request.includes.is_empty() || !request.defines.is_empty() || !request.libs.is_empty() {
         return Err(LaneError::Input("-I, -D and -l are C flags; the JavaScript lane takes none".into()));
     }
-    let source = std::fs::read(input).map_err(|e| LaneError::io(input, e))?;
+    let source = user_files::read_named_file(input, user_files::MAX_SCRIPT_BYTES)?;
     let name = input.file_name().map_or_else(|| "main.js".into(), |n| n.to_string_lossy().into_owned());
     build_source(runtime, lanes, request, &name, &source)
 }

@@ -23,6 +23,7 @@ pub mod python;
 mod stage;
 mod toolchain;
 pub mod ts;
+mod user_files;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -206,18 +207,17 @@ fn is_c_family(lane: &Manifest) -> bool {
     lane.id == "c" || lane.id == "cpp"
 }
 
+/// Whether the tree `dir` holds a C++ translation unit, looking as staging
+/// will: hidden names skipped, linked directories not walked.
 fn tree_has_cpp(dir: &Path) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir) else { return false };
-    entries.flatten().any(|entry| {
-        let path = entry.path();
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        !hidden
-            && if path.is_dir() {
-                tree_has_cpp(&path)
-            } else {
-                path.extension().and_then(|e| e.to_str()).is_some_and(|e| stage::CPP_UNITS.contains(&e))
-            }
-    })
+    fn walk(tree: &user_files::Tree, dir: &Path) -> bool {
+        let Ok(names) = tree.list(dir) else { return false };
+        names.into_iter().filter(|(name, _)| !name.starts_with('.')).any(|(name, kind)| match kind {
+            user_files::Kind::Dir => walk(tree, &dir.join(&name)),
+            _ => Path::new(&name).extension().and_then(|e| e.to_str()).is_some_and(|e| stage::CPP_UNITS.contains(&e)),
+        })
+    }
+    user_files::Tree::open(dir).is_ok_and(|tree| walk(&tree, Path::new("")))
 }
 
 /// The budget of each compiler and linker guest (seed 002: 8e11 fuel, 180 s).

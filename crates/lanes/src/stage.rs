@@ -4,12 +4,16 @@
 //!
 //! A source file brings the headers beside it; a directory brings every
 //! source and header under it; an `-I DIR` brings the headers under DIR.
+//! Every file is read through [`crate::user_files`]: links are followed
+//! only inside the directory they were found in, only regular files are
+//! read, and the whole is bounded ([`MAX_FILES`], [`MAX_BYTES`]).
 
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use crate::LaneError;
+use crate::user_files::{Kind, Tree};
 
 /// Extensions of files compiled as translation units.
 pub const C_UNITS: &[&str] = &["c"];
@@ -55,10 +59,12 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    /// Reads `inputs` (files or directories) and `includes` (directories).
+    /// Reads `inputs` (files or directories) and `includes` (directories),
+    /// each through the tree the user named ([`crate::user_files`]).
     ///
     /// # Errors
     /// A missing or unreadable path, a file that is not a translation unit,
+    /// a link leading out of its tree, a file that is not a regular file,
     /// nothing to compile, or more than the staging limits.
     pub fn read(inputs: &[PathBuf], includes: &[PathBuf]) -> Result<Inputs, LaneError> {
         let mut staged = Inputs::default();
@@ -66,7 +72,8 @@ impl Inputs {
             let meta = std::fs::metadata(input).map_err(|e| LaneError::io(input, e))?;
             if meta.is_dir() {
                 let guest = staged.source_root(input)?;
-                staged.add_tree(input, input, &guest, true)?;
+                let tree = Tree::open(input)?;
+                staged.add_tree(&tree, Path::new(""), &guest, true)?;
             } else {
                 if !is_unit(input) {
                     return Err(LaneError::Input(format!(
@@ -74,13 +81,13 @@ impl Inputs {
                         input.display()
                     )));
                 }
+                let (tree, name) = Tree::of_file(input)?;
                 let dir = input.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
                 let guest = staged.source_root(dir)?;
-                staged.add_headers_beside(dir, &guest)?;
-                let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                let job_path = format!("{guest}/{name}");
+                staged.add_headers_beside(&tree, &guest)?;
+                let job_path = format!("{guest}/{}", name.to_string_lossy());
                 if !staged.files.iter().any(|f| f.job_path == job_path) {
-                    staged.add_file(input, job_path.clone())?;
+                    staged.add_file(&tree, &name, job_path.clone())?;
                 }
                 if !staged.units.contains(&job_path) {
                     staged.units.push(job_path);
@@ -93,7 +100,7 @@ impl Inputs {
             }
             let guest = format!("inc/{n}");
             staged.include_roots.push(Root { host: canonical(dir)?, guest: guest.clone() });
-            staged.add_tree(dir, dir, &guest, false)?;
+            staged.add_tree(&Tree::open(dir)?, Path::new(""), &guest, false)?;
         }
         if staged.units.is_empty() {
             return Err(LaneError::Input("no C or C++ source to compile".into()));
@@ -148,50 +155,44 @@ impl Inputs {
         Ok(guest)
     }
 
-    fn add_headers_beside(&mut self, dir: &Path, guest: &str) -> Result<(), LaneError> {
-        let mut names = Vec::new();
-        for entry in std::fs::read_dir(dir).map_err(|e| LaneError::io(dir, e))? {
-            let path = entry.map_err(|e| LaneError::io(dir, e))?.path();
-            if path.is_file() && HEADERS.contains(&extension(&path)) {
-                names.push(path);
+    /// Stages the headers beside a named source: every name with a header's
+    /// extension in its directory (a link to one inside the directory
+    /// included, a link out of it refused).
+    fn add_headers_beside(&mut self, tree: &Tree, guest: &str) -> Result<(), LaneError> {
+        for (name, kind) in tree.list(Path::new(""))? {
+            if !HEADERS.contains(&extension(Path::new(&name))) || !is_staged_file(tree, Path::new(&name), kind)? {
+                continue;
             }
-        }
-        names.sort();
-        for path in names {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let job_path = format!("{guest}/{name}");
             if !self.files.iter().any(|f| f.job_path == job_path) {
-                self.add_file(&path, job_path)?;
+                self.add_file(tree, Path::new(&name), job_path)?;
             }
         }
         Ok(())
     }
 
-    /// Stages the headers (and, if `units`, the translation units) under `dir`.
-    fn add_tree(&mut self, base: &Path, dir: &Path, guest: &str, units: bool) -> Result<(), LaneError> {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| LaneError::io(dir, e))?
-            .map(|entry| entry.map(|e| e.path()))
-            .collect::<Result<_, _>>()
-            .map_err(|e| LaneError::io(dir, e))?;
-        entries.sort();
-        for path in entries {
-            let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
-            if hidden || meta.file_type().is_symlink() {
+    /// Stages the headers (and, if `units`, the translation units) under
+    /// `dir` of `tree`. Hidden names are skipped; a link to a directory is
+    /// not walked (the directory is staged where it really is, if inside).
+    fn add_tree(&mut self, tree: &Tree, dir: &Path, guest: &str, units: bool) -> Result<(), LaneError> {
+        for (name, kind) in tree.list(dir)? {
+            let path = dir.join(&name);
+            if name.starts_with('.') {
                 continue;
             }
-            if meta.is_dir() {
-                self.add_tree(base, &path, guest, units)?;
+            if kind == Kind::Dir {
+                self.add_tree(tree, &path, guest, units)?;
                 continue;
             }
             let unit = units && is_unit(&path);
             if !unit && !HEADERS.contains(&extension(&path)) {
                 continue;
             }
-            let relative = path.strip_prefix(base).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-            let job_path = format!("{guest}/{relative}");
-            self.add_file(&path, job_path.clone())?;
+            if !is_staged_file(tree, &path, kind)? {
+                continue;
+            }
+            let job_path = format!("{guest}/{}", path.to_string_lossy());
+            self.add_file(tree, &path, job_path.clone())?;
             if unit {
                 self.units.push(job_path);
             }
@@ -199,18 +200,47 @@ impl Inputs {
         Ok(())
     }
 
-    fn add_file(&mut self, path: &Path, job_path: String) -> Result<(), LaneError> {
-        let bytes = std::fs::read(path).map_err(|e| LaneError::io(path, e))?;
-        self.bytes += bytes.len() as u64;
-        if self.files.len() >= MAX_FILES || self.bytes > MAX_BYTES {
-            return Err(LaneError::Input(format!(
+    fn add_file(&mut self, tree: &Tree, path: &Path, job_path: String) -> Result<(), LaneError> {
+        let too_many = || {
+            LaneError::Input(format!(
                 "too many inputs: a build stages at most {MAX_FILES} files and {} MiB",
                 MAX_BYTES >> 20
-            )));
+            ))
+        };
+        if self.files.len() >= MAX_FILES {
+            return Err(too_many());
         }
+        let bytes = tree.read(path, MAX_BYTES.saturating_sub(self.bytes)).map_err(|err| match err {
+            LaneError::Input(msg) if msg.contains("larger than") => too_many(),
+            other => other,
+        })?;
+        self.bytes += bytes.len() as u64;
         self.files.push(StagedFile { job_path, bytes });
         Ok(())
     }
+}
+
+/// Whether a name of a source's kind is a file to stage: a regular file, or
+/// a link to one inside the tree (a link to a directory is left out; a link
+/// out of the tree, or a FIFO, socket or device, is an error).
+fn is_staged_file(tree: &Tree, path: &Path, kind: Kind) -> Result<bool, LaneError> {
+    match kind {
+        Kind::File => Ok(true),
+        Kind::Dir => Ok(false),
+        Kind::Symlink => match tree.target_kind(path)? {
+            Kind::File => Ok(true),
+            Kind::Dir => Ok(false),
+            Kind::Symlink | Kind::Special => Err(not_regular(tree, path)),
+        },
+        Kind::Special => Err(not_regular(tree, path)),
+    }
+}
+
+fn not_regular(tree: &Tree, path: &Path) -> LaneError {
+    LaneError::Input(format!(
+        "{}: not a regular file; capsa reads only regular files from your tree",
+        tree.display(path).display()
+    ))
 }
 
 /// Whether `path` is a C or C++ translation unit.
@@ -265,5 +295,59 @@ mod tests {
         assert!(err.to_string().contains("not a C or C++ source"), "{err}");
         let err = Inputs::read(&[dir.path().join("missing.c")], &[]).unwrap_err();
         assert!(err.to_string().contains("missing.c"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod containment {
+    use super::*;
+
+    /// A folder holding `main.c` and, beside it, `leak.h` → a host file.
+    fn evil_folder(target: &Path) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.c"), "#include \"leak.h\"\nint main(){}").unwrap();
+        std::os::unix::fs::symlink(target, dir.path().join("leak.h")).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_header_beside_the_source_never_leads_out_of_its_folder() {
+        let host = tempfile::tempdir().unwrap();
+        std::fs::write(host.path().join("secret"), "host secret").unwrap();
+        let dir = evil_folder(&host.path().join("secret"));
+        for input in [dir.path().join("main.c"), dir.path().to_path_buf()] {
+            let err = Inputs::read(&[input], &[]).unwrap_err().to_string();
+            assert!(err.contains("leak.h") && err.contains("leads outside"), "{err}");
+        }
+        let include = evil_folder(Path::new("/etc/passwd"));
+        let src = tempfile::tempdir().unwrap();
+        std::fs::write(src.path().join("a.c"), "int main(){}").unwrap();
+        let err = Inputs::read(&[src.path().join("a.c")], &[include.path().to_path_buf()]).unwrap_err();
+        assert!(err.to_string().contains("leak.h"), "{err}");
+        // The named source itself may not lead out either.
+        let named = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(host.path().join("secret"), named.path().join("x.c")).unwrap();
+        let err = Inputs::read(&[named.path().join("x.c")], &[]).unwrap_err();
+        assert!(err.to_string().contains("leads outside"), "{err}");
+    }
+
+    #[test]
+    fn links_inside_the_folder_are_staged_and_fifos_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.c"), "int main(){}").unwrap();
+        std::fs::create_dir(dir.path().join("inc")).unwrap();
+        std::fs::write(dir.path().join("inc/real.h"), "#define R 1").unwrap();
+        std::os::unix::fs::symlink("inc/real.h", dir.path().join("alias.h")).unwrap();
+        std::os::unix::fs::symlink("inc", dir.path().join("loop")).unwrap();
+        let inputs = Inputs::read(&[dir.path().join("main.c")], &[]).unwrap();
+        let alias = inputs.files.iter().find(|f| f.job_path.ends_with("/alias.h")).expect("alias staged");
+        assert_eq!(alias.bytes, b"#define R 1");
+        let inputs = Inputs::read(&[dir.path().to_path_buf()], &[]).unwrap();
+        assert!(inputs.files.iter().all(|f| !f.job_path.contains("/loop/")), "a linked directory was walked");
+        let fifo = dir.path().join("wait.h");
+        rustix::fs::mknodat(rustix::fs::CWD, &fifo, rustix::fs::FileType::Fifo, rustix::fs::Mode::from(0o644), 0)
+            .unwrap();
+        let err = Inputs::read(&[dir.path().join("main.c")], &[]).unwrap_err();
+        assert!(err.to_string().contains("wait.h") && err.to_string().contains("not a regular file"), "{err}");
     }
 }

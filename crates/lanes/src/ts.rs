@@ -14,7 +14,7 @@ use capsa_runtime::{DirGrant, ExitStatus, Runtime};
 use sha2::{Digest, Sha256};
 
 use crate::manifest::Manifest;
-use crate::{Artifact, BuildRequest, LaneError, Lanes, clang, js};
+use crate::{Artifact, BuildRequest, LaneError, Lanes, clang, js, user_files};
 
 /// The lane's id.
 const LANE: &str = "typescript";
@@ -66,7 +66,7 @@ pub(crate) fn build(runtime: &Runtime, lanes: &Lanes, request: &BuildRequest) ->
         return Err(LaneError::Input("the TypeScript lane builds one .ts file at a time".into()));
     };
     let lane = lanes.get(LANE).ok_or_else(|| LaneError::UnknownLanguage(format!("lane {LANE}")))?;
-    let source = std::fs::read(input).map_err(|e| LaneError::io(input, e))?;
+    let source = user_files::read_named_file(input, user_files::MAX_SCRIPT_BYTES)?;
     let name = input.file_name().map_or_else(|| "main.ts".into(), |n| n.to_string_lossy().into_owned());
     if name.contains('/') || name.starts_with('.') {
         return Err(LaneError::Input(format!("{}: not a usable file name", input.display())));
@@ -104,8 +104,8 @@ fn strip(
         ("strip.js", STRIP),
         &[(name, source)],
     )?;
-    let out = work.path().join("out.js");
-    let js = std::fs::read(&out).map_err(|e| LaneError::io(&out, e))?;
+    // What the guest wrote is read as any user file: a regular file of the job, bounded.
+    let js = user_files::Tree::open(work.path())?.read(Path::new("out.js"), user_files::MAX_SCRIPT_BYTES)?;
     if let Some(parent) = cached.parent() {
         // The cache is an optimisation: a failure to fill it only costs a rerun.
         let partial = cached.with_extension(format!("js.{}", std::process::id()));
@@ -129,7 +129,7 @@ pub fn check(runtime: &Runtime, lanes: &Lanes, request: &BuildRequest) -> Result
         if files.iter().any(|(other, _): &(String, Vec<u8>)| *other == name) {
             return Err(LaneError::Input(format!("{name} is given twice")));
         }
-        files.push((name, std::fs::read(input).map_err(|e| LaneError::io(input, e))?));
+        files.push((name, user_files::read_named_file(input, user_files::MAX_SCRIPT_BYTES)?));
     }
     let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
     let mut staged: Vec<(&str, &[u8])> = files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())).collect();
