@@ -28,12 +28,11 @@ fn steady_checksum() -> u64 {
     sum
 }
 
-/// Runs `hostile` (with its config and args) while `steady_work` runs in
-/// another VM; checks the steady VM's answer and returns the hostile outcome
-/// and how long it took.
-fn beside_steady(hostile: &str, config: VmConfig, args: &[&str]) -> (Outcome, Duration) {
+/// Runs `hostile` (whatever `run_hostile` does) while `steady_work` runs in
+/// another VM, and checks the steady VM's answer.
+fn next_to_steady<T>(hostile: &str, run_hostile: impl FnOnce() -> T) -> T {
     let steady = std::thread::spawn(|| run("steady_work", common::config(), &[]));
-    let result = run_timed(hostile, config, args);
+    let result = run_hostile();
     let steady = steady.join().expect("the steady VM's thread");
     assert_ok(&steady);
     assert_eq!(
@@ -42,6 +41,12 @@ fn beside_steady(hostile: &str, config: VmConfig, args: &[&str]) -> (Outcome, Du
         "the steady VM was disturbed by {hostile}"
     );
     result
+}
+
+/// Runs `hostile` (with its config and args) beside the steady VM; returns
+/// the hostile outcome and how long it took.
+fn beside_steady(hostile: &str, config: VmConfig, args: &[&str]) -> (Outcome, Duration) {
+    next_to_steady(hostile, || run_timed(hostile, config, args))
 }
 
 /// A VM config with `/t` holding the given test programs (0755) and `PATH=/t`.
@@ -201,11 +206,8 @@ fn hostile_escape() {
     grant(&mut config, scratch.path(), "/scratch", false);
     grant(&mut config, ro.path(), "/ro", true);
     config.limits.memory = 256 << 20;
-    let steady = std::thread::spawn(|| run("steady_work", common::config(), &[]));
-    let outcome = run_c("hostile_escape", config, &[]);
+    let outcome = next_to_steady("hostile_escape", || run_c("hostile_escape", config, &[]));
     assert_ok(&outcome);
-    let steady = steady.join().expect("the steady VM's thread");
-    assert_eq!(steady.stdout_str(), format!("checksum {}\nok\n", steady_checksum()));
     assert_eq!(snapshot(ro.path()), before, "the read-only mount changed");
     let mib = printed_number(&outcome, "malloc");
     assert!(mib <= 256, "malloc got {mib} MiB under a 256 MiB limit");
@@ -223,11 +225,7 @@ fn run_keeping_vm(name: &str, config: VmConfig, args: &[&str]) -> (Outcome, Vm) 
 
 /// [`run_keeping_vm`] beside the steady VM, which must not be disturbed.
 fn beside_steady_keeping_vm(hostile: &str, config: VmConfig, args: &[&str]) -> (Outcome, Vm) {
-    let steady = std::thread::spawn(|| run("steady_work", common::config(), &[]));
-    let result = run_keeping_vm(hostile, config, args);
-    let steady = steady.join().expect("the steady VM's thread");
-    assert_eq!(steady.stdout_str(), format!("checksum {}\nok\n", steady_checksum()), "disturbed by {hostile}");
-    result
+    next_to_steady(hostile, || run_keeping_vm(hostile, config, args))
 }
 
 /// A number the guest printed as `label: N` (an errno may be -1).
@@ -407,10 +405,10 @@ fn hostile_fifo() {
 #[test]
 fn hostile_modules() {
     let mut config = config();
-    config.limits.wall = Duration::from_secs(3);
+    config.limits.wall = Duration::from_secs(5);
     config.limits.disk_bytes = 160 << 20;
     let (outcome, vm) = beside_steady_keeping_vm("hostile_modules", config, &[]);
-    assert_eq!(outcome.status, ExitStatus::Killed(Limit::WallClock(Duration::from_secs(3))), "{}", describe(&outcome));
+    assert_eq!(outcome.status, ExitStatus::Killed(Limit::WallClock(Duration::from_secs(5))), "{}", describe(&outcome));
     assert_eq!(printed(&outcome, "big"), ENOMEM, "a module over the guest limit was compiled");
     let ran = outcome.stdout_str().lines().filter_map(|l| l.strip_prefix("ran ")?.parse::<u64>().ok()).max();
     let ran = ran.unwrap_or_else(|| panic!("no module ran: {}", describe(&outcome)));
@@ -427,48 +425,37 @@ fn hostile_modules() {
 /// A command module of about `mib` MiB of code (many small arithmetic
 /// functions, as `bench/gen_big_module.py` makes) whose `_start` spins.
 fn big_spinning_module(mib: usize) -> Vec<u8> {
-    fn leb(out: &mut Vec<u8>, mut n: usize) {
-        loop {
-            let byte = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                out.push(byte);
-                return;
-            }
-            out.push(byte | 0x80);
-        }
+    use wasm_encoder::{
+        CodeSection, ExportKind, ExportSection, Function, FunctionSection, Instruction, TypeSection, ValType,
+    };
+    let mut types = TypeSection::new();
+    types.ty().function([], []);
+    types.ty().function([ValType::I32], [ValType::I32]);
+    let mut helper = Function::new([]);
+    helper.instruction(&Instruction::LocalGet(0));
+    for k in 0..120 {
+        helper.instruction(&Instruction::I32Const(k % 64));
+        helper.instruction(if k % 2 == 1 { &Instruction::I32Add } else { &Instruction::I32Xor });
     }
-    fn section(out: &mut Vec<u8>, id: u8, payload: &[u8]) {
-        out.push(id);
-        leb(out, payload.len());
-        out.extend_from_slice(payload);
-    }
-    // A helper: (i32) -> i32, 120 constant adds and xors on its argument.
-    let mut helper = vec![0x00, 0x20, 0x00];
-    for k in 0..120u32 {
-        helper.extend_from_slice(&[0x41, (k % 64) as u8, if k % 2 == 1 { 0x6a } else { 0x73 }]);
-    }
-    helper.push(0x0b);
-    let count = (mib << 20) / (helper.len() + 2);
-    let start = [0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b]; // loop br 0 end end
-    let mut funcs = Vec::new();
-    leb(&mut funcs, count + 1);
-    funcs.push(0);
-    funcs.extend(std::iter::repeat_n(1, count));
-    let mut code = Vec::new();
-    leb(&mut code, count + 1);
-    leb(&mut code, start.len());
-    code.extend_from_slice(&start);
+    helper.instruction(&Instruction::End);
+    let count = (mib << 20) / helper.byte_len();
+    let mut start = Function::new([]);
+    start.instruction(&Instruction::Loop(wasm_encoder::BlockType::Empty));
+    start.instruction(&Instruction::Br(0));
+    start.instruction(&Instruction::End);
+    start.instruction(&Instruction::End);
+    let (mut functions, mut code) = (FunctionSection::new(), CodeSection::new());
+    functions.function(0);
+    code.function(&start);
     for _ in 0..count {
-        leb(&mut code, helper.len());
-        code.extend_from_slice(&helper);
+        functions.function(1);
+        code.function(&helper);
     }
-    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
-    section(&mut wasm, 1, &[0x02, 0x60, 0x00, 0x00, 0x60, 0x01, 0x7f, 0x01, 0x7f]);
-    section(&mut wasm, 3, &funcs);
-    section(&mut wasm, 7, b"\x01\x06_start\x00\x00");
-    section(&mut wasm, 10, &code);
-    wasm
+    let mut exports = ExportSection::new();
+    exports.export("_start", ExportKind::Func, 0);
+    let mut module = wasm_encoder::Module::new();
+    module.section(&types).section(&functions).section(&exports).section(&code);
+    module.finish()
 }
 
 #[test]
@@ -481,10 +468,11 @@ fn a_compile_longer_than_the_deadline_ends_at_the_deadline() {
     config.limits.wall = Duration::from_millis(500);
     let wasm = big_spinning_module(4);
     assert!(wasm.len() > capsa_runtime::programs::INLINE_COMPILE);
-    let steady = std::thread::spawn(|| run("steady_work", common::config(), &[]));
-    let started = std::time::Instant::now();
-    let outcome = common::runtime().vm(config).expect("vm").run(&wasm, &["big".into()]).expect("run");
-    let took = started.elapsed();
+    let (outcome, took) = next_to_steady("a big module", || {
+        let started = std::time::Instant::now();
+        let outcome = common::runtime().vm(config).expect("vm").run(&wasm, &["big".into()]).expect("run");
+        (outcome, started.elapsed())
+    });
     assert_eq!(
         outcome.status,
         ExitStatus::Killed(Limit::WallClock(Duration::from_millis(500))),
@@ -492,7 +480,6 @@ fn a_compile_longer_than_the_deadline_ends_at_the_deadline() {
         describe(&outcome)
     );
     assert!(took < Duration::from_secs(2), "the compile outlived the deadline: {took:?}");
-    assert_ok(&steady.join().expect("steady"));
 }
 
 /// Every file under `dir`, as paths.
@@ -512,18 +499,24 @@ fn walk_files(dir: &Path) -> Vec<String> {
     out
 }
 
-/// The guest's `module(payload)` of `hostile_modules`, rebuilt here.
+/// The guest's `module(payload)` of `hostile_modules`, rebuilt here: a
+/// command doing nothing, with a custom section `n` holding `payload`.
 fn no_op_module(payload: &[u8]) -> Vec<u8> {
-    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
-    wasm.extend_from_slice(&[0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07, 0x0a, 0x01, 0x06]);
-    wasm.extend_from_slice(b"_start");
-    wasm.extend_from_slice(&[0x00, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b]);
-    let mut section = vec![0x01, b'n'];
-    section.extend_from_slice(payload);
-    wasm.push(0x00);
-    wasm.push(u8::try_from(section.len()).expect("a short section"));
-    wasm.extend_from_slice(&section);
-    wasm
+    use wasm_encoder::{CodeSection, CustomSection, ExportKind, ExportSection, Function, FunctionSection, TypeSection};
+    let mut types = TypeSection::new();
+    types.ty().function([], []);
+    let mut functions = FunctionSection::new();
+    functions.function(0);
+    let mut exports = ExportSection::new();
+    exports.export("_start", ExportKind::Func, 0);
+    let mut body = Function::new([]);
+    body.instruction(&wasm_encoder::Instruction::End);
+    let mut code = CodeSection::new();
+    code.function(&body);
+    let custom = CustomSection { name: "n".into(), data: payload.into() };
+    let mut module = wasm_encoder::Module::new();
+    module.section(&types).section(&functions).section(&exports).section(&code).section(&custom);
+    module.finish()
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
