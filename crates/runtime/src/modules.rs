@@ -22,6 +22,9 @@ use wasmtime::Module;
 use crate::RuntimeError;
 use crate::engine::EngineEntry;
 
+/// How stale a cache file's mark of use may get before it is renewed.
+const MARK_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// The compiled-module cache's default bound on disk.
 pub const DEFAULT_CACHE_BYTES: u64 = 4 << 30;
 
@@ -88,9 +91,7 @@ impl ModuleStore {
     }
 
     fn deserialize(&self, entry: &EngineEntry, path: &Path) -> Option<Module> {
-        if !path.is_file() {
-            return None;
-        }
+        let meta = std::fs::metadata(path).ok().filter(std::fs::Metadata::is_file)?;
         // SAFETY: `deserialize_file` trusts the file to be wasmtime's own output.
         // This path is inside our cache dir and only `compile` below writes it,
         // atomically (temp file + rename), from `Engine::precompile_module`. A
@@ -98,7 +99,12 @@ impl ModuleStore {
         // and is recompiled.
         match unsafe { Module::deserialize_file(&entry.engine, path) } {
             Ok(module) => {
-                mark_used(path);
+                // Recency to the hour is enough for eviction, and spares a
+                // syscall on every start.
+                let stale = meta.modified().ok().and_then(|m| m.elapsed().ok()).is_none_or(|age| age > MARK_EVERY);
+                if stale {
+                    mark_used(path);
+                }
                 Some(module)
             }
             Err(err) => {

@@ -107,9 +107,11 @@ pub(crate) fn host_program_within(
     shared: Option<&SharedBytes>,
     until: &ProcessControl,
 ) -> Result<InstancePre<ProcessData>, PrepareError> {
-    let quick = wasm.len() <= INLINE_COMPILE || store.is_cached(engine, sha);
-    if quick || engine.programs.lock().unwrap_or_else(|p| p.into_inner()).contains(sha) {
-        return Ok(host_program(store, engine, sha, &mut || Ok(Cow::Borrowed(wasm)))?);
+    if let Some(program) = engine.programs.lock().unwrap_or_else(|p| p.into_inner()).get(sha) {
+        return Ok(program);
+    }
+    if wasm.len() <= INLINE_COMPILE || store.is_cached(engine, sha) {
+        return Ok(compile_host(store, engine, sha, &mut || Ok(Cow::Borrowed(wasm)))?);
     }
     let owned = shared.cloned().unwrap_or_else(|| SharedBytes::from(wasm.to_vec()));
     let (store, engine, sha) = (store.clone(), engine.clone(), *sha);
