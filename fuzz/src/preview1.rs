@@ -229,9 +229,9 @@ fn new_ctx(
     let as_dir = OpenOptions { read: true, directory: true, follow: true, ..OpenOptions::default() };
     for guest in ["/rw", "/ro"] {
         let dir = vfs.open_at(&Cred::root(), &vm_root, guest, as_dir).expect("preopen");
-        fds.insert(FdEntry { file: dir, preopen: Some(guest.into()) }).expect("preopen fd");
+        fds.insert(FdEntry::preopen(dir, guest)).expect("preopen fd");
     }
-    fds.insert(FdEntry { file: vm_root, preopen: Some("/".into()) }).expect("root fd");
+    fds.insert(FdEntry::preopen(vm_root, "/")).expect("root fd");
     let ctx = WasiCtx {
         kernel,
         pid,

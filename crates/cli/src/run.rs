@@ -26,6 +26,11 @@ pub struct RunArgs {
     /// Grant the real clocks (and real file timestamps).
     #[arg(long)]
     clock: bool,
+    /// Preopen the VM's own filesystem (its /tmp, /dev, /etc…) as `/`, after
+    /// the --dir grants. Without it a module sees exactly its --dir grants,
+    /// as under `wasmtime run`; programs built from source always have it.
+    #[arg(long)]
+    vm_fs: bool,
     /// Run as root (uid 0) inside the VM instead of uid 1000.
     #[arg(long)]
     root: bool,
@@ -110,6 +115,10 @@ pub fn main(args: RunArgs) -> i32 {
         }
     };
     let source = crate::build::is_source(&args.module);
+    let mut config = config;
+    // A program capsa builds from source runs as in `capsa exec`, with the
+    // VM's own filesystem; a module is given exactly its grants.
+    config.grants.vm_fs |= source;
     if source
         && let Some(code) =
             crate::build::run_interpreted(&runtime, &args.compile, &args.module, &args.args, config.clone())
@@ -186,6 +195,7 @@ fn vm_config(args: &RunArgs) -> Result<VmConfig> {
     }
     config.grants.random |= args.random;
     config.grants.clock |= args.clock;
+    config.grants.vm_fs |= args.vm_fs;
     config.root |= args.root;
     args.net.apply(&mut config);
     if let Some(spec) = &args.stdin {

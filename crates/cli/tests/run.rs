@@ -279,7 +279,7 @@ fn iovec_flood_from_dev_zero_is_stopped_by_the_wall_clock() {
     let sb = Sandbox::new();
     let module = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/regressions/dev_zero_read.wat");
     let started = std::time::Instant::now();
-    let out = sb.capsa(&["--timeout", "1s", "--memory", "64MiB", module]);
+    let out = sb.capsa(&["--vm-fs", "--timeout", "1s", "--memory", "64MiB", module]);
     assert_eq!(out.status.code(), Some(137), "{}", stderr(&out));
     assert_eq!(stderr(&out), "capsa: killed: wall-clock limit 1s\n");
     assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());

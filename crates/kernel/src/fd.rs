@@ -9,6 +9,23 @@ use crate::file::OpenFile;
 /// A file descriptor number.
 pub type Fd = u32;
 
+/// The WASI rights an fd may still use: what its owner kept when it
+/// narrowed them (`fd_fdstat_set_rights`) or opened it (`path_open`'s
+/// requested and inheriting rights). The kernel only carries them with the
+/// fd; the adapter decides what each bit allows, and checks it first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rights {
+    /// Rights of operations on this fd.
+    pub base: u64,
+    /// Rights that fds opened beneath it (a directory) may have.
+    pub inheriting: u64,
+}
+
+impl Rights {
+    /// Nothing narrowed: the fd may do all its description allows.
+    pub const ALL: Rights = Rights { base: u64::MAX, inheriting: u64::MAX };
+}
+
 /// One slot of an fd table.
 #[derive(Debug, Clone)]
 pub struct FdEntry {
@@ -16,12 +33,19 @@ pub struct FdEntry {
     pub file: Arc<OpenFile>,
     /// For a preopened directory: the guest path it is announced under.
     pub preopen: Option<String>,
+    /// What the fd may still do (per fd, not per description: `dup` copies).
+    pub rights: Rights,
 }
 
 impl FdEntry {
-    /// An ordinary (non-preopen) entry.
+    /// An ordinary (non-preopen) entry with every right.
     pub fn new(file: Arc<OpenFile>) -> Self {
-        FdEntry { file, preopen: None }
+        FdEntry { file, preopen: None, rights: Rights::ALL }
+    }
+
+    /// A preopened directory announced under `guest`, with every right.
+    pub fn preopen(file: Arc<OpenFile>, guest: impl Into<String>) -> Self {
+        FdEntry { file, preopen: Some(guest.into()), rights: Rights::ALL }
     }
 }
 
@@ -112,8 +136,9 @@ impl FdTable {
     /// # Errors
     /// `BadFd` if `fd` is not open, `TooManyFiles` when the table is full.
     pub fn dup(&mut self, fd: Fd) -> Result<Fd> {
-        let file = self.file(fd)?;
-        self.insert(FdEntry::new(file))
+        let entry = self.get(fd)?;
+        let copy = FdEntry { file: entry.file.clone(), preopen: None, rights: entry.rights };
+        self.insert(copy)
     }
 
     /// Duplicates `fd` onto `to` (`dup2`), closing what was at `to`; the new
@@ -123,7 +148,8 @@ impl FdTable {
     /// `BadFd` if `fd` is not open or `to` is past the table's limit (as
     /// Linux `dup2`); `TooManyFiles` if `to` is new and the table is full.
     pub fn dup2(&mut self, fd: Fd, to: Fd) -> Result<()> {
-        let file = self.file(fd)?;
+        let entry = self.get(fd)?;
+        let copy = FdEntry { file: entry.file.clone(), preopen: None, rights: entry.rights };
         if fd == to {
             return Ok(());
         }
@@ -132,7 +158,7 @@ impl FdTable {
         }
         // The replaced entry is dropped only after the table is updated, so
         // a pipe end closed here wakes its peers with the table consistent.
-        let replaced = self.insert_at(to, FdEntry::new(file))?;
+        let replaced = self.insert_at(to, copy)?;
         drop(replaced);
         Ok(())
     }
@@ -145,6 +171,15 @@ impl FdTable {
     /// Whether no fd is open.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Narrows the rights of `fd`.
+    ///
+    /// # Errors
+    /// `BadFd` if `fd` is not open.
+    pub fn set_rights(&mut self, fd: Fd, rights: Rights) -> Result<()> {
+        self.entries.get_mut(&fd).ok_or(KernelError::BadFd)?.rights = rights;
+        Ok(())
     }
 
     /// Open fds in increasing order.

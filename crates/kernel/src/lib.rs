@@ -55,7 +55,7 @@ pub use control::{KillReason, ProcessControl, clear_current, current_pending, se
 pub use cred::Cred;
 pub use error::{KernelError, LimitKind, Result};
 pub use exec::Executable;
-pub use fd::{Fd, FdEntry, FdTable};
+pub use fd::{Fd, FdEntry, FdTable, Rights};
 pub use file::OpenFile;
 pub use kernel::{Kernel, KernelConfig};
 pub use layer::{Layer, LayerBuilder, Meta};

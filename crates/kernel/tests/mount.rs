@@ -142,7 +142,7 @@ fn bad_mount_paths() {
         entropy: false,
     };
     assert_eq!(Vfs::new(config("relative")).err(), Some(KernelError::Invalid));
-    assert_eq!(Vfs::new(config("/")).err(), Some(KernelError::Invalid));
+    assert!(Vfs::new(config("/")).is_ok(), "`/` is a detached mount");
     assert_eq!(Vfs::new(config("/dev/null/x")).err(), Some(KernelError::NotDir));
     let twice = VfsConfig {
         layers: vec![],
@@ -261,4 +261,35 @@ fn host_files_held_open_count_against_the_vm_budget() {
     write_file(&vfs, &dir, "/tmp/x", b"x");
     drop((a, w));
     assert_eq!(read_file(&vfs, &dir, "/w/b"), b"b");
+}
+
+#[test]
+fn a_mount_at_the_root_is_detached_and_reached_by_its_handle() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("f"), b"host").unwrap();
+    let vfs = mounted(vec![Mount { guest_path: "/".into(), dir: host_dir(tmp.path()), read_only: false }]);
+    let dir = vfs.root();
+    // The VM's own tree is untouched: `/f` is not the host's.
+    assert_eq!(vfs.open_at(&root(), &dir, "/f", read()).err(), Some(KernelError::NotFound));
+    assert!(vfs.stat_at(&root(), &dir, "/tmp", true).is_ok());
+    let handle = vfs.open_mount(0).unwrap();
+    assert_eq!(read_file(&vfs, &handle, "f"), b"host");
+    assert_eq!(vfs.open_at(&root(), &handle, "../f", read()).err(), Some(KernelError::NotPermitted));
+    assert_eq!(vfs.open_at(&root(), &handle, "/f", read()).err(), Some(KernelError::NotPermitted));
+    write_file(&vfs, &handle, "new", b"made");
+    assert_eq!(std::fs::read(tmp.path().join("new")).unwrap(), b"made");
+    let dots = handle.readdir(0).unwrap();
+    assert_eq!(dots[0].ino, dots[1].ino, "`..` of a detached root is itself");
+    assert_eq!(vfs.open_mount(1).err(), Some(KernelError::BadFd));
+    let twice = VfsConfig {
+        layers: vec![],
+        mounts: vec![
+            Mount { guest_path: "/".into(), dir: host_dir(tmp.path()), read_only: false },
+            Mount { guest_path: "/".into(), dir: host_dir(tmp.path()), read_only: true },
+        ],
+        quota: quota(),
+        real_time: false,
+        entropy: false,
+    };
+    assert_eq!(Vfs::new(twice).err(), Some(KernelError::Invalid));
 }

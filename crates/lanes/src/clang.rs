@@ -42,6 +42,8 @@ const EMULATIONS: &[(&str, &str)] = &[
 /// The VM of a compiler or linker guest, without its mounts.
 pub(crate) fn compiler_config(budget: &CompilerBudget) -> VmConfig {
     let mut config = VmConfig::default();
+    // Compilers write their temporary files to /tmp.
+    config.grants.vm_fs = true;
     // clang aborts without entropy (it seeds hash tables); the clock stays
     // denied, so a build cannot depend on when it ran.
     config.grants.random = true;

@@ -87,6 +87,8 @@ impl Bench {
     fn config(&self) -> VmConfig {
         let mut config = VmConfig::default();
         config.layers.push(self.layer.clone());
+        // The layer's commands are spawned by absolute path beneath `/`.
+        config.grants.vm_fs = true;
         config.grants.clock = true;
         config.grants.stdout = Output::Capture;
         config.grants.stderr = Output::Capture;

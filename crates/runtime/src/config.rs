@@ -38,21 +38,29 @@ pub struct DirGrant {
     /// Host directory.
     pub host: PathBuf,
     /// Guest path it appears at; also its preopen name. A relative guest path is
-    /// mounted under `/` and announced by its relative name.
+    /// mounted under `/` and announced by its relative name; `/` makes the
+    /// directory the guest's `/` preopen (beneath which paths may not leave it).
     pub guest: String,
     /// Whether writes fail with EROFS.
     pub read_only: bool,
 }
 
 /// The capabilities of a VM. `Grants::default()` grants nothing: no host
-/// directory, no environment, no clock, no entropy, stdin at EOF, stdout and
-/// stderr discarded, no network destination outside the VM and no published
-/// port (the VM's own network, loopback and `10.0.2.15`, is always there).
+/// directory, no preopen at all (not even the VM's own filesystem), no
+/// environment, no clock, no entropy, stdin at EOF, stdout and stderr
+/// discarded, no network destination outside the VM and no published port
+/// (the VM's own network, loopback and `10.0.2.15`, is always there).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grants {
-    /// Host directories, mounted and preopened in this order (fd 3, 4, …), before
-    /// the VM root `/`.
+    /// Host directories, mounted and preopened in this order (fd 3, 4, …).
+    /// One may be granted as `/`: it is then the preopen `/` (and
+    /// [`Grants::vm_fs`] must be off).
     pub dirs: Vec<DirGrant>,
+    /// The VM's own filesystem (its `/tmp`, `/dev`, `/etc`, the layers and
+    /// the mount points) is preopened as `/`, after the granted directories.
+    /// Off, a guest sees exactly its granted directories, as under `wasmtime
+    /// run`; the shell VMs and the programs capsa builds from source have it.
+    pub vm_fs: bool,
     /// Environment variables, in order.
     pub env: Vec<(String, String)>,
     /// The guest may read host entropy (`random_get`, `/dev/urandom`).

@@ -6,6 +6,7 @@
 //! random = true
 //! clock = true
 //! root = false                 # run as uid 0 inside the VM
+//! vm_fs = false                # preopen the VM's own filesystem as `/`
 //! stdin = "inherit"            # "null" | "inherit" | { file = "in.txt" }
 //! stdout = "inherit"           # "null" | "inherit" | { file = "out.txt" }
 //! stderr = "inherit"
@@ -62,6 +63,8 @@ struct Manifest {
     clock: bool,
     #[serde(default)]
     root: bool,
+    #[serde(default)]
+    vm_fs: bool,
     stdin: Option<Stream>,
     stdout: Option<Stream>,
     stderr: Option<Stream>,
@@ -237,6 +240,7 @@ pub fn apply(text: &str, base: &Path, config: &mut VmConfig) -> Result<(), Strin
     grants.env.extend(manifest.env);
     grants.random |= manifest.random;
     grants.clock |= manifest.clock;
+    grants.vm_fs |= manifest.vm_fs;
     let resolve = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
     if let Some(stream) = manifest.stdin {
         grants.stdin = match stream {
@@ -306,6 +310,7 @@ mod tests {
         let text = r#"
 env = { A = "1" }
 random = true
+vm_fs = true
 stdout = "inherit"
 stdin = { file = "in.txt" }
 [[dir]]
@@ -321,7 +326,7 @@ host_fds = 12
         let mut config = VmConfig::default();
         apply(text, Path::new("/base"), &mut config).expect("valid manifest");
         assert_eq!(config.grants.env, vec![("A".to_string(), "1".to_string())]);
-        assert!(config.grants.random && !config.grants.clock);
+        assert!(config.grants.random && !config.grants.clock && config.grants.vm_fs);
         assert_eq!(config.grants.stdin, Input::File(PathBuf::from("/base/in.txt")));
         assert_eq!(config.grants.stdout, Output::Inherit);
         assert_eq!(config.grants.dirs[0].host, PathBuf::from("/base/data"));

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use capsa_kernel::{
     BudgetLimits, Cred, Executable, FdEntry, FdTable, HostInput, HostOutput, Kernel, KernelConfig, KernelError,
-    KillReason, LimitKind, OpenFile, OpenOptions, Pid, ProcessControl, ProcessSpec, Quota, SharedBytes, VfsConfig,
+    KillReason, LimitKind, OpenFile, Pid, ProcessControl, ProcessSpec, Quota, SharedBytes, VfsConfig,
 };
 use capsa_wasi::{SpawnRequest, Spawner, WasiCtx};
 use wasmtime::InstancePre;
@@ -72,6 +72,11 @@ impl std::fmt::Debug for Vm {
 impl Vm {
     pub(crate) fn boot(runtime: Arc<RuntimeInner>, config: VmConfig) -> Result<Vm, RuntimeError> {
         let grants = &config.grants;
+        if grants.vm_fs && grants.dirs.iter().any(|dir| dir.guest == "/") {
+            return Err(RuntimeError::Grant(
+                "a host directory granted as `/` and the VM's own filesystem cannot both be `/`".into(),
+            ));
+        }
         let mounts = grants.dirs.iter().map(host::mount).collect::<Result<Vec<_>, _>>()?;
         let kernel_config = KernelConfig {
             vfs: VfsConfig {
@@ -369,8 +374,9 @@ impl VmShared {
         Ok(Program { pre, charge: None })
     }
 
-    /// The first process's fds: stdio at 0-2, each granted dir from 3 on, the
-    /// VM root `/` last.
+    /// The first process's fds: stdio at 0-2, each granted dir from 3 on
+    /// (announced under its guest path), and last, if granted, the VM's own
+    /// filesystem announced as `/`.
     fn initial_fds(&self) -> Result<FdTable, RuntimeError> {
         let limits = &self.config.limits;
         let mut fds = FdTable::new(limits.fds);
@@ -383,16 +389,14 @@ impl VmShared {
             fds.insert(FdEntry::new(file)).map_err(fd_limit)?;
         }
         let vfs = self.kernel.vfs();
-        let root = vfs.root();
-        let as_dir = OpenOptions { read: true, directory: true, follow: true, ..OpenOptions::default() };
-        for grant in &self.config.grants.dirs {
-            let path = host::mount_point(&grant.guest);
-            let dir = vfs
-                .open_at(&Cred::root(), &root, &path, as_dir)
-                .map_err(|e| RuntimeError::Grant(format!("preopen {}: {e}", grant.guest)))?;
-            fds.insert(FdEntry { file: dir, preopen: Some(grant.guest.clone()) }).map_err(fd_limit)?;
+        for (index, grant) in self.config.grants.dirs.iter().enumerate() {
+            let dir =
+                vfs.open_mount(index).map_err(|e| RuntimeError::Grant(format!("preopen {}: {e}", grant.guest)))?;
+            fds.insert(FdEntry::preopen(dir, grant.guest.clone())).map_err(fd_limit)?;
         }
-        fds.insert(FdEntry { file: root, preopen: Some("/".into()) }).map_err(fd_limit)?;
+        if self.config.grants.vm_fs {
+            fds.insert(FdEntry::preopen(vfs.root(), "/")).map_err(fd_limit)?;
+        }
         Ok(fds)
     }
 

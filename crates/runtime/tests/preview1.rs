@@ -96,9 +96,17 @@ in_both!(
     fd_read_write,
     fd_readdir,
     fd_renumber,
+    fd_rights,
     fd_seek_tell,
     fd_sync,
 );
+
+#[test]
+fn fd_vectored_errors() {
+    let mut config = config();
+    config.limits.disk_bytes = 100 << 10;
+    run_ok("fd_vectored_errors", config, &[]);
+}
 
 #[test]
 fn fd_filestat() {
@@ -312,6 +320,32 @@ fn grant_close_preopen() {
     grant(&mut config, scratch.path(), "/scratch", false);
     run_ok("grant_close_preopen", config, &[]);
     assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0, "a closed preopen was written to");
+}
+
+#[test]
+fn grant_no_preopens() {
+    // Nothing granted: not even the VM's own filesystem.
+    let mut config = capsa_runtime::VmConfig::default();
+    config.grants.stdout = capsa_runtime::Output::Capture;
+    config.grants.stderr = capsa_runtime::Output::Capture;
+    run_ok("grant_no_preopens", config, &[]);
+}
+
+#[test]
+fn grant_root_dir() {
+    let host = tempfile::tempdir().unwrap();
+    std::fs::write(host.path().join("hello.txt"), "hello from the host").unwrap();
+    let mut config = config();
+    config.grants.vm_fs = false;
+    grant(&mut config, host.path(), "/", false);
+    run_ok("grant_root_dir", config, &[]);
+    assert_eq!(std::fs::read_to_string(host.path().join("made-inside.txt")).unwrap(), "made");
+    assert!(!host.path().join("link").exists(), "a link to / was made on the host");
+    // The VM's own filesystem cannot also be `/`.
+    let mut both = common::config();
+    grant(&mut both, host.path(), "/", false);
+    let err = common::runtime().vm(both).expect_err("two roots").to_string();
+    assert!(err.contains("cannot both be `/`"), "{err}");
 }
 
 #[test]

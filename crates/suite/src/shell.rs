@@ -53,8 +53,8 @@ impl ShellVm {
     }
 
     /// The VM's configuration over `base` (whose limits and stdio are kept):
-    /// the suite's layer on top of `base.layers`, the mounts, the
-    /// environment, the clock and entropy grants.
+    /// the suite's layer on top of `base.layers`, the mounts, the VM's own
+    /// filesystem as `/`, the environment, the clock and entropy grants.
     ///
     /// # Errors
     /// Only if the suite's layer cannot be built (see [`crate::layer`]).
@@ -62,6 +62,7 @@ impl ShellVm {
         let layer: Arc<Layer> = crate::layer()?;
         base.layers.push(layer);
         base.grants.dirs.extend(self.mounts.iter().cloned());
+        base.grants.vm_fs = true;
         base.grants.clock = true;
         base.grants.random = true;
         base.root |= self.root;

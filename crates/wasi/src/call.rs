@@ -98,9 +98,20 @@ fn finish(ctx: &WasiCtx, name: &'static str, result: SysResult<()>) -> wasmtime:
     }
 }
 
-/// The directory an fd names, for use as the base of a path (`ENOTDIR` otherwise).
-pub(crate) fn dir_of(ctx: &WasiCtx, fd: u32) -> SysResult<std::sync::Arc<capsa_kernel::OpenFile>> {
-    let file = ctx.fds.file(fd)?;
+/// The open file at `fd`, if the fd still has every right in `need`
+/// (checked first: `ENOTCAPABLE` otherwise; `EBADF` for no such fd).
+pub(crate) fn file_of(ctx: &WasiCtx, fd: u32, need: u64) -> SysResult<std::sync::Arc<capsa_kernel::OpenFile>> {
+    let entry = ctx.fds.get(fd)?;
+    if entry.rights.base & need != need {
+        return Err(Errno::NotCapable.into());
+    }
+    Ok(entry.file.clone())
+}
+
+/// The directory an fd names, for use as the base of a path, if the fd has
+/// the rights `need` (`ENOTCAPABLE` otherwise; `ENOTDIR` for a non-directory).
+pub(crate) fn dir_of(ctx: &WasiCtx, fd: u32, need: u64) -> SysResult<std::sync::Arc<capsa_kernel::OpenFile>> {
+    let file = file_of(ctx, fd, need)?;
     if !file.is_dir() {
         return Err(Errno::NotDir.into());
     }

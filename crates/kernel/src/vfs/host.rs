@@ -126,7 +126,11 @@ pub(crate) fn readdir(vfs: &Vfs, mount: usize, path: &Path, dir: &cap_std::fs::D
     let here = dir.dir_metadata()?.ino();
     let parent = match path.parent() {
         Some(parent) => entry.dir.symlink_metadata(host_path(parent))?.ino(),
-        None => vfs.lock().get(entry.point)?.dir()?.parent,
+        // A detached mount's root has no parent in the VM: `..` is itself.
+        None => match entry.point {
+            Some(point) => vfs.lock().get(point)?.dir()?.parent,
+            None => here,
+        },
     };
     let mut named = Vec::new();
     for item in dir.entries()? {

@@ -42,7 +42,10 @@ pub const MAX_NAME: usize = 255;
 /// A host directory granted to the VM.
 #[derive(Debug)]
 pub struct Mount {
-    /// Absolute guest path of the mount point (created if missing).
+    /// Absolute guest path of the mount point (created if missing). `/` is
+    /// a detached mount: it replaces nothing in the VM's tree and is reached
+    /// only through its own handle ([`Vfs::open_mount`]), as a preopen named
+    /// `/` is in `wasmtime run --dir HOST::/`.
     pub guest_path: String,
     /// The host directory; the only authority the VFS has over the host.
     pub dir: cap_std::fs::Dir,
@@ -101,8 +104,9 @@ pub(crate) struct MountEntry {
     pub(crate) read_only: bool,
     /// `Stat::dev` of everything inside the mount.
     pub(crate) dev: u64,
-    /// The in-memory directory the mount is attached to.
-    pub(crate) point: u64,
+    /// The in-memory directory the mount is attached to; `None` for a
+    /// detached mount.
+    pub(crate) point: Option<u64>,
 }
 
 impl std::fmt::Debug for Vfs {
@@ -276,6 +280,17 @@ impl Vfs {
         gid: Option<u32>,
     ) -> Result<()> {
         self.set_owner_at_impl(cred, dir, path, follow, uid, gid)
+    }
+
+    /// An open handle on the root of host mount number `index` (in the
+    /// order of [`VfsConfig::mounts`]): the directory a preopen of the mount
+    /// stands for. Paths beneath it may not leave it.
+    ///
+    /// # Errors
+    /// `BadFd` for no such mount; `VmFileLimit` past the host-fd budget; the
+    /// host's error if the directory cannot be opened.
+    pub fn open_mount(self: &Arc<Self>, index: usize) -> Result<Arc<OpenFile>> {
+        open::open_mount_root(self, index)
     }
 
     /// Quota use so far.

@@ -171,3 +171,12 @@ fn create(
         }
     }
 }
+
+/// The root of host mount `index`, as [`Vfs::open_mount`] gives it.
+pub(super) fn open_mount_root(vfs: &Arc<Vfs>, index: usize) -> Result<Arc<OpenFile>> {
+    let entry = vfs.mount(index)?;
+    let slot = vfs.host_fd()?;
+    let dir = entry.dir.try_clone()?;
+    let handle = HostDirHandle { vfs: vfs.clone(), mount: index, path: std::path::PathBuf::new(), dir, _slot: slot };
+    Ok(OpenFile::new(FileKind::HostDir(handle), true, false, StatusFlags::default()))
+}

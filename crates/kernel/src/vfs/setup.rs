@@ -44,22 +44,33 @@ pub(super) fn build(config: VfsConfig, budget: Arc<Budget>) -> Result<Arc<Vfs>> 
 
     let mut mounts: Vec<MountEntry> = Vec::new();
     let mut points: Vec<Vec<&str>> = Vec::new();
+    let mut detached = false;
     for (index, mount) in config.mounts.iter().enumerate() {
-        let names = mount_names(&mount.guest_path)?;
-        let overlaps = |other: &Vec<&str>| other.starts_with(&names) || names.starts_with(other);
-        if points.iter().any(overlaps) {
-            return Err(KernelError::Invalid);
-        }
-        let point = ensure_dir(&mut st, &names)?;
-        st.get_mut(point)?.dir_mut()?.mount = Some(index);
         let dev = FIRST_MOUNT_DEV.checked_add(index as u64).ok_or(KernelError::Invalid)?;
+        let point = if mount.guest_path == "/" {
+            // At most one host directory can stand for `/`.
+            if std::mem::replace(&mut detached, true) {
+                return Err(KernelError::Invalid);
+            }
+            None
+        } else {
+            let names = mount_names(&mount.guest_path)?;
+            let overlaps = |other: &Vec<&str>| other.starts_with(&names) || names.starts_with(other);
+            if points.iter().any(overlaps) {
+                return Err(KernelError::Invalid);
+            }
+            let point = ensure_dir(&mut st, &names)?;
+            st.get_mut(point)?.dir_mut()?.mount = Some(index);
+            points.push(names);
+            Some(point)
+        };
         mounts.push(MountEntry { dir: mount.dir.try_clone()?, read_only: mount.read_only, dev, point });
-        points.push(names);
     }
     Ok(Arc::new(Vfs { state: Mutex::new(st), mounts, real_time: config.real_time, entropy: config.entropy, budget }))
 }
 
-/// The components of a mount point: absolute, not the root, no `.` or `..`.
+/// The components of an attached mount point: absolute, not the root (that
+/// is a detached mount), no `.` or `..`.
 fn mount_names(path: &str) -> Result<Vec<&str>> {
     if !path.starts_with('/') || path.contains('\0') {
         return Err(KernelError::Invalid);

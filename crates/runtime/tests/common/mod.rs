@@ -30,10 +30,12 @@ pub fn program(name: &str) -> &'static str {
         .1
 }
 
-/// A configuration that grants nothing but captures stdout and stderr, with
-/// the default limits except a shorter wall clock (a hung test fails sooner).
+/// A configuration that grants nothing but the VM's own filesystem (at `/`,
+/// as most guests expect) and captures stdout and stderr, with the default
+/// limits except a shorter wall clock (a hung test fails sooner).
 pub fn config() -> VmConfig {
     let mut config = VmConfig::default();
+    config.grants.vm_fs = true;
     config.grants.stdout = Output::Capture;
     config.grants.stderr = Output::Capture;
     config.limits.wall = Duration::from_secs(20);

@@ -34,6 +34,7 @@ pub fn runtime() -> &'static Runtime {
 pub fn config() -> VmConfig {
     let mut config = VmConfig::default();
     config.layers.push(capsa_suite::layer().expect("the suite's layer"));
+    config.grants.vm_fs = true;
     config.grants.stdout = Output::Capture;
     config.grants.stderr = Output::Capture;
     config.grants.clock = true;

@@ -50,7 +50,7 @@ pub fn stat(
     flags: u32,
     out: u32,
 ) -> SysResult<()> {
-    let dir = dir_of(ctx, fd)?;
+    let dir = dir_of(ctx, fd, crate::preview1::rights::PATH_FILESTAT_GET)?;
     let path = read_str(mem, path, len)?;
     let stat = ctx.kernel.vfs().stat_at(&ctx.cred, &dir, path, follow(flags)?)?;
     write_stat(mem, out, &stat)
@@ -75,7 +75,7 @@ pub fn chmod(
     if mode & !0o7777 != 0 {
         return Err(Errno::Inval.into());
     }
-    let dir = dir_of(ctx, fd)?;
+    let dir = dir_of(ctx, fd, 0)?;
     let path = read_str(mem, path, len)?;
     ctx.kernel.vfs().set_mode_at(&ctx.cred, &dir, path, follow(flags)?, mode)?;
     Ok(())
@@ -92,7 +92,7 @@ pub fn chown(
     uid: i32,
     gid: i32,
 ) -> SysResult<()> {
-    let dir = dir_of(ctx, fd)?;
+    let dir = dir_of(ctx, fd, 0)?;
     let path = read_str(mem, path, len)?;
     let keep = |id: i32| if id == -1 { Ok(None) } else { u32::try_from(id).map(Some).map_err(|_| Errno::Inval) };
     ctx.kernel.vfs().set_owner_at(&ctx.cred, &dir, path, follow(flags)?, keep(uid)?, keep(gid)?)?;

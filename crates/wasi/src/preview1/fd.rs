@@ -2,10 +2,15 @@
 
 use std::io::SeekFrom;
 
-use capsa_kernel::{KernelError, SetTime, StatusFlags};
+use capsa_kernel::{KernelError, Rights, SetTime, StatusFlags};
 
-use super::rights::{filetype, rights_of, write_filestat};
+use super::rights::{
+    FD_ADVISE, FD_ALLOCATE, FD_DATASYNC, FD_FDSTAT_SET_FLAGS, FD_FILESTAT_GET, FD_FILESTAT_SET_SIZE,
+    FD_FILESTAT_SET_TIMES, FD_READ, FD_READDIR, FD_SEEK, FD_SYNC, FD_TELL, FD_WRITE, filetype, rights_of_fd,
+    write_filestat,
+};
 use super::{SysError, SysResult};
+use crate::call::file_of;
 use crate::ctx::WasiCtx;
 use crate::errno::Errno;
 use crate::exit::GuestExit;
@@ -82,7 +87,7 @@ pub fn fd_advise(
     _len: u64,
     advice: u32,
 ) -> SysResult<()> {
-    let file = ctx.fds.file(fd)?;
+    let file = file_of(ctx, fd, FD_ADVISE)?;
     if advice > 5 {
         return Err(Errno::Inval.into());
     }
@@ -97,7 +102,7 @@ pub fn fd_advise(
 
 /// `fd_allocate(fd, offset, len)`.
 pub fn fd_allocate(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, offset: u64, len: u64) -> SysResult<()> {
-    ctx.fds.file(fd)?.allocate(offset, len)?;
+    file_of(ctx, fd, FD_ALLOCATE)?.allocate(offset, len)?;
     Ok(())
 }
 
@@ -109,7 +114,7 @@ pub fn fd_close(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32) -> SysRe
 
 /// `fd_datasync(fd)`.
 pub fn fd_datasync(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32) -> SysResult<()> {
-    let file = ctx.fds.file(fd)?;
+    let file = file_of(ctx, fd, FD_DATASYNC)?;
     if !file.can_write() && !file.is_dir() {
         return Err(Errno::Badf.into());
     }
@@ -119,14 +124,15 @@ pub fn fd_datasync(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32) -> Sy
 
 /// `fd_sync(fd)`.
 pub fn fd_sync(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32) -> SysResult<()> {
-    ctx.fds.file(fd)?.sync()?;
+    file_of(ctx, fd, FD_SYNC)?.sync()?;
     Ok(())
 }
 
 /// `fd_fdstat_get(fd) -> fdstat`.
 pub fn fd_fdstat_get(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, out: u32) -> SysResult<()> {
-    let file = ctx.fds.file(fd)?;
-    let (base, inheriting) = rights_of(&file);
+    let entry = ctx.fds.get(fd)?;
+    let file = entry.file.clone();
+    let (base, inheriting) = rights_of_fd(&file, entry.rights);
     let mut raw = [0u8; 24];
     raw[0] = filetype(file.file_type());
     raw[2..4].copy_from_slice(&encode_status_flags(file.status_flags()).to_le_bytes());
@@ -138,33 +144,39 @@ pub fn fd_fdstat_get(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, out:
 
 /// `fd_fdstat_set_flags(fd, flags)`.
 pub fn fd_fdstat_set_flags(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, flags: u32) -> SysResult<()> {
-    let file = ctx.fds.file(fd)?;
+    let file = file_of(ctx, fd, FD_FDSTAT_SET_FLAGS)?;
     file.set_status_flags(status_flags(flags)?)?;
     Ok(())
 }
 
-/// `fd_fdstat_set_rights(fd, base, inheriting)`: capsa keeps no per-fd rights
-/// (access is fixed at open), so narrowing them is not supported.
+/// `fd_fdstat_set_rights(fd, base, inheriting)`: narrows the fd's rights.
+/// Asking for a right the fd does not have (as `fd_fdstat_get` reports
+/// them) is `ENOTCAPABLE`: rights are only ever taken away.
 pub fn fd_fdstat_set_rights(
     ctx: &mut WasiCtx,
     _mem: &mut GuestMemory<'_>,
     fd: u32,
-    _base: u64,
-    _inheriting: u64,
+    base: u64,
+    inheriting: u64,
 ) -> SysResult<()> {
-    ctx.fds.get(fd)?;
-    Err(Errno::NotSup.into())
+    let entry = ctx.fds.get(fd)?;
+    let (have_base, have_inheriting) = rights_of_fd(&entry.file, entry.rights);
+    if base & !have_base != 0 || inheriting & !have_inheriting != 0 {
+        return Err(Errno::NotCapable.into());
+    }
+    ctx.fds.set_rights(fd, Rights { base, inheriting })?;
+    Ok(())
 }
 
 /// `fd_filestat_get(fd) -> filestat`.
 pub fn fd_filestat_get(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, out: u32) -> SysResult<()> {
-    let stat = ctx.fds.file(fd)?.stat()?;
+    let stat = file_of(ctx, fd, FD_FILESTAT_GET)?.stat()?;
     write_filestat(mem, out, &stat)
 }
 
 /// `fd_filestat_set_size(fd, size)`.
 pub fn fd_filestat_set_size(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, size: u64) -> SysResult<()> {
-    ctx.fds.file(fd)?.set_size(size)?;
+    file_of(ctx, fd, FD_FILESTAT_SET_SIZE)?.set_size(size)?;
     Ok(())
 }
 
@@ -177,13 +189,53 @@ pub fn fd_filestat_set_times(
     mtim: u64,
     flags: u32,
 ) -> SysResult<()> {
-    let file = ctx.fds.file(fd)?;
+    let file = file_of(ctx, fd, FD_FILESTAT_SET_TIMES)?;
     let (atime, mtime) = set_times(atim, mtim, flags)?;
     file.set_times(atime, mtime)?;
     Ok(())
 }
 
-/// `fd_read(fd, iovs) -> nread`: fills the buffers in order, stopping at a short read.
+/// Moves bytes between the guest's buffers (`iovs_len` iovecs at `iovs`)
+/// and a file, buffer after buffer, as POSIX `readv`/`writev` do: `step`
+/// moves one buffer (given the bytes moved so far, for positioned calls;
+/// a write only reads it);
+/// a short transfer ends the call. The one rule for an error: with nothing
+/// moved yet it is the call's error; after some bytes moved, the count is
+/// returned and the error shows on the next call — except a limit, which
+/// ends the process now. A kill or the deadline is checked between buffers:
+/// one call may name terabytes (many iovecs over one buffer, from /dev/zero).
+/// The count never passes `u32::MAX` (the size type of preview1).
+fn transfer(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    iovs: u32,
+    iovs_len: u32,
+    mut step: impl FnMut(&mut [u8], u64) -> Result<usize, KernelError>,
+) -> SysResult<u32> {
+    let mut total: u64 = 0;
+    for (buf, len) in mem.read_iovecs(iovs, iovs_len)? {
+        ctx.control.pending().map_or(Ok(()), |reason| Err(SysError::from(reason)))?;
+        let room = u64::from(u32::MAX) - total;
+        if room == 0 {
+            break;
+        }
+        let len = len.min(u32::try_from(room).unwrap_or(u32::MAX));
+        // A bad pointer traps, whatever moved before.
+        let n = match step(mem.slice_mut(buf, len)?, total) {
+            Ok(n) => n,
+            Err(err) if total > 0 && !matches!(err, KernelError::LimitExceeded(_)) => break,
+            Err(KernelError::BrokenPipe) => return Err(broken_pipe(ctx)),
+            Err(err) => return Err(err.into()),
+        };
+        total += n as u64;
+        if n < len as usize {
+            break;
+        }
+    }
+    Ok(total as u32)
+}
+
+/// `fd_read(fd, iovs) -> nread`: fills the buffers in order (see [`transfer`]).
 pub fn fd_read(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -192,29 +244,13 @@ pub fn fd_read(
     iovs_len: u32,
     out: u32,
 ) -> SysResult<()> {
-    let file = ctx.fds.file(fd)?;
-    let mut total: u32 = 0;
-    for (buf, len) in mem.read_iovecs(iovs, iovs_len)? {
-        // One call may move terabytes (many iovecs over one buffer, from
-        // /dev/zero): a kill or the deadline must still stop it between buffers.
-        ctx.control.pending().map_or(Ok(()), |reason| Err(SysError::from(reason)))?;
-        let target = mem.slice_mut(buf, len)?;
-        let n = match file.read(target) {
-            Ok(n) => n,
-            // Bytes already read are returned; the error shows on the next call.
-            Err(_) if total > 0 => break,
-            Err(err) => return Err(err.into()),
-        };
-        total = total.saturating_add(n as u32);
-        if n < len as usize {
-            break;
-        }
-    }
+    let file = file_of(ctx, fd, FD_READ)?;
+    let total = transfer(ctx, mem, iovs, iovs_len, |buf, _| file.read(buf))?;
     mem.write_u32(out, total)?;
     Ok(())
 }
 
-/// `fd_pread(fd, iovs, offset) -> nread`.
+/// `fd_pread(fd, iovs, offset) -> nread`: as [`fd_read`], at `offset`.
 pub fn fd_pread(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -224,25 +260,15 @@ pub fn fd_pread(
     offset: u64,
     out: u32,
 ) -> SysResult<()> {
-    let file = ctx.fds.file(fd)?;
-    let mut total: u32 = 0;
-    for (buf, len) in mem.read_iovecs(iovs, iovs_len)? {
-        // One call may move terabytes (many iovecs over one buffer, from
-        // /dev/zero): a kill or the deadline must still stop it between buffers.
-        ctx.control.pending().map_or(Ok(()), |reason| Err(SysError::from(reason)))?;
-        let at = offset.checked_add(u64::from(total)).ok_or(Errno::Overflow)?;
-        let target = mem.slice_mut(buf, len)?;
-        let n = file.pread(target, at)?;
-        total = total.saturating_add(n as u32);
-        if n < len as usize {
-            break;
-        }
-    }
+    let file = file_of(ctx, fd, FD_READ | FD_SEEK)?;
+    let total = transfer(ctx, mem, iovs, iovs_len, |buf, done| {
+        file.pread(buf, offset.checked_add(done).ok_or(KernelError::Overflow)?)
+    })?;
     mem.write_u32(out, total)?;
     Ok(())
 }
 
-/// `fd_write(fd, ciovs) -> nwritten`: writes the buffers in order, stopping at a short write.
+/// `fd_write(fd, ciovs) -> nwritten`: writes the buffers in order (see [`transfer`]).
 pub fn fd_write(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -251,25 +277,8 @@ pub fn fd_write(
     iovs_len: u32,
     out: u32,
 ) -> SysResult<()> {
-    let file = ctx.fds.file(fd)?;
-    let mut total: u32 = 0;
-    for (buf, len) in mem.read_iovecs(iovs, iovs_len)? {
-        // One call may move terabytes (many iovecs over one buffer, from
-        // /dev/zero): a kill or the deadline must still stop it between buffers.
-        ctx.control.pending().map_or(Ok(()), |reason| Err(SysError::from(reason)))?;
-        let n = match file.write(mem.slice(buf, len)?) {
-            Ok(n) => n,
-            // Bytes already written are reported; the error shows on the next
-            // call. A limit is never deferred: it ends the process now.
-            Err(err) if total > 0 && !matches!(err, KernelError::LimitExceeded(_)) => break,
-            Err(KernelError::BrokenPipe) => return Err(broken_pipe(ctx)),
-            Err(err) => return Err(err.into()),
-        };
-        total = total.saturating_add(n as u32);
-        if n < len as usize {
-            break;
-        }
-    }
+    let file = file_of(ctx, fd, FD_WRITE)?;
+    let total = transfer(ctx, mem, iovs, iovs_len, |buf, _| file.write(buf))?;
     mem.write_u32(out, total)?;
     Ok(())
 }
@@ -284,7 +293,7 @@ pub(crate) fn broken_pipe(ctx: &mut WasiCtx) -> SysError {
     Errno::Pipe.into()
 }
 
-/// `fd_pwrite(fd, ciovs, offset) -> nwritten`.
+/// `fd_pwrite(fd, ciovs, offset) -> nwritten`: as [`fd_write`], at `offset`.
 pub fn fd_pwrite(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -294,19 +303,10 @@ pub fn fd_pwrite(
     offset: u64,
     out: u32,
 ) -> SysResult<()> {
-    let file = ctx.fds.file(fd)?;
-    let mut total: u32 = 0;
-    for (buf, len) in mem.read_iovecs(iovs, iovs_len)? {
-        // One call may move terabytes (many iovecs over one buffer, from
-        // /dev/zero): a kill or the deadline must still stop it between buffers.
-        ctx.control.pending().map_or(Ok(()), |reason| Err(SysError::from(reason)))?;
-        let at = offset.checked_add(u64::from(total)).ok_or(Errno::Overflow)?;
-        let n = file.pwrite(mem.slice(buf, len)?, at)?;
-        total = total.saturating_add(n as u32);
-        if n < len as usize {
-            break;
-        }
-    }
+    let file = file_of(ctx, fd, FD_WRITE | FD_SEEK)?;
+    let total = transfer(ctx, mem, iovs, iovs_len, |buf, done| {
+        file.pwrite(buf, offset.checked_add(done).ok_or(KernelError::Overflow)?)
+    })?;
     mem.write_u32(out, total)?;
     Ok(())
 }
@@ -345,7 +345,7 @@ pub fn fd_readdir(
     cookie: u64,
     out: u32,
 ) -> SysResult<()> {
-    let file = ctx.fds.file(fd)?;
+    let file = file_of(ctx, fd, FD_READDIR)?;
     let entries = file.readdir(cookie)?;
     let target = mem.slice_mut(buf, len)?;
     let mut used = 0usize;
@@ -385,7 +385,9 @@ pub fn fd_seek(
     whence: u32,
     out: u32,
 ) -> SysResult<()> {
-    let file = ctx.fds.file(fd)?;
+    // Asking where the offset is, is telling (as wasmtime checks it).
+    let need = if whence == 1 && offset == 0 { FD_TELL } else { FD_SEEK };
+    let file = file_of(ctx, fd, need)?;
     let pos = match whence {
         0 => SeekFrom::Start(u64::try_from(offset).map_err(|_| Errno::Inval)?),
         1 => SeekFrom::Current(offset),
@@ -399,7 +401,7 @@ pub fn fd_seek(
 
 /// `fd_tell(fd) -> offset`.
 pub fn fd_tell(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, out: u32) -> SysResult<()> {
-    let pos = ctx.fds.file(fd)?.seek(SeekFrom::Current(0))?;
+    let pos = file_of(ctx, fd, FD_TELL)?.seek(SeekFrom::Current(0))?;
     mem.write_u64(out, pos)?;
     Ok(())
 }

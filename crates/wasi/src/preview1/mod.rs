@@ -15,7 +15,7 @@ mod fd;
 mod path;
 mod poll;
 mod proc;
-mod rights;
+pub(crate) mod rights;
 mod sock;
 
 use wasmtime::{Caller, Linker};

@@ -1,11 +1,15 @@
 //! `path_*`: operations on paths beneath a directory fd. Resolution rules
 //! (beneath the fd, chroot at the VM root) live in the kernel's VFS.
 
-use capsa_kernel::{FdEntry, OpenOptions};
+use capsa_kernel::{FdEntry, OpenOptions, Rights};
 
 use super::SysResult;
 use super::fd::{set_times, status_flags};
-use super::rights::{wants_read, wants_write, write_filestat};
+use super::rights::{
+    PATH_CREATE_DIRECTORY, PATH_CREATE_FILE, PATH_FILESTAT_GET, PATH_FILESTAT_SET_SIZE, PATH_FILESTAT_SET_TIMES,
+    PATH_LINK_SOURCE, PATH_LINK_TARGET, PATH_OPEN, PATH_READLINK, PATH_REMOVE_DIRECTORY, PATH_RENAME_SOURCE,
+    PATH_RENAME_TARGET, PATH_SYMLINK, PATH_UNLINK_FILE, wants_read, wants_write, write_filestat,
+};
 use crate::call::{dir_of, follow, read_str};
 use crate::ctx::WasiCtx;
 use crate::errno::Errno;
@@ -24,7 +28,7 @@ pub fn path_create_directory(
     path: u32,
     len: u32,
 ) -> SysResult<()> {
-    let dir = dir_of(ctx, fd)?;
+    let dir = dir_of(ctx, fd, PATH_CREATE_DIRECTORY)?;
     let path = read_str(mem, path, len)?;
     ctx.kernel.vfs().mkdir_at(&ctx.cred, &dir, path, 0o777 & !ctx.umask)?;
     Ok(())
@@ -40,7 +44,7 @@ pub fn path_filestat_get(
     len: u32,
     out: u32,
 ) -> SysResult<()> {
-    let dir = dir_of(ctx, fd)?;
+    let dir = dir_of(ctx, fd, PATH_FILESTAT_GET)?;
     let path = read_str(mem, path, len)?;
     let stat = ctx.kernel.vfs().stat_at(&ctx.cred, &dir, path, follow(flags)?)?;
     write_filestat(mem, out, &stat)
@@ -58,7 +62,7 @@ pub fn path_filestat_set_times(
     mtim: u64,
     fst: u32,
 ) -> SysResult<()> {
-    let dir = dir_of(ctx, fd)?;
+    let dir = dir_of(ctx, fd, PATH_FILESTAT_SET_TIMES)?;
     let path = read_str(mem, path, len)?;
     let (atime, mtime) = set_times(atim, mtim, fst)?;
     ctx.kernel.vfs().set_times_at(&ctx.cred, &dir, path, follow(flags)?, atime, mtime)?;
@@ -77,8 +81,8 @@ pub fn path_link(
     new_path: u32,
     new_len: u32,
 ) -> SysResult<()> {
-    let old_dir = dir_of(ctx, old_fd)?;
-    let new_dir = dir_of(ctx, new_fd)?;
+    let old_dir = dir_of(ctx, old_fd, PATH_LINK_SOURCE)?;
+    let new_dir = dir_of(ctx, new_fd, PATH_LINK_TARGET)?;
     let old_path = read_str(mem, old_path, old_len)?;
     let new_path = read_str(mem, new_path, new_len)?;
     ctx.kernel.vfs().link_at(&ctx.cred, &old_dir, old_path, follow(old_flags)?, &new_dir, new_path)?;
@@ -101,11 +105,19 @@ pub fn path_open(
     fdflags: u32,
     out: u32,
 ) -> SysResult<()> {
-    let dir = dir_of(ctx, fd)?;
-    let path = read_str(mem, path, len)?;
     if oflags & !(OFLAG_CREAT | OFLAG_DIRECTORY | OFLAG_EXCL | OFLAG_TRUNC) != 0 {
         return Err(Errno::Inval.into());
     }
+    let mut need = PATH_OPEN;
+    if oflags & OFLAG_CREAT != 0 {
+        need |= PATH_CREATE_FILE;
+    }
+    if oflags & OFLAG_TRUNC != 0 {
+        need |= PATH_FILESTAT_SET_SIZE;
+    }
+    let dir = dir_of(ctx, fd, need)?;
+    let inherited = ctx.fds.get(fd)?.rights.inheriting;
+    let path = read_str(mem, path, len)?;
     let status = status_flags(fdflags)?;
     let directory = oflags & OFLAG_DIRECTORY != 0;
     let opts = OpenOptions {
@@ -126,7 +138,10 @@ pub fn path_open(
     } else if status.sync || status.dsync || status.rsync {
         file.set_status_flags(status)?;
     }
-    let new_fd = ctx.fds.insert(FdEntry::new(file))?;
+    // The requested rights chose the access above; what the new fd may do is
+    // what its directory lets fds beneath it do.
+    let rights = Rights { base: inherited, inheriting: inherited };
+    let new_fd = ctx.fds.insert(FdEntry { file, preopen: None, rights })?;
     mem.write_u32(out, new_fd)?;
     Ok(())
 }
@@ -142,7 +157,7 @@ pub fn path_readlink(
     buf_len: u32,
     out: u32,
 ) -> SysResult<()> {
-    let dir = dir_of(ctx, fd)?;
+    let dir = dir_of(ctx, fd, PATH_READLINK)?;
     let path = read_str(mem, path, len)?;
     let target = ctx.kernel.vfs().readlink_at(&ctx.cred, &dir, path)?;
     let bytes = target.as_bytes();
@@ -160,7 +175,7 @@ pub fn path_remove_directory(
     path: u32,
     len: u32,
 ) -> SysResult<()> {
-    let dir = dir_of(ctx, fd)?;
+    let dir = dir_of(ctx, fd, PATH_REMOVE_DIRECTORY)?;
     let path = read_str(mem, path, len)?;
     ctx.kernel.vfs().rmdir_at(&ctx.cred, &dir, path)?;
     Ok(())
@@ -177,8 +192,8 @@ pub fn path_rename(
     new_path: u32,
     new_len: u32,
 ) -> SysResult<()> {
-    let old_dir = dir_of(ctx, fd)?;
-    let new_dir = dir_of(ctx, new_fd)?;
+    let old_dir = dir_of(ctx, fd, PATH_RENAME_SOURCE)?;
+    let new_dir = dir_of(ctx, new_fd, PATH_RENAME_TARGET)?;
     let old_path = read_str(mem, old_path, old_len)?;
     let new_path = read_str(mem, new_path, new_len)?;
     ctx.kernel.vfs().rename_at(&ctx.cred, &old_dir, old_path, &new_dir, new_path)?;
@@ -195,7 +210,7 @@ pub fn path_symlink(
     path: u32,
     len: u32,
 ) -> SysResult<()> {
-    let dir = dir_of(ctx, fd)?;
+    let dir = dir_of(ctx, fd, PATH_SYMLINK)?;
     let target = read_str(mem, target, target_len)?;
     let path = read_str(mem, path, len)?;
     ctx.kernel.vfs().symlink_at(&ctx.cred, target, &dir, path)?;
@@ -204,7 +219,7 @@ pub fn path_symlink(
 
 /// `path_unlink_file(fd, path)`.
 pub fn path_unlink_file(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, path: u32, len: u32) -> SysResult<()> {
-    let dir = dir_of(ctx, fd)?;
+    let dir = dir_of(ctx, fd, PATH_UNLINK_FILE)?;
     let path = read_str(mem, path, len)?;
     ctx.kernel.vfs().unlink_at(&ctx.cred, &dir, path)?;
     Ok(())

@@ -1,9 +1,16 @@
-//! Preview1 rights, file types and the stat layout. capsa does not keep
-//! rights per fd: access is decided by how a description was opened (read,
-//! write) and by the kernel's checks. The rights reported by `fd_fdstat_get`
-//! are derived from that, so libc's checks (e.g. `isatty`) see the truth.
+//! Preview1 rights, file types and the stat layout.
+//!
+//! Two things decide what an fd may do. Its description: how it was opened
+//! (read, write: chosen by `path_open`'s requested rights) and what kind of
+//! file it is, checked by the kernel. And the fd's own rights
+//! ([`capsa_kernel::Rights`]), which only narrow: an fd starts with every
+//! right (a preopen, stdio) or with its directory's inheriting rights (from
+//! `path_open`), and `fd_fdstat_set_rights` can take rights away, never add
+//! them. Every call checks the rights it needs first (`ENOTCAPABLE`).
+//! `fd_fdstat_get` reports what both allow, so libc's checks (e.g. `isatty`)
+//! see the truth.
 
-use capsa_kernel::{FileType, OpenFile, Stat};
+use capsa_kernel::{FileType, OpenFile, Rights, Stat};
 
 use super::SysResult;
 use crate::memory::GuestMemory;
@@ -17,28 +24,42 @@ pub const FD_TELL: u64 = 1 << 5;
 pub const FD_WRITE: u64 = 1 << 6;
 pub const FD_ADVISE: u64 = 1 << 7;
 pub const FD_ALLOCATE: u64 = 1 << 8;
+pub const PATH_CREATE_DIRECTORY: u64 = 1 << 9;
+pub const PATH_CREATE_FILE: u64 = 1 << 10;
+pub const PATH_LINK_SOURCE: u64 = 1 << 11;
+pub const PATH_LINK_TARGET: u64 = 1 << 12;
+pub const PATH_OPEN: u64 = 1 << 13;
 pub const FD_READDIR: u64 = 1 << 14;
+pub const PATH_READLINK: u64 = 1 << 15;
+pub const PATH_RENAME_SOURCE: u64 = 1 << 16;
+pub const PATH_RENAME_TARGET: u64 = 1 << 17;
+pub const PATH_FILESTAT_GET: u64 = 1 << 18;
+pub const PATH_FILESTAT_SET_SIZE: u64 = 1 << 19;
+pub const PATH_FILESTAT_SET_TIMES: u64 = 1 << 20;
 pub const FD_FILESTAT_GET: u64 = 1 << 21;
 pub const FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
 pub const FD_FILESTAT_SET_TIMES: u64 = 1 << 23;
+pub const PATH_SYMLINK: u64 = 1 << 24;
+pub const PATH_REMOVE_DIRECTORY: u64 = 1 << 25;
+pub const PATH_UNLINK_FILE: u64 = 1 << 26;
 pub const POLL_FD_READWRITE: u64 = 1 << 27;
 
 /// Every `path_*` right plus `fd_readdir`: what a directory allows.
-const DIR_RIGHTS: u64 = (1 << 9) // path_create_directory
-    | (1 << 10) // path_create_file
-    | (1 << 11) // path_link_source
-    | (1 << 12) // path_link_target
-    | (1 << 13) // path_open
+const DIR_RIGHTS: u64 = PATH_CREATE_DIRECTORY
+    | PATH_CREATE_FILE
+    | PATH_LINK_SOURCE
+    | PATH_LINK_TARGET
+    | PATH_OPEN
     | FD_READDIR
-    | (1 << 15) // path_readlink
-    | (1 << 16) // path_rename_source
-    | (1 << 17) // path_rename_target
-    | (1 << 18) // path_filestat_get
-    | (1 << 19) // path_filestat_set_size
-    | (1 << 20) // path_filestat_set_times
-    | (1 << 24) // path_symlink
-    | (1 << 25) // path_remove_directory
-    | (1 << 26) // path_unlink_file
+    | PATH_READLINK
+    | PATH_RENAME_SOURCE
+    | PATH_RENAME_TARGET
+    | PATH_FILESTAT_GET
+    | PATH_FILESTAT_SET_SIZE
+    | PATH_FILESTAT_SET_TIMES
+    | PATH_SYMLINK
+    | PATH_REMOVE_DIRECTORY
+    | PATH_UNLINK_FILE
     | FD_FILESTAT_GET
     | FD_FILESTAT_SET_TIMES
     | FD_FDSTAT_SET_FLAGS
@@ -56,12 +77,14 @@ pub fn wants_read(base: u64) -> bool {
     base & (FD_READ | FD_READDIR) != 0
 }
 
-/// Whether `path_open`'s requested base rights ask for writing. The
-/// set-size right alone does not: Go's wasip1 requests it for read-only
-/// opens, and a description opened read-only refuses `fd_filestat_set_size`
-/// anyway (EBADF), so granting the open loses nothing.
+/// Whether `path_open`'s requested base rights ask for writing: only the
+/// rights that imply it (`FD_WRITE`, `FD_ALLOCATE`). `FD_DATASYNC` does not
+/// (a directory's own fdstat lists it, and reopening the directory with
+/// those rights must work); nor does the set-size right alone (Go's wasip1
+/// requests it for read-only opens); a description opened read-only refuses
+/// both calls anyway (`EBADF`), so granting the open loses nothing.
 pub fn wants_write(base: u64) -> bool {
-    base & (FD_WRITE | FD_DATASYNC | FD_ALLOCATE) != 0
+    base & (FD_WRITE | FD_ALLOCATE) != 0
 }
 
 /// The preview1 `filetype` byte.
@@ -78,7 +101,14 @@ pub fn filetype(kind: FileType) -> u8 {
     }
 }
 
-/// (base, inheriting) rights reported for an open description.
+/// (base, inheriting) rights an fd reports: what its description allows,
+/// narrowed by the fd's own rights.
+pub fn rights_of_fd(file: &OpenFile, rights: Rights) -> (u64, u64) {
+    let (base, inheriting) = rights_of(file);
+    (base & rights.base, inheriting & rights.inheriting)
+}
+
+/// (base, inheriting) rights an open description allows.
 pub fn rights_of(file: &OpenFile) -> (u64, u64) {
     if file.is_dir() {
         return (DIR_RIGHTS, DIR_RIGHTS | ALL_FILE_RIGHTS);
