@@ -5,15 +5,14 @@
 # `zig cc`) targeting wasm32-wasi. Printed as markdown rows for
 # docs/benchmarks.md.
 #
-# Needs: hyperfine, the stock wasmtime CLI (cargo install wasmtime-cli
-# --version 48.0.8 --locked), python3, and the C lane installed in the cache
-# (`capsa lanes install c`; this script does it). Usage: bench/lanes.sh [RUNS]
+# Needs: hyperfine, python3 with pip (the stock wasmtime CLI: bench/wasmtime.sh),
+# and the C lane installed in the cache (`capsa lanes install c`; this script
+# does it). Usage: bench/lanes.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
 command -v hyperfine >/dev/null || { echo "bench: hyperfine is missing (apt-get install hyperfine)" >&2; exit 2; }
-wasmtime=$(command -v wasmtime || echo "$HOME/.cargo/bin/wasmtime")
-[ -x "$wasmtime" ] || { echo "bench: the wasmtime CLI is missing (cargo install wasmtime-cli --version 48.0.8 --locked)" >&2; exit 2; }
+. bench/wasmtime.sh   # $wasmtime
 cargo build --release -q -p capsa-cli
 cargo build -q -p capsa-test-programs   # provisions ziglang under guest/target
 capsa=$PWD/target/release/capsa

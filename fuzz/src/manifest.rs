@@ -301,7 +301,7 @@ impl Structured {
         }
         let l = &mut c.limits;
         if let Some(v) = self.fuel {
-            l.fuel = u64::try_from(v).ok()?;
+            l.fuel = Some(u64::try_from(v).ok()?);
         }
         if let Some(v) = self.inodes {
             l.disk_inodes = u64::try_from(v).ok()?;

@@ -206,7 +206,7 @@ fn new_ctx(
         entropy,
         max_processes: 4,
         // Small, so calls run into the budget as well as within it.
-        budget: BudgetLimits { memory: 16 << 20, host_fds: 16 },
+        budget: BudgetLimits { memory: 16 << 20, host_fds: 16, cpu: Duration::from_secs(60) },
     })
     .expect("kernel");
     let control = Arc::new(ProcessControl::new(Instant::now().checked_add(DEADLINE)));

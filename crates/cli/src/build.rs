@@ -29,7 +29,11 @@ pub struct CompileFlags {
     /// Link a library of the sysroot (m, wasi-emulated-mman, …).
     #[arg(short = 'l', value_name = "LIB")]
     libs: Vec<String>,
-    /// Fuel for each compiler guest (default 800000000000).
+    /// CPU time for each compiler guest (default 600s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    compile_cpu: Option<Duration>,
+    /// Meter each compiler guest with this much fuel, deterministically
+    /// (off by default: it costs speed).
     #[arg(long, value_name = "N")]
     compile_fuel: Option<u64>,
     /// Wall clock for each compiler guest (default 180s).
@@ -51,7 +55,8 @@ impl CompileFlags {
             optimize: self.optimize.clone(),
             libs: self.libs.clone(),
             budget: CompilerBudget {
-                fuel: self.compile_fuel.unwrap_or(defaults.fuel),
+                cpu: self.compile_cpu.unwrap_or(defaults.cpu),
+                fuel: self.compile_fuel.or(defaults.fuel),
                 wall: self.compile_timeout.unwrap_or(defaults.wall),
                 memory: self.compile_memory.unwrap_or(defaults.memory),
             },

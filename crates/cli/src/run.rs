@@ -46,7 +46,11 @@ pub struct RunArgs {
     /// Read grants and limits from a TOML manifest (flags add to it).
     #[arg(long, value_name = "FILE")]
     manifest: Option<PathBuf>,
-    /// Fuel limit (default 5000000000).
+    /// CPU time of the whole VM, e.g. 60s (default), 500ms, 10m.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    cpu: Option<std::time::Duration>,
+    /// Meter each process with this much fuel (≈ wasm instructions),
+    /// deterministically; off by default (it costs about 15% of speed).
     #[arg(long)]
     fuel: Option<u64>,
     /// Wall-clock limit, e.g. 30s, 500ms, 2m (default 30s).
@@ -216,7 +220,10 @@ fn vm_config(args: &RunArgs) -> Result<VmConfig> {
     }
     let limits = &mut config.limits;
     if let Some(v) = args.fuel {
-        limits.fuel = v;
+        limits.fuel = Some(v);
+    }
+    if let Some(v) = args.cpu {
+        limits.cpu = v;
     }
     if let Some(v) = args.timeout {
         limits.wall = v;

@@ -104,7 +104,8 @@ fn read_plain_line() -> Input {
 /// Runs `capsa sh` and returns capsa's exit code (the last line's status,
 /// or `exit`'s).
 pub fn main(args: ShArgs) -> i32 {
-    let limits = Limits { wall: LINE_WALL, fuel: Limits::COMPILER_FUEL, ..Limits::default() };
+    // A session's VM spends CPU time over all its lines: as long as a line may run.
+    let limits = Limits { wall: LINE_WALL, cpu: LINE_WALL, ..Limits::default() };
     let started = args.vm.config(limits).and_then(|(shell, mut config)| {
         let runtime = args.vm.runtime()?;
         crate::build::add_interpreters(&runtime, &mut config);

@@ -33,7 +33,11 @@ pub struct ShellVmArgs {
     /// Wall-clock limit of the whole command line (of each line in `capsa sh`), e.g. 30s, 2m.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     timeout: Option<Duration>,
-    /// Fuel limit per process.
+    /// CPU time of the whole VM, e.g. 60s (default for exec; in `capsa sh`
+    /// the session's VM has 24h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    cpu: Option<Duration>,
+    /// Meter each process with this much fuel, deterministically (off by default).
     #[arg(long)]
     fuel: Option<u64>,
     /// Memory of the whole VM: every process's linear memory, pipe buffers,
@@ -110,7 +114,10 @@ impl ShellVmArgs {
             l.wall = v;
         }
         if let Some(v) = self.fuel {
-            l.fuel = v;
+            l.fuel = Some(v);
+        }
+        if let Some(v) = self.cpu {
+            l.cpu = v;
         }
         if let Some(v) = self.memory {
             l.memory = v;

@@ -203,3 +203,16 @@ fn interrupt_ends_the_running_line_not_the_session() {
     assert_eq!(rest.trim_start_matches('\n'), "alive\n");
     assert!(child.wait().expect("wait").success());
 }
+
+/// Work that only computes runs on CPU time, not on an instruction count: a
+/// loop of 300,000 shell iterations (the old default fuel stopped it) runs
+/// under the defaults, and a loop that never ends is stopped by the VM's
+/// CPU-time budget, which says so.
+#[test]
+fn spinning_is_bounded_by_cpu_time_not_fuel() {
+    let out = exec(&["i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo $i"]);
+    assert_eq!((text(&out.stdout).as_str(), out.status.code()), ("300000\n", Some(0)), "{}", text(&out.stderr));
+    let out = exec(&["--cpu", "1s", "while :; do :; done"]);
+    assert_eq!(out.status.code(), Some(137));
+    assert_eq!(text(&out.stderr), "capsa: killed: CPU-time limit 1s\n");
+}

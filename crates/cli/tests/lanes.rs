@@ -171,10 +171,10 @@ fn a_compile_time_bomb_is_stopped_by_the_budget() {
     }
     bomb.push_str("int x;\nint main(void) { return 0; }\nvoid f(void) { A16 }\n");
     write(dir.path(), &[("bomb.c", &bomb)]);
-    let out = capsa(dir.path(), &["run", "--compile-fuel", "3000000000", "bomb.c"]);
+    let out = capsa(dir.path(), &["run", "--compile-cpu", "2s", "bomb.c"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("compiling bomb.c was stopped by the compiler budget: fuel limit 3000000000"), "{stderr}");
+    assert!(stderr.contains("compiling bomb.c was stopped by the compiler budget: CPU-time limit 2s"), "{stderr}");
 }
 
 #[test]

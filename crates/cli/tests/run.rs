@@ -87,9 +87,18 @@ fn start_function_that_traps_is_a_trap() {
 fn infinite_loop_is_killed_by_the_wall_clock() {
     let sb = Sandbox::new();
     let module = sb.file("loop.wat", command("(loop br 0)"));
-    let out = sb.capsa(&["--timeout", "300ms", "--fuel", "1000000000000000", path(&module)]);
+    let out = sb.capsa(&["--timeout", "300ms", path(&module)]);
     assert_eq!(out.status.code(), Some(137));
     assert_eq!(stderr(&out), "capsa: killed: wall-clock limit 300ms\n");
+}
+
+#[test]
+fn infinite_loop_is_killed_by_the_cpu_budget() {
+    let sb = Sandbox::new();
+    let module = sb.file("loop.wat", command("(loop br 0)"));
+    let out = sb.capsa(&["--cpu", "300ms", "--timeout", "30s", path(&module)]);
+    assert_eq!(out.status.code(), Some(137));
+    assert_eq!(stderr(&out), "capsa: killed: CPU-time limit 300ms\n");
 }
 
 #[test]

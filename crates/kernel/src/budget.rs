@@ -1,8 +1,10 @@
-//! One VM's budget for what its guests make the host hold that the VFS quota
-//! and the process table do not already bound: host memory (every linear
-//! memory, table and GC heap of every process, pipe buffers, compiled
-//! modules of guest-written code) and host file descriptors (files and
-//! directories open inside host mounts).
+//! One VM's budget for what its guests make the host hold or spend that the
+//! VFS quota and the process table do not already bound: host memory (every
+//! linear memory, table and GC heap of every process, pipe buffers, compiled
+//! modules of guest-written code), host file descriptors (files and
+//! directories open inside host mounts), and CPU time (the sum over every
+//! thread that works for the VM: its processes, and compiles of modules its
+//! guests wrote).
 //!
 //! A cost is charged where it is created, before the host commits to it, and
 //! given back when it goes: charges are RAII guards ([`MemoryCharge`],
@@ -13,6 +15,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use crate::error::{KernelError, Result};
 
@@ -23,11 +26,13 @@ pub struct BudgetLimits {
     pub memory: u64,
     /// Host file descriptors the VM may hold open at once through its mounts.
     pub host_fds: usize,
+    /// CPU time the VM's threads may spend in all.
+    pub cpu: Duration,
 }
 
 impl BudgetLimits {
     /// No limit at all: for tests and tools that build a kernel by hand.
-    pub const UNLIMITED: BudgetLimits = BudgetLimits { memory: u64::MAX, host_fds: usize::MAX };
+    pub const UNLIMITED: BudgetLimits = BudgetLimits { memory: u64::MAX, host_fds: usize::MAX, cpu: Duration::MAX };
 }
 
 /// What a VM's budget has in use now, and the most memory it ever held.
@@ -41,6 +46,8 @@ pub struct BudgetUsage {
     pub host_fds: usize,
     /// Charges refused because the budget was exhausted (memory or fds).
     pub refused: u64,
+    /// CPU time spent so far.
+    pub cpu: Duration,
 }
 
 /// One VM's budget; shared (`Arc`) by its kernel, its VFS and the runtime's
@@ -52,6 +59,8 @@ pub struct Budget {
     memory_peak: AtomicU64,
     host_fds: AtomicUsize,
     refused: AtomicU64,
+    /// Nanoseconds of CPU time spent.
+    cpu_ns: AtomicU64,
 }
 
 impl Budget {
@@ -63,6 +72,7 @@ impl Budget {
             memory_peak: AtomicU64::new(0),
             host_fds: AtomicUsize::new(0),
             refused: AtomicU64::new(0),
+            cpu_ns: AtomicU64::new(0),
         })
     }
 
@@ -78,7 +88,21 @@ impl Budget {
             memory_peak: self.memory_peak.load(Ordering::SeqCst),
             host_fds: self.host_fds.load(Ordering::SeqCst),
             refused: self.refused.load(Ordering::SeqCst),
+            cpu: Duration::from_nanos(self.cpu_ns.load(Ordering::SeqCst)),
         }
+    }
+
+    /// Adds `spent` to the CPU time the VM used; `false` once the total is
+    /// past the limit (then and on every later charge).
+    pub fn charge_cpu(&self, spent: Duration) -> bool {
+        let ns = u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX);
+        let total = self.cpu_ns.fetch_add(ns, Ordering::SeqCst).saturating_add(ns);
+        Duration::from_nanos(total) <= self.limits.cpu
+    }
+
+    /// Whether the VM has used up its CPU time.
+    pub fn cpu_exhausted(&self) -> bool {
+        Duration::from_nanos(self.cpu_ns.load(Ordering::SeqCst)) > self.limits.cpu
     }
 
     /// Charges `bytes` of memory if they fit under the limit; `false` (and
@@ -176,7 +200,7 @@ mod tests {
 
     #[test]
     fn memory_is_charged_up_to_the_limit_and_given_back() {
-        let budget = Budget::new(BudgetLimits { memory: 100, host_fds: 1 });
+        let budget = Budget::new(BudgetLimits { memory: 100, host_fds: 1, cpu: Duration::MAX });
         let first = budget.charge_memory(60).expect("fits");
         assert_eq!(budget.charge_memory(41).err(), Some(KernelError::NoMemory));
         assert!(budget.try_charge_memory(40));
@@ -190,8 +214,19 @@ mod tests {
     }
 
     #[test]
+    fn cpu_time_adds_up_to_the_limit() {
+        let budget = Budget::new(BudgetLimits { memory: 0, host_fds: 0, cpu: Duration::from_millis(10) });
+        assert!(budget.charge_cpu(Duration::from_millis(6)));
+        assert!(budget.charge_cpu(Duration::from_millis(4)), "exactly the limit is within it");
+        assert!(!budget.cpu_exhausted());
+        assert!(!budget.charge_cpu(Duration::from_nanos(1)));
+        assert!(budget.cpu_exhausted() && !budget.charge_cpu(Duration::ZERO));
+        assert_eq!(budget.usage().cpu, Duration::from_nanos(10_000_001));
+    }
+
+    #[test]
     fn host_fds_are_counted_while_held() {
-        let budget = Budget::new(BudgetLimits { memory: 0, host_fds: 2 });
+        let budget = Budget::new(BudgetLimits { memory: 0, host_fds: 2, cpu: Duration::MAX });
         let a = budget.host_fd().expect("first");
         let _b = budget.host_fd().expect("second");
         assert_eq!(budget.host_fd().err(), Some(KernelError::VmFileLimit));

@@ -38,6 +38,8 @@ pub(crate) fn wait_slice<'a, T>(condvar: &Condvar, guard: MutexGuard<'a, T>) -> 
 pub enum KillReason {
     /// It passed its wall-clock deadline.
     WallClock,
+    /// Its VM used up its CPU-time budget.
+    CpuTime,
     /// It hit an output cap.
     Output(LimitKind),
     /// It was sent a terminating signal (Linux numbering).

@@ -20,7 +20,7 @@
 //!     clock: false,
 //!     entropy: false,
 //!     max_processes: 16,
-//!     budget: BudgetLimits { memory: 64 << 20, host_fds: 16 },
+//!     budget: BudgetLimits { memory: 64 << 20, host_fds: 16, cpu: std::time::Duration::from_secs(10) },
 //! })?;
 //! let root = kernel.vfs().root();
 //! let opts = OpenOptions { write: true, create: true, mode: 0o644, ..OpenOptions::default() };

@@ -190,9 +190,13 @@ impl Kernel {
         };
         // A parent being killed may still finish a spawn it had begun; the
         // child shares its fate, or it would escape a kill of the parent's
-        // tree that walked the table before it was registered.
+        // tree that walked the table before it was registered. So does a
+        // process born after its VM spent its CPU time.
         if let Some(reason) = parent_dying {
             spec.control.kill(reason);
+        }
+        if self.budget().cpu_exhausted() {
+            spec.control.kill(KillReason::CpuTime);
         }
         // Zombies count: an entry holds host memory until it is reaped, so a
         // parent that never waits runs into the limit as one that never ends.
@@ -444,6 +448,20 @@ impl Kernel {
                 pending.extend(entry.children.iter().copied());
             }
         }
+    }
+
+    /// Charges `spent` CPU time to the VM; once its budget is spent, every
+    /// live process of the VM is killed (`CpuTime`), whichever thread spent
+    /// the last of it. Returns whether the VM is still within its budget.
+    pub fn charge_cpu(&self, spent: std::time::Duration) -> bool {
+        if self.budget().charge_cpu(spent) {
+            return true;
+        }
+        let table = self.procs.lock();
+        for entry in table.procs.values().filter(|entry| entry.live()) {
+            entry.control.kill(KillReason::CpuTime);
+        }
+        false
     }
 
     /// How many processes the table holds: live ones and zombies, what

@@ -241,7 +241,8 @@ fn host_files_held_open_count_against_the_vm_budget() {
     for name in ["a", "b", "c"] {
         std::fs::write(tmp.path().join(name), name).unwrap();
     }
-    let budget = capsa_kernel::Budget::new(capsa_kernel::BudgetLimits { memory: u64::MAX, host_fds: 2 });
+    let budget =
+        capsa_kernel::Budget::new(capsa_kernel::BudgetLimits { host_fds: 2, ..capsa_kernel::BudgetLimits::UNLIMITED });
     let config = VfsConfig {
         layers: vec![],
         mounts: vec![Mount { guest_path: "/w".into(), dir: host_dir(tmp.path()), read_only: false }],

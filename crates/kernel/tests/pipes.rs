@@ -163,7 +163,7 @@ fn a_blocked_write_interrupted_after_some_bytes_returns_the_count() {
 
 #[test]
 fn pipes_are_charged_to_the_budget_until_both_ends_go() {
-    let budget = Budget::new(BudgetLimits { memory: 2 * PIPE_CHARGE + 10, host_fds: 0 });
+    let budget = Budget::new(BudgetLimits { memory: 2 * PIPE_CHARGE + 10, ..BudgetLimits::UNLIMITED });
     let (r1, w1) = OpenFile::pipe(&budget).expect("first");
     let (r2, w2) = OpenFile::pipe(&budget).expect("second");
     assert_eq!(OpenFile::pipe(&budget).err(), Some(KernelError::NoMemory));

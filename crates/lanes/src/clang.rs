@@ -50,6 +50,7 @@ pub(crate) fn compiler_config(budget: &CompilerBudget) -> VmConfig {
     config.grants.stdout = Output::Capture;
     config.grants.stderr = Output::Capture;
     config.limits = Limits {
+        cpu: budget.cpu,
         fuel: budget.fuel,
         wall: budget.wall,
         memory: budget.memory,

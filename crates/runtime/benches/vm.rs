@@ -93,7 +93,7 @@ impl Bench {
         config.grants.stdout = Output::Capture;
         config.grants.stderr = Output::Capture;
         config.limits.wall = Duration::from_secs(600);
-        config.limits.fuel = u64::MAX / 2;
+        config.limits.cpu = Duration::from_secs(3600);
         config
     }
 
@@ -206,7 +206,8 @@ impl Spawner for NoSpawn {
 impl Starter {
     fn new(wasm: &[u8]) -> Starter {
         let engines = capsa_runtime::engine::Engines::new(InstancePool::default());
-        let entry = engines.get(Limits::default().stack).expect("engine");
+        let key = capsa_runtime::engine::EngineKey { stack: Limits::default().stack, fuel: false };
+        let entry = engines.get(key).expect("engine");
         let module = wasmtime::Module::new(&entry.engine, wasm).expect("compile");
         let program = entry.linker.instantiate_pre(&module).expect("link");
         let kernel = Kernel::new(KernelConfig {
@@ -252,7 +253,7 @@ impl Starter {
         } else {
             process::start(program, ctx, limits, on_exit).expect("start").join()
         };
-        assert_eq!(result.expect("no panic").expect("ran"), capsa_runtime::ExitStatus::Exited(0));
+        assert_eq!(result.expect("no panic").expect("ran").status, capsa_runtime::ExitStatus::Exited(0));
     }
 }
 

@@ -163,9 +163,17 @@ impl std::str::FromStr for Publish {
 /// processes hold together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// Fuel (roughly, wasm instructions) per process.
-    pub fuel: u64,
-    /// Wall-clock time per process.
+    /// CPU time the whole VM may spend: the sum over every process's thread
+    /// (several spinning at once count together) and the compiles of
+    /// modules its guests wrote. Past it every process of the VM is killed.
+    pub cpu: Duration,
+    /// Deterministic metering, off by default: `Some(n)` gives each process
+    /// `n` units of fuel (roughly, wasm instructions), the same count on
+    /// every run of the same program, and reports what was used. It costs
+    /// compute speed (about 15%), so CPU time is the everyday bound.
+    pub fuel: Option<u64>,
+    /// Wall-clock time per process: bounds guests that wait as well as
+    /// those that spin.
     pub wall: Duration,
     /// Host memory the VM's guests may hold at once, in bytes: every linear
     /// memory, GC heap and table of every process, pipe buffers, and modules
@@ -192,17 +200,19 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// The default budget of a command (seed 002): 5e9 fuel, 30 s.
-    pub const COMMAND_FUEL: u64 = 5_000_000_000;
-    /// The budget of a compiler (seed 002): 8e11 fuel, 180 s.
-    pub const COMPILER_FUEL: u64 = 800_000_000_000;
+    /// The CPU time of a command's VM by default.
+    pub const COMMAND_CPU: Duration = Duration::from_secs(60);
+    /// The CPU time of a compiler's VM by default (one translation unit, or
+    /// one link).
+    pub const COMPILER_CPU: Duration = Duration::from_secs(600);
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            fuel: Self::COMMAND_FUEL,
-            wall: Duration::from_secs(30),
+            cpu: Self::COMMAND_CPU,
+            fuel: None,
+            wall: Duration::from_secs(600),
             memory: 1 << 30,
             stack: 1 << 20,
             stdout_bytes: 1 << 30,

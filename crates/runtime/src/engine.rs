@@ -1,6 +1,8 @@
-//! Wasmtime engines. Engine settings that matter per VM (the wasm stack size)
-//! are engine-wide in wasmtime, so the runtime keeps one engine per stack size,
-//! each with its linker, its compiled modules and an epoch ticker.
+//! Wasmtime engines. Engine settings that matter per VM (the wasm stack size,
+//! whether fuel is metered) are engine-wide in wasmtime, so the runtime keeps
+//! one engine per [`EngineKey`], each with its linker, its compiled modules
+//! and an epoch ticker. Fuel metering is compiled into the code (it costs
+//! about 15% of compute), so only VMs that ask for it get the metering engine.
 //!
 //! Instances come from wasmtime's pooling allocator by default
 //! ([`InstancePool`]): each engine reserves address space for a fixed number
@@ -88,46 +90,55 @@ pub struct EngineEntry {
 /// Module bytes shared with a layer (kept alive) and their sha256.
 pub type SharedDigest = (capsa_kernel::SharedBytes, [u8; 32]);
 
-/// Engines by wasm stack size.
+/// What distinguishes one engine from another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EngineKey {
+    /// Wasm stack, in bytes.
+    pub stack: usize,
+    /// Whether fuel is metered.
+    pub fuel: bool,
+}
+
+/// Engines by [`EngineKey`].
 #[derive(Default)]
 pub struct Engines {
-    by_stack: Mutex<HashMap<usize, Arc<EngineEntry>>>,
+    by_key: Mutex<HashMap<EngineKey, Arc<EngineEntry>>>,
     pool: InstancePool,
 }
 
 impl Engines {
     /// No engines yet; those created will allocate instances as `pool` says.
     pub fn new(pool: InstancePool) -> Engines {
-        Engines { by_stack: Mutex::default(), pool }
+        Engines { by_key: Mutex::default(), pool }
     }
 
-    /// The engine for `stack` bytes of wasm stack, created on first use.
+    /// The engine for `key`, created on first use.
     ///
     /// # Errors
     /// If wasmtime rejects the configuration.
-    pub fn get(&self, stack: usize) -> Result<Arc<EngineEntry>, RuntimeError> {
-        let mut by_stack = self.by_stack.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(entry) = by_stack.get(&stack) {
+    pub fn get(&self, key: EngineKey) -> Result<Arc<EngineEntry>, RuntimeError> {
+        let mut by_key = self.by_key.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(entry) = by_key.get(&key) {
             return Ok(entry.clone());
         }
-        let entry = Arc::new(new_engine(stack, self.pool)?);
+        let entry = Arc::new(new_engine(key, self.pool)?);
         start_ticker(Arc::downgrade(&entry));
-        by_stack.insert(stack, entry.clone());
+        by_key.insert(key, entry.clone());
         Ok(entry)
     }
 }
 
 /// The settings every engine shares; only the allocation strategy differs
 /// between a pooled engine and its twin, so their compiled code is the same.
-fn base_config(stack: usize) -> Config {
+fn base_config(key: EngineKey) -> Config {
     let mut config = Config::new();
     config
-        .consume_fuel(true)
+        .consume_fuel(key.fuel)
         .epoch_interruption(true)
-        .max_wasm_stack(stack)
+        .max_wasm_stack(key.stack)
         // wasmtime refuses a wasm stack larger than the async stack (2 MiB by
         // default) even without async: compilers need 16 MiB.
-        .async_stack_size(stack.max(2 << 20))
+        .async_stack_size(key.stack.max(2 << 20))
         .wasm_exceptions(true)
         .parallel_compilation(true)
         // A backtrace is captured and symbolized whenever a host call returns
@@ -158,10 +169,10 @@ fn pool_config(slots: u32) -> PoolingAllocationConfig {
     pool
 }
 
-fn new_engine(stack: usize, pool: InstancePool) -> Result<EngineEntry, RuntimeError> {
+fn new_engine(key: EngineKey, pool: InstancePool) -> Result<EngineEntry, RuntimeError> {
     let pooled = match pool {
         InstancePool::Pooling { slots } if slots > 0 => {
-            let mut config = base_config(stack);
+            let mut config = base_config(key);
             config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool_config(slots)));
             match Engine::new(&config) {
                 Ok(engine) => Some(engine),
@@ -178,11 +189,11 @@ fn new_engine(stack: usize, pool: InstancePool) -> Result<EngineEntry, RuntimeEr
     let is_pooled = pooled.is_some();
     let engine = match pooled {
         Some(engine) => engine,
-        None => Engine::new(&base_config(stack)).map_err(|e| RuntimeError::Engine(e.to_string()))?,
+        None => Engine::new(&base_config(key)).map_err(|e| RuntimeError::Engine(e.to_string()))?,
     };
     let linker = new_linker(&engine)?;
     if is_pooled {
-        register_twin(&engine, stack);
+        register_twin(&engine, key);
     }
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
@@ -204,7 +215,7 @@ fn new_linker(engine: &Engine) -> Result<Linker<ProcessData>, RuntimeError> {
 
 /// The unpooled twin of a pooled engine, made when its pool is first full.
 struct Twin {
-    stack: usize,
+    key: EngineKey,
     built: OnceLock<Result<(Engine, Linker<ProcessData>), String>>,
     /// Programs re-linked on the twin, with the pooled module they came from.
     programs: Mutex<Vec<(Module, InstancePre<ProcessData>)>>,
@@ -213,8 +224,8 @@ struct Twin {
 /// Twins by their pooled engine (held weakly: a dropped runtime's engines go).
 static TWINS: Mutex<Vec<(EngineWeak, Arc<Twin>)>> = Mutex::new(Vec::new());
 
-fn register_twin(engine: &Engine, stack: usize) {
-    let twin = Arc::new(Twin { stack, built: OnceLock::new(), programs: Mutex::new(Vec::new()) });
+fn register_twin(engine: &Engine, key: EngineKey) {
+    let twin = Arc::new(Twin { key, built: OnceLock::new(), programs: Mutex::new(Vec::new()) });
     let mut twins = TWINS.lock().unwrap_or_else(|p| p.into_inner());
     twins.retain(|(weak, _)| weak.upgrade().is_some());
     twins.push((engine.weak(), twin));
@@ -240,7 +251,7 @@ pub fn on_demand_twin(program: &InstancePre<ProcessData>) -> Result<InstancePre<
     let (engine, linker) = twin
         .built
         .get_or_init(|| {
-            let engine = Engine::new(&base_config(twin.stack)).map_err(|e| format!("{e:#}"))?;
+            let engine = Engine::new(&base_config(twin.key)).map_err(|e| format!("{e:#}"))?;
             let linker = new_linker(&engine).map_err(|e| e.to_string())?;
             Ok((engine, linker))
         })

@@ -100,7 +100,7 @@ mod tests {
 
     #[test]
     fn growth_is_charged_to_the_shared_budget_and_given_back() {
-        let budget = Budget::new(BudgetLimits { memory: 100, host_fds: 0 });
+        let budget = Budget::new(BudgetLimits { memory: 100, ..BudgetLimits::UNLIMITED });
         let mut first = VmLimiter::new(budget.clone());
         let mut second = VmLimiter::new(budget.clone());
         assert!(first.memory_growing(0, 60, None).unwrap());

@@ -21,7 +21,8 @@
 //! publish = ["8080:80"]                        # as --publish
 //!
 //! [limits]
-//! fuel = 5_000_000_000
+//! cpu = "60s"                  # CPU time of the whole VM
+//! fuel = 5_000_000_000         # deterministic metering, off unless given
 //! wall = "30s"                 # "500ms", "2m", or a number of seconds
 //! memory = "1GiB"              # of the whole VM; "64KiB", "1GiB", or a number of bytes
 //! stack = "1MiB"
@@ -127,6 +128,7 @@ struct Dir {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LimitsSection {
+    cpu: Option<DurationValue>,
     fuel: Option<u64>,
     wall: Option<DurationValue>,
     memory: Option<SizeValue>,
@@ -266,7 +268,10 @@ pub fn apply(text: &str, base: &Path, config: &mut VmConfig) -> Result<(), Strin
     let l = manifest.limits;
     let limits = &mut config.limits;
     if let Some(v) = l.fuel {
-        limits.fuel = v;
+        limits.fuel = Some(v);
+    }
+    if let Some(v) = l.cpu {
+        limits.cpu = v.0;
     }
     if let Some(v) = l.wall {
         limits.wall = v.0;
@@ -321,6 +326,7 @@ read_only = true
 wall = "2s"
 memory = "64MiB"
 fuel = 1000
+cpu = "5s"
 host_fds = 12
 "#;
         let mut config = VmConfig::default();
@@ -333,7 +339,8 @@ host_fds = 12
         assert!(config.grants.dirs[0].read_only);
         assert_eq!(config.limits.wall, Duration::from_secs(2));
         assert_eq!(config.limits.memory, 64 << 20);
-        assert_eq!(config.limits.fuel, 1000);
+        assert_eq!(config.limits.fuel, Some(1000));
+        assert_eq!(config.limits.cpu, Duration::from_secs(5));
         assert_eq!(config.limits.host_fds, 12);
     }
 

@@ -3,6 +3,10 @@
 use std::fmt;
 use std::time::Duration;
 
+use capsa_kernel::{KillReason, LimitKind};
+
+use crate::config::Limits;
+
 /// Exit code when a guest trapped (128 + SIGABRT, as a shell would show an abort).
 pub const EXIT_TRAP: i32 = 134;
 /// Exit code when a guest was killed for exceeding a limit (128 + SIGKILL).
@@ -15,6 +19,8 @@ pub const EXIT_USAGE: i32 = 2;
 /// Which limit ended a guest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Limit {
+    /// Its VM spent its CPU time.
+    CpuTime(Duration),
     /// Ran out of fuel.
     Fuel(u64),
     /// Passed its wall-clock deadline.
@@ -28,6 +34,7 @@ pub enum Limit {
 impl fmt::Display for Limit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Limit::CpuTime(d) => write!(f, "CPU-time limit {}", humantime(*d)),
             Limit::Fuel(n) => write!(f, "fuel limit {n}"),
             Limit::WallClock(d) => write!(f, "wall-clock limit {}", humantime(*d)),
             Limit::Stdout(n) => write!(f, "stdout limit {n} bytes"),
@@ -81,11 +88,27 @@ impl ExitStatus {
     }
 }
 
+/// How a process ended by a kill from outside its code, given why.
+pub fn killed_by(reason: KillReason, limits: &Limits) -> ExitStatus {
+    match reason {
+        KillReason::Signal(signal) => ExitStatus::Signaled(signal),
+        KillReason::WallClock => ExitStatus::Killed(Limit::WallClock(limits.wall)),
+        KillReason::CpuTime => ExitStatus::Killed(Limit::CpuTime(limits.cpu)),
+        KillReason::Output(LimitKind::Stdout) => ExitStatus::Killed(Limit::Stdout(limits.stdout_bytes)),
+        KillReason::Output(LimitKind::Stderr) => ExitStatus::Killed(Limit::Stderr(limits.stderr_bytes)),
+    }
+}
+
 /// The result of running a guest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// How it ended.
     pub status: ExitStatus,
+    /// CPU time the VM spent during the run (all its processes, and
+    /// compiles of modules its guests wrote).
+    pub cpu: Duration,
+    /// Fuel the top process used, when fuel was metered ([`Limits::fuel`]).
+    pub fuel_used: Option<u64>,
     /// Captured stdout (empty unless stdout was [`crate::Output::Capture`]).
     pub stdout: Vec<u8>,
     /// Captured stderr (empty unless stderr was [`crate::Output::Capture`]).

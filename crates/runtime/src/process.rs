@@ -1,17 +1,24 @@
 //! Running one guest process: a wasmtime store with the process's WASI context
 //! and limits, on a thread of its own, and the classification of how it ended.
+//!
+//! The CPU time of the thread is charged to the VM at every epoch tick (and
+//! once more at the end), so the VM's CPU budget is the sum over all its
+//! processes, and a VM whose budget runs out has every process killed
+//! within a tick, whichever one spent the last of it.
 
+use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-use capsa_kernel::{LimitKind, WaitStatus};
-use capsa_wasi::{GuestExit, KillReason, WasiCtx, WasiView};
+use capsa_kernel::{Kernel, WaitStatus};
+use capsa_wasi::{GuestExit, WasiCtx, WasiView};
 use wasmtime::{Instance, InstancePre, PoolConcurrencyLimitError, Store, Trap, UpdateDeadline};
 
 use crate::RuntimeError;
 use crate::config::Limits;
 use crate::engine::on_demand_twin;
 use crate::limiter::VmLimiter;
-use crate::outcome::{ExitStatus, Limit};
+use crate::outcome::{ExitStatus, Limit, killed_by};
 
 /// Host stack kept for the host's own frames beyond the wasm stack.
 const HOST_STACK_MARGIN: usize = 4 << 20;
@@ -21,6 +28,44 @@ pub struct ProcessData {
     /// The WASI context.
     pub wasi: WasiCtx,
     limiter: VmLimiter,
+    meter: CpuMeter,
+}
+
+/// How a process ended, and what it used that only its store knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended {
+    /// How it ended.
+    pub status: ExitStatus,
+    /// Fuel it used, when fuel was metered.
+    pub fuel_used: Option<u64>,
+}
+
+/// The CPU time the current thread has spent.
+pub(crate) fn thread_cpu() -> Duration {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(u64::try_from(now.tv_sec).unwrap_or(0), u32::try_from(now.tv_nsec).unwrap_or(0))
+}
+
+/// Charges the CPU time of the thread running a process to its VM.
+struct CpuMeter {
+    kernel: Arc<Kernel>,
+    /// The thread's CPU time when it was last charged.
+    last: Duration,
+}
+
+impl CpuMeter {
+    fn new(kernel: Arc<Kernel>) -> Self {
+        CpuMeter { kernel, last: thread_cpu() }
+    }
+
+    /// Charges what the thread spent since the last charge (the kernel kills
+    /// the VM's processes once its budget is spent).
+    fn charge(&mut self) {
+        let now = thread_cpu();
+        let spent = now.saturating_sub(self.last);
+        self.last = now;
+        self.kernel.charge_cpu(spent);
+    }
 }
 
 impl WasiView for ProcessData {
@@ -39,8 +84,8 @@ pub fn start(
     program: InstancePre<ProcessData>,
     ctx: WasiCtx,
     limits: Limits,
-    on_exit: impl FnOnce(&Result<ExitStatus, RuntimeError>) + Send + 'static,
-) -> Result<JoinHandle<Result<ExitStatus, RuntimeError>>, RuntimeError> {
+    on_exit: impl FnOnce(&Result<Ended, RuntimeError>) + Send + 'static,
+) -> Result<JoinHandle<Result<Ended, RuntimeError>>, RuntimeError> {
     let stack = limits.stack.saturating_add(HOST_STACK_MARGIN);
     std::thread::Builder::new()
         .name(format!("capsa-pid-{}", ctx.pid))
@@ -65,7 +110,7 @@ pub fn start_pooled(
     program: InstancePre<ProcessData>,
     ctx: WasiCtx,
     limits: Limits,
-    on_exit: impl FnOnce(&Result<ExitStatus, RuntimeError>) + Send + 'static,
+    on_exit: impl FnOnce(&Result<Ended, RuntimeError>) + Send + 'static,
 ) -> Result<ProcessHandle, RuntimeError> {
     let stack = limits.stack.saturating_add(HOST_STACK_MARGIN);
     let (sender, result) = std::sync::mpsc::sync_channel(1);
@@ -86,21 +131,21 @@ pub fn start_pooled(
 /// `JoinHandle`, dropping it detaches the process.
 #[derive(Debug)]
 pub struct ProcessHandle {
-    result: std::sync::mpsc::Receiver<Result<ExitStatus, RuntimeError>>,
+    result: std::sync::mpsc::Receiver<Result<Ended, RuntimeError>>,
 }
 
 impl ProcessHandle {
     /// Waits for the process to end and returns how it ended; `Err` (as
     /// from `JoinHandle::join`) if the runtime panicked while running it.
-    pub fn join(self) -> std::thread::Result<Result<ExitStatus, RuntimeError>> {
+    pub fn join(self) -> std::thread::Result<Result<Ended, RuntimeError>> {
         self.result.recv().map_err(|_| Box::new("a process thread panicked") as Box<dyn std::any::Any + Send>)
     }
 }
 
 /// What a parent's `waitpid` sees for a process that ended this way: traps
 /// look like SIGABRT, limit kills like SIGKILL.
-pub fn wait_status(result: &Result<ExitStatus, RuntimeError>) -> WaitStatus {
-    match result {
+pub fn wait_status(result: &Result<Ended, RuntimeError>) -> WaitStatus {
+    match result.as_ref().map(|ended| &ended.status) {
         Ok(ExitStatus::Exited(code)) => WaitStatus::Exited(*code),
         Ok(ExitStatus::Signaled(signal)) => WaitStatus::Signaled(*signal),
         Ok(ExitStatus::Killed(_)) => WaitStatus::Signaled(SIGKILL),
@@ -111,24 +156,27 @@ pub fn wait_status(result: &Result<ExitStatus, RuntimeError>) -> WaitStatus {
 const SIGABRT: u8 = 6;
 const SIGKILL: u8 = 9;
 
-fn execute(program: &InstancePre<ProcessData>, ctx: WasiCtx, limits: &Limits) -> Result<ExitStatus, RuntimeError> {
+fn execute(program: &InstancePre<ProcessData>, ctx: WasiCtx, limits: &Limits) -> Result<Ended, RuntimeError> {
     let mut store = new_store(program, ctx, limits)?;
     let instance = match program.instantiate(&mut store) {
-        Ok(instance) => instance,
+        Ok(instance) => Ok(instance),
         Err(err) if err.downcast_ref::<PoolConcurrencyLimitError>().is_some() => {
             // Every slot of the engine's pool is taken: this process gets
             // its instance on demand from the engine's unpooled twin.
             tracing::debug!("instance pool full ({err}); instantiating on demand");
             let twin = on_demand_twin(program)?;
             store = new_store(&twin, store.into_data().wasi, limits)?;
-            match twin.instantiate(&mut store) {
-                Ok(instance) => instance,
-                Err(err) => return instantiate_failed(&err, limits),
-            }
+            twin.instantiate(&mut store)
         }
-        Err(err) => return instantiate_failed(&err, limits),
+        Err(err) => Err(err),
     };
-    run_start(instance, &mut store, limits)
+    let status = match instance {
+        Ok(instance) => run_start(instance, &mut store, limits)?,
+        Err(err) => instantiate_failed(&err, limits)?,
+    };
+    store.data_mut().meter.charge();
+    let fuel_used = limits.fuel.map(|fuel| fuel.saturating_sub(store.get_fuel().unwrap_or(0)));
+    Ok(Ended { status, fuel_used })
 }
 
 /// A store for one process of `program`'s engine, with its limits, fuel and
@@ -141,13 +189,19 @@ fn new_store(
     let control = ctx.control.clone();
     // Memories, GC heaps and tables are charged to the VM, not the process.
     let limiter = VmLimiter::new(ctx.kernel.budget().clone());
-    let mut store = Store::new(program.module().engine(), ProcessData { wasi: ctx, limiter });
+    let meter = CpuMeter::new(ctx.kernel.clone());
+    let mut store = Store::new(program.module().engine(), ProcessData { wasi: ctx, limiter, meter });
     store.limiter(|data| &mut data.limiter);
-    store.set_fuel(limits.fuel).map_err(|e| RuntimeError::Internal(e.to_string()))?;
+    if let Some(fuel) = limits.fuel {
+        store.set_fuel(fuel).map_err(|e| RuntimeError::Internal(e.to_string()))?;
+    }
     store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(move |_| match control.pending() {
-        Some(reason) => Err(wasmtime::Error::new(GuestExit::Killed(reason))),
-        None => Ok(UpdateDeadline::Continue(1)),
+    store.epoch_deadline_callback(move |mut store| {
+        store.data_mut().meter.charge();
+        match control.pending() {
+            Some(reason) => Err(wasmtime::Error::new(GuestExit::Killed(reason))),
+            None => Ok(UpdateDeadline::Continue(1)),
+        }
     });
     Ok(store)
 }
@@ -178,19 +232,13 @@ fn classify(err: &wasmtime::Error, limits: &Limits) -> Option<ExitStatus> {
     if let Some(exit) = err.downcast_ref::<GuestExit>() {
         return Some(match *exit {
             GuestExit::Exit(code) => ExitStatus::Exited(code),
-            GuestExit::Signal(signal) | GuestExit::Killed(KillReason::Signal(signal)) => ExitStatus::Signaled(signal),
-            GuestExit::Killed(KillReason::WallClock) => ExitStatus::Killed(Limit::WallClock(limits.wall)),
-            GuestExit::Killed(KillReason::Output(LimitKind::Stdout)) => {
-                ExitStatus::Killed(Limit::Stdout(limits.stdout_bytes))
-            }
-            GuestExit::Killed(KillReason::Output(LimitKind::Stderr)) => {
-                ExitStatus::Killed(Limit::Stderr(limits.stderr_bytes))
-            }
+            GuestExit::Signal(signal) => ExitStatus::Signaled(signal),
+            GuestExit::Killed(reason) => killed_by(reason, limits),
         });
     }
     if let Some(trap) = err.downcast_ref::<Trap>() {
         return Some(match trap {
-            Trap::OutOfFuel => ExitStatus::Killed(Limit::Fuel(limits.fuel)),
+            Trap::OutOfFuel => ExitStatus::Killed(Limit::Fuel(limits.fuel.unwrap_or(0))),
             Trap::Interrupt => ExitStatus::Killed(Limit::WallClock(limits.wall)),
             other => ExitStatus::Trapped(other.to_string()),
         });

@@ -9,8 +9,9 @@
 //!   VM's own filesystem or of a writable mount) is compiled at its VM's
 //!   expense: at most [`MAX_GUEST_MODULE`] bytes; a small one compiled by
 //!   the spawning thread, a larger one on the compile pool, one at a time
-//!   per VM, while the spawning process waits within its own limits; kept
-//!   in that VM's memory only ([`GuestPrograms`]), its
+//!   per VM, while the spawning process waits within its own limits (either
+//!   way the compile's CPU time is the VM's); kept in that VM's memory only
+//!   ([`GuestPrograms`]), its
 //!   bytes and compiled code charged to the VM's memory budget for as long
 //!   as the VM keeps it or a process runs it. Nothing a guest writes reaches
 //!   the disk cache or another VM.
@@ -19,7 +20,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use capsa_kernel::{Budget, KillReason, MemoryCharge, ProcessControl, SharedBytes};
+use capsa_kernel::{Kernel, KillReason, MemoryCharge, ProcessControl, SharedBytes};
 use wasmtime::{ExternType, InstancePre, Module};
 
 use crate::RuntimeError;
@@ -27,7 +28,7 @@ use crate::compile::{self, Gate};
 use crate::engine::EngineEntry;
 use crate::memo::Memo;
 use crate::modules::{ModuleStore, digest};
-use crate::process::ProcessData;
+use crate::process::{ProcessData, thread_cpu};
 
 /// Largest module a guest may have compiled, in bytes: compile time and
 /// memory grow with it, and the compiler cannot be stopped once it starts.
@@ -172,12 +173,13 @@ impl Drop for CompileSlot {
 pub(crate) struct GuestPrograms {
     memo: Mutex<Memo<Program>>,
     gate: Arc<Gate>,
-    budget: Arc<Budget>,
+    /// The VM's kernel: its budget pays for the compiles and their results.
+    kernel: Arc<Kernel>,
 }
 
 impl GuestPrograms {
-    pub(crate) fn new(budget: Arc<Budget>) -> Self {
-        GuestPrograms { memo: Mutex::new(Memo::new(GUEST_PROGRAMS, u64::MAX)), gate: Arc::default(), budget }
+    pub(crate) fn new(kernel: Arc<Kernel>) -> Self {
+        GuestPrograms { memo: Mutex::new(Memo::new(GUEST_PROGRAMS, u64::MAX)), gate: Arc::default(), kernel }
     }
 
     fn memo(&self) -> std::sync::MutexGuard<'_, Memo<Program>> {
@@ -212,10 +214,14 @@ impl GuestPrograms {
             compile_guest(engine, bytes)?
         } else {
             let turn = self.gate.enter(until).map_err(PrepareError::Stopped)?;
-            let (job_engine, job_bytes) = (engine.clone(), bytes.clone());
+            let (job_engine, job_bytes, kernel) = (engine.clone(), bytes.clone(), self.kernel.clone());
             let ticket = compile::submit(move || {
                 let _turn = turn;
-                compile_guest(&job_engine, &job_bytes)
+                // The compile thread's time is the VM's, as its own threads' is.
+                let started = thread_cpu();
+                let compiled = compile_guest(&job_engine, &job_bytes);
+                kernel.charge_cpu(thread_cpu().saturating_sub(started));
+                compiled
             });
             ticket.wait(until).map_err(stopped)??
         };
@@ -230,7 +236,7 @@ impl GuestPrograms {
     /// compiled modules go to make room if need be.
     fn charge(&self, bytes: u64) -> Result<MemoryCharge, PrepareError> {
         loop {
-            if let Ok(charge) = self.budget.charge_memory(bytes) {
+            if let Ok(charge) = self.kernel.budget().charge_memory(bytes) {
                 return Ok(charge);
             }
             if self.memo().pop_oldest().is_none() {

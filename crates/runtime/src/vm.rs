@@ -15,11 +15,11 @@ use wasmtime::InstancePre;
 
 use crate::base::DEFAULT_UID;
 use crate::config::VmConfig;
-use crate::engine::EngineEntry;
+use crate::engine::{EngineEntry, EngineKey};
 use crate::host::{self, Capture, Stream};
 use crate::modules::digest;
-use crate::outcome::{ExitStatus, Limit, Outcome};
-use crate::process::ProcessData;
+use crate::outcome::{Outcome, killed_by};
+use crate::process::{Ended, ProcessData};
 use crate::programs::{self, GuestPrograms, PrepareError, Program};
 use crate::{RuntimeError, RuntimeInner, process};
 
@@ -89,7 +89,11 @@ impl Vm {
             clock: grants.clock,
             entropy: grants.random,
             max_processes: config.limits.processes,
-            budget: BudgetLimits { memory: config.limits.memory, host_fds: config.limits.host_fds },
+            budget: BudgetLimits {
+                memory: config.limits.memory,
+                host_fds: config.limits.host_fds,
+                cpu: config.limits.cpu,
+            },
         };
         let kernel = Kernel::with_network(kernel_config, crate::net::net_config(&grants.net))
             .map_err(|e| RuntimeError::Grant(format!("cannot build the VM's filesystem: {e}")))?;
@@ -97,11 +101,12 @@ impl Vm {
         for publish in &grants.net.publish {
             crate::net_host::publish(kernel.network(), *publish)?;
         }
-        let engine = runtime.engines.get(config.limits.stack)?;
+        let key = EngineKey { stack: config.limits.stack, fuel: config.limits.fuel.is_some() };
+        let engine = runtime.engines.get(key)?;
         let stdin = host::input(&grants.stdin)?;
         let (stdout, out_capture) = host::output(&grants.stdout, Stream::Stdout)?;
         let (stderr, err_capture) = host::output(&grants.stderr, Stream::Stderr)?;
-        let guest_programs = GuestPrograms::new(kernel.budget().clone());
+        let guest_programs = GuestPrograms::new(kernel.clone());
         let shared = Arc::new_cyclic(|this| VmShared {
             this: this.clone(),
             guest_programs,
@@ -136,13 +141,17 @@ impl Vm {
         // The run's wall clock starts now: a module compiled first (on the
         // compile pool) spends the same allowance as its process.
         let control = self.shared.new_control();
+        let cpu_before = self.shared.kernel.budget().usage().cpu;
         let sha = digest(wasm);
         let shared = &self.shared;
         let program =
             programs::host_program_within(&shared.runtime.modules, &shared.engine, &sha, wasm, None, &control);
         match program {
             Ok(pre) => self.run_program(Program { pre, charge: None }, control, args),
-            Err(PrepareError::Stopped(reason)) => Ok(self.shared.stopped_before_start(reason)),
+            Err(PrepareError::Stopped(reason)) => {
+                let status = killed_by(reason, &shared.config.limits);
+                Ok(shared.outcome(Ended { status, fuel_used: None }, cpu_before))
+            }
             Err(PrepareError::Runtime(err)) => Err(err),
             Err(PrepareError::Budget) => Err(RuntimeError::Internal("a host module has no size limit".into())),
         }
@@ -235,6 +244,7 @@ impl Vm {
         args: &[String],
     ) -> Result<Outcome, RuntimeError> {
         let shared = &self.shared;
+        let cpu_before = shared.kernel.budget().usage().cpu;
         let fds = shared.initial_fds()?;
         let env = shared.config.grants.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let start = Start { program, control, cred: shared.first_cred(), cwd: "/".into(), umask: DEFAULT_UMASK };
@@ -247,8 +257,8 @@ impl Vm {
         shared.lock_tops().retain(|&top| top != pid);
         shared.kernel.kill_descendants(pid, KillReason::Signal(SIGKILL));
         shared.wait_for_threads();
-        let status = result??;
-        Ok(shared.outcome(status))
+        let ended = result??;
+        Ok(shared.outcome(ended, cpu_before))
     }
 }
 
@@ -306,22 +316,17 @@ impl VmShared {
         Arc::new(ProcessControl::new(Instant::now().checked_add(self.config.limits.wall)))
     }
 
-    /// The outcome of a run, with what the streams captured.
-    fn outcome(&self, status: ExitStatus) -> Outcome {
+    /// The outcome of a run that began when the VM had spent `cpu_before`,
+    /// with what the streams captured.
+    fn outcome(&self, ended: Ended, cpu_before: Duration) -> Outcome {
         let take = |capture: &Option<Capture>| capture.as_ref().map(Capture::take).unwrap_or_default();
-        Outcome { status, stdout: take(&self.captures.0), stderr: take(&self.captures.1) }
-    }
-
-    /// The outcome of a run stopped before its process started (while its
-    /// module was being compiled).
-    fn stopped_before_start(&self, reason: KillReason) -> Outcome {
-        let status = match reason {
-            KillReason::WallClock => ExitStatus::Killed(Limit::WallClock(self.config.limits.wall)),
-            KillReason::Signal(signal) => ExitStatus::Signaled(signal),
-            KillReason::Output(LimitKind::Stdout) => ExitStatus::Killed(Limit::Stdout(self.config.limits.stdout_bytes)),
-            KillReason::Output(LimitKind::Stderr) => ExitStatus::Killed(Limit::Stderr(self.config.limits.stderr_bytes)),
-        };
-        self.outcome(status)
+        Outcome {
+            status: ended.status,
+            cpu: self.kernel.budget().usage().cpu.saturating_sub(cpu_before),
+            fuel_used: ended.fuel_used,
+            stdout: take(&self.captures.0),
+            stderr: take(&self.captures.1),
+        }
     }
 
     /// The digest of module bytes: given with them (the suite's, computed at
@@ -433,7 +438,7 @@ impl VmShared {
             let this = this.clone();
             // A guest-written module's charge is held while a process runs it.
             let charge = program.charge;
-            move |result: &Result<crate::ExitStatus, RuntimeError>| {
+            move |result: &Result<Ended, RuntimeError>| {
                 drop(charge);
                 this.kernel.exit_process(pid, process::wait_status(result));
                 let mut running = this.threads.0.lock().unwrap_or_else(|p| p.into_inner());

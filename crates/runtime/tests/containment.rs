@@ -12,7 +12,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-use capsa_runtime::{ExitStatus, Limit, Limits, Outcome, Vm, VmConfig};
+use capsa_runtime::{ExitStatus, Limit, Outcome, Vm, VmConfig};
 use common::{assert_ok, config, describe, grant, printed_number, program, run, run_c, run_timed, snapshot};
 
 /// What `steady_work` must print: the same checksum computed natively.
@@ -135,7 +135,6 @@ fn parse_debug_string(quoted: &str) -> String {
 #[test]
 fn infinite_loop_beside_steady() {
     let mut config = config();
-    config.limits.fuel = Limits::COMPILER_FUEL;
     config.limits.wall = Duration::from_secs(1);
     let (outcome, _) = beside_steady("limits_infinite_loop", config, &[]);
     assert_eq!(outcome.status, ExitStatus::Killed(Limit::WallClock(Duration::from_secs(1))), "{}", describe(&outcome));

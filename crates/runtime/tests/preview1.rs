@@ -365,23 +365,69 @@ fn grant_cross_mount() {
 
 #[test]
 fn limits_infinite_loop() {
-    // Fuel ends it.
+    // The CPU-time budget ends it (the default bound of a spinning guest).
+    let mut by_cpu = config();
+    by_cpu.limits.cpu = Duration::from_millis(500);
+    by_cpu.limits.wall = Duration::from_secs(20);
+    let (outcome, took) = run_timed("limits_infinite_loop", by_cpu, &[]);
+    assert_eq!(
+        outcome.status,
+        ExitStatus::Killed(Limit::CpuTime(Duration::from_millis(500))),
+        "{}",
+        describe(&outcome)
+    );
+    assert_eq!(outcome.status.reason().as_deref(), Some("capsa: killed: CPU-time limit 500ms"));
+    assert!(outcome.cpu >= Duration::from_millis(500), "reported {:?}", outcome.cpu);
+    assert!(took < Duration::from_secs(20), "the CPU budget did not stop it before the wall clock: {took:?}");
+
+    // Fuel ends it, when asked for.
     let mut by_fuel = config();
-    by_fuel.limits.fuel = 50_000_000;
+    by_fuel.limits.fuel = Some(50_000_000);
     by_fuel.limits.wall = Duration::from_secs(10);
     let (outcome, took) = run_timed("limits_infinite_loop", by_fuel, &[]);
     assert!(matches!(outcome.status, ExitStatus::Killed(Limit::Fuel(_))), "{}", describe(&outcome));
     assert_eq!(outcome.stdout_str(), "spinning\n");
     assert!(took < Duration::from_secs(10), "fuel did not stop it before the wall clock: {took:?}");
 
-    // The wall clock ends it when fuel would last for ages.
+    // The wall clock ends it when the CPU budget would last for ages.
     let mut by_wall = config();
-    by_wall.limits.fuel = Limits::COMPILER_FUEL;
+    by_wall.limits.cpu = Duration::from_secs(3600);
     by_wall.limits.wall = Duration::from_secs(1);
     let (outcome, took) = run_timed("limits_infinite_loop", by_wall, &[]);
     assert!(matches!(outcome.status, ExitStatus::Killed(Limit::WallClock(_))), "{}", describe(&outcome));
     assert!(took < Duration::from_secs(5), "a 1 s wall clock took {took:?}");
     assert_eq!(outcome.status.code(), capsa_runtime::outcome::EXIT_KILLED);
+}
+
+#[test]
+fn fuel_metering_is_deterministic() {
+    let fuelled = || {
+        let mut config = config();
+        config.limits.fuel = Some(Limits::default().wall.as_secs() * 1_000_000_000);
+        run_ok("steady_work", config, &[])
+    };
+    let (first, second) = (fuelled(), fuelled());
+    let used = first.fuel_used.expect("fuel was metered");
+    assert!(used > 1_000_000, "{used}");
+    assert_eq!(second.fuel_used, Some(used), "two runs of one program used different fuel");
+    assert_eq!(run_ok("steady_work", config(), &[]).fuel_used, None, "fuel is off by default");
+}
+
+#[test]
+fn limits_cpu_spread() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config();
+    let child = dir.path().join("proc_child");
+    std::fs::copy(common::program("proc_child"), &child).unwrap();
+    std::fs::set_permissions(&child, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    grant(&mut config, dir.path(), "/t", true);
+    config.grants.env.push(("PATH".into(), "/t".into()));
+    config.limits.cpu = Duration::from_secs(2);
+    config.limits.wall = Duration::from_secs(60);
+    let outcome = run("limits_cpu_spread", config, &[]);
+    assert_eq!(outcome.status, ExitStatus::Killed(Limit::CpuTime(Duration::from_secs(2))), "{}", describe(&outcome));
+    assert_eq!(outcome.stdout_str(), "spawned\n");
+    assert!(outcome.cpu >= Duration::from_secs(2), "the VM's CPU time: {:?}", outcome.cpu);
 }
 
 #[test]
