@@ -204,14 +204,14 @@ pub fn fd_filestat_set_times(
 /// returned and the error shows on the next call — except a limit, which
 /// ends the process now. A kill or the deadline is checked between buffers:
 /// one call may name terabytes (many iovecs over one buffer, from /dev/zero).
-/// The count never passes `u32::MAX` (the size type of preview1).
+/// The count, written at `out`, never passes `u32::MAX` (the size type of
+/// preview1).
 fn transfer(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
-    iovs: u32,
-    iovs_len: u32,
+    (iovs, iovs_len, out): (u32, u32, u32),
     mut step: impl FnMut(&mut [u8], u64) -> Result<usize, KernelError>,
-) -> SysResult<u32> {
+) -> SysResult<()> {
     let mut total: u64 = 0;
     for (buf, len) in mem.read_iovecs(iovs, iovs_len)? {
         ctx.control.pending().map_or(Ok(()), |reason| Err(SysError::from(reason)))?;
@@ -232,7 +232,8 @@ fn transfer(
             break;
         }
     }
-    Ok(total as u32)
+    mem.write_u32(out, total as u32)?;
+    Ok(())
 }
 
 /// `fd_read(fd, iovs) -> nread`: fills the buffers in order (see [`transfer`]).
@@ -245,9 +246,7 @@ pub fn fd_read(
     out: u32,
 ) -> SysResult<()> {
     let file = file_of(ctx, fd, FD_READ)?;
-    let total = transfer(ctx, mem, iovs, iovs_len, |buf, _| file.read(buf))?;
-    mem.write_u32(out, total)?;
-    Ok(())
+    transfer(ctx, mem, (iovs, iovs_len, out), |buf, _| file.read(buf))
 }
 
 /// `fd_pread(fd, iovs, offset) -> nread`: as [`fd_read`], at `offset`.
@@ -261,11 +260,9 @@ pub fn fd_pread(
     out: u32,
 ) -> SysResult<()> {
     let file = file_of(ctx, fd, FD_READ | FD_SEEK)?;
-    let total = transfer(ctx, mem, iovs, iovs_len, |buf, done| {
+    transfer(ctx, mem, (iovs, iovs_len, out), |buf, done| {
         file.pread(buf, offset.checked_add(done).ok_or(KernelError::Overflow)?)
-    })?;
-    mem.write_u32(out, total)?;
-    Ok(())
+    })
 }
 
 /// `fd_write(fd, ciovs) -> nwritten`: writes the buffers in order (see [`transfer`]).
@@ -278,9 +275,7 @@ pub fn fd_write(
     out: u32,
 ) -> SysResult<()> {
     let file = file_of(ctx, fd, FD_WRITE)?;
-    let total = transfer(ctx, mem, iovs, iovs_len, |buf, _| file.write(buf))?;
-    mem.write_u32(out, total)?;
-    Ok(())
+    transfer(ctx, mem, (iovs, iovs_len, out), |buf, _| file.write(buf))
 }
 
 /// `EPIPE` the first time; the next write to a broken pipe ends the process
@@ -304,11 +299,9 @@ pub fn fd_pwrite(
     out: u32,
 ) -> SysResult<()> {
     let file = file_of(ctx, fd, FD_WRITE | FD_SEEK)?;
-    let total = transfer(ctx, mem, iovs, iovs_len, |buf, done| {
+    transfer(ctx, mem, (iovs, iovs_len, out), |buf, done| {
         file.pwrite(buf, offset.checked_add(done).ok_or(KernelError::Overflow)?)
-    })?;
-    mem.write_u32(out, total)?;
-    Ok(())
+    })
 }
 
 /// `fd_prestat_get(fd) -> prestat`: only preopens have one (EBADF otherwise).
