@@ -53,7 +53,7 @@ pub struct RunArgs {
     /// deterministically; off by default (it costs about 15% of speed).
     #[arg(long)]
     fuel: Option<u64>,
-    /// Wall-clock limit, e.g. 30s, 500ms, 2m (default 30s).
+    /// Wall-clock limit, e.g. 30s, 500ms, 2m (default 10m).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     timeout: Option<std::time::Duration>,
     /// Memory of the whole VM: every linear memory of every process, pipe
