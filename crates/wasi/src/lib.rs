@@ -18,6 +18,7 @@ pub mod ctx;
 pub mod errno;
 pub mod exit;
 pub mod ext;
+mod io;
 pub mod memory;
 pub mod preview1;
 pub mod spawn;

@@ -6,18 +6,17 @@
 //! `sockaddr_in`/`sockaddr_in6` ([`ADDR_SIZE`] bytes at most). Buffers are
 //! used in place in guest memory, so no call allocates what the guest sizes.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, SocketAddrV4, SocketAddrV6};
-use std::sync::Arc;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::time::{Duration, Instant};
 
 use capsa_kernel::net::RecvFlags;
-use capsa_kernel::{Family, FdEntry, KernelError, OpenFile, Protocol, Socket, StatusFlags};
+use capsa_kernel::{Family, KernelError, Protocol, StatusFlags};
 
 use crate::call::{SysResult, read_str};
 use crate::ctx::WasiCtx;
 use crate::errno::Errno;
+use crate::io::{accept_into_table, broken_pipe, insert_socket, nonblock, shutdown_how, sock, socket_file};
 use crate::memory::GuestMemory;
-use crate::preview1::broken_pipe;
 
 /// Size of the largest address record (`inet6`); an `inet` record is 16.
 pub const ADDR_SIZE: u32 = 32;
@@ -57,21 +56,6 @@ const POLLFD_SIZE: u32 = 8;
 pub const MAX_POLL_FDS: u32 = 4096;
 /// Longest pause between readiness checks in `net_poll`.
 const MAX_BACKOFF: Duration = Duration::from_millis(10);
-
-/// The socket an fd names, with its description (for `O_NONBLOCK`).
-fn socket_file(ctx: &WasiCtx, fd: u32) -> SysResult<Arc<OpenFile>> {
-    let file = ctx.fds.file(fd)?;
-    file.socket()?;
-    Ok(file)
-}
-
-fn sock(file: &OpenFile) -> SysResult<&Socket> {
-    Ok(file.socket()?)
-}
-
-fn nonblock(file: &OpenFile) -> bool {
-    file.status_flags().nonblock
-}
 
 /// Reads an address record; `None` is `AF_UNSPEC`.
 fn read_addr(mem: &GuestMemory<'_>, ptr: u32, len: u32) -> SysResult<Option<SocketAddr>> {
@@ -167,22 +151,6 @@ fn send_error(ctx: &mut WasiCtx, err: KernelError, nosignal: bool) -> crate::cal
         KernelError::BrokenPipe if !nosignal => broken_pipe(ctx),
         other => other.into(),
     }
-}
-
-fn insert_socket(ctx: &mut WasiCtx, file: Arc<OpenFile>, nonblock: bool) -> SysResult<u32> {
-    if nonblock {
-        file.set_status_flags(StatusFlags { nonblock: true, ..StatusFlags::default() })?;
-    }
-    Ok(ctx.fds.insert(FdEntry::new(file))?)
-}
-
-/// Accepts a connection on the listener `fd` into the fd table; shared by
-/// `net_accept` and preview1's `sock_accept`. A full fd table drops the
-/// accepted connection (its peer sees the connection closed).
-pub(crate) fn accept_into_table(ctx: &mut WasiCtx, fd: u32, new_nonblock: bool) -> SysResult<(u32, SocketAddr)> {
-    let file = socket_file(ctx, fd)?;
-    let (conn, peer) = sock(&file)?.accept(nonblock(&file))?;
-    Ok((insert_socket(ctx, conn, new_nonblock)?, peer))
 }
 
 /// `net_socket(family, type, protocol, flags) -> fd`.
@@ -350,16 +318,6 @@ fn receive(
     let got = sock(&file)?.recv_from(mem.slice_mut(buf, len)?, flags, nonblock(&file) || dontwait)?;
     mem.write_u32(out, got.len as u32)?;
     Ok(got.from)
-}
-
-/// Decodes preview1-style shutdown flags (1 read, 2 write, 3 both).
-pub(crate) fn shutdown_how(how: u32) -> SysResult<Shutdown> {
-    match how {
-        1 => Ok(Shutdown::Read),
-        2 => Ok(Shutdown::Write),
-        3 => Ok(Shutdown::Both),
-        _ => Err(Errno::Inval.into()),
-    }
 }
 
 /// `net_shutdown(fd, how)`.

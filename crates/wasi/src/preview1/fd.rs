@@ -4,16 +4,16 @@ use std::io::SeekFrom;
 
 use capsa_kernel::{KernelError, Rights, SetTime, StatusFlags};
 
+use super::SysResult;
 use super::rights::{
     FD_ADVISE, FD_ALLOCATE, FD_DATASYNC, FD_FDSTAT_SET_FLAGS, FD_FILESTAT_GET, FD_FILESTAT_SET_SIZE,
     FD_FILESTAT_SET_TIMES, FD_READ, FD_READDIR, FD_SEEK, FD_SYNC, FD_TELL, FD_WRITE, filetype, rights_of_fd,
     write_filestat,
 };
-use super::{SysError, SysResult};
 use crate::call::file_of;
 use crate::ctx::WasiCtx;
 use crate::errno::Errno;
-use crate::exit::GuestExit;
+use crate::io::transfer;
 use crate::memory::GuestMemory;
 
 const FDFLAG_APPEND: u32 = 1;
@@ -26,9 +26,6 @@ const FSTFLAG_ATIM: u32 = 1;
 const FSTFLAG_ATIM_NOW: u32 = 2;
 const FSTFLAG_MTIM: u32 = 4;
 const FSTFLAG_MTIM_NOW: u32 = 8;
-
-/// Linux's SIGPIPE.
-const SIGPIPE: u8 = 13;
 
 /// Size of a dirent header in `fd_readdir` output.
 const DIRENT_SIZE: usize = 24;
@@ -195,47 +192,6 @@ pub fn fd_filestat_set_times(
     Ok(())
 }
 
-/// Moves bytes between the guest's buffers (`iovs_len` iovecs at `iovs`)
-/// and a file, buffer after buffer, as POSIX `readv`/`writev` do: `step`
-/// moves one buffer (given the bytes moved so far, for positioned calls;
-/// a write only reads it);
-/// a short transfer ends the call. The one rule for an error: with nothing
-/// moved yet it is the call's error; after some bytes moved, the count is
-/// returned and the error shows on the next call — except a limit, which
-/// ends the process now. A kill or the deadline is checked between buffers:
-/// one call may name terabytes (many iovecs over one buffer, from /dev/zero).
-/// The count, written at `out`, never passes `u32::MAX` (the size type of
-/// preview1).
-fn transfer(
-    ctx: &mut WasiCtx,
-    mem: &mut GuestMemory<'_>,
-    (iovs, iovs_len, out): (u32, u32, u32),
-    mut step: impl FnMut(&mut [u8], u64) -> Result<usize, KernelError>,
-) -> SysResult<()> {
-    let mut total: u64 = 0;
-    for (buf, len) in mem.read_iovecs(iovs, iovs_len)? {
-        ctx.control.pending().map_or(Ok(()), |reason| Err(SysError::from(reason)))?;
-        let room = u64::from(u32::MAX) - total;
-        if room == 0 {
-            break;
-        }
-        let len = len.min(u32::try_from(room).unwrap_or(u32::MAX));
-        // A bad pointer traps, whatever moved before.
-        let n = match step(mem.slice_mut(buf, len)?, total) {
-            Ok(n) => n,
-            Err(err) if total > 0 && !matches!(err, KernelError::LimitExceeded(_)) => break,
-            Err(KernelError::BrokenPipe) => return Err(broken_pipe(ctx)),
-            Err(err) => return Err(err.into()),
-        };
-        total += n as u64;
-        if n < len as usize {
-            break;
-        }
-    }
-    mem.write_u32(out, total as u32)?;
-    Ok(())
-}
-
 /// `fd_read(fd, iovs) -> nread`: fills the buffers in order (see [`transfer`]).
 pub fn fd_read(
     ctx: &mut WasiCtx,
@@ -276,16 +232,6 @@ pub fn fd_write(
 ) -> SysResult<()> {
     let file = file_of(ctx, fd, FD_WRITE)?;
     transfer(ctx, mem, (iovs, iovs_len, out), |buf, _| file.write(buf))
-}
-
-/// `EPIPE` the first time; the next write to a broken pipe ends the process
-/// with SIGPIPE, as the default disposition does for programs that ignore it.
-pub(crate) fn broken_pipe(ctx: &mut WasiCtx) -> SysError {
-    if ctx.broken_pipe_seen {
-        return SysError::Trap(wasmtime::Error::new(GuestExit::Signal(SIGPIPE)));
-    }
-    ctx.broken_pipe_seen = true;
-    Errno::Pipe.into()
 }
 
 /// `fd_pwrite(fd, ciovs, offset) -> nwritten`: as [`fd_write`], at `offset`.

@@ -25,7 +25,6 @@ use crate::ctx::WasiView;
 use crate::exit::GuestExit;
 
 pub use crate::call::{SysError, SysResult};
-pub(crate) use fd::broken_pipe;
 
 /// The import module name.
 pub const MODULE: &str = "wasi_snapshot_preview1";

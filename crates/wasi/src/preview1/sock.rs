@@ -1,14 +1,12 @@
 //! `sock_*`: preview1's socket calls, over the same kernel sockets as
 //! `host_net` (see `docs/abi.md`). Any other kind of fd is `ENOTSOCK`.
 
-use capsa_kernel::KernelError;
 use capsa_kernel::net::RecvFlags;
 
 use super::SysResult;
-use super::fd::broken_pipe;
 use crate::ctx::WasiCtx;
 use crate::errno::Errno;
-use crate::ext::net::{accept_into_table, shutdown_how};
+use crate::io::{accept_into_table, shutdown_how, transfer};
 use crate::memory::GuestMemory;
 
 /// `fdflags` bit: the accepted fd is non-blocking.
@@ -90,22 +88,7 @@ pub fn sock_send(
     let file = ctx.fds.file(fd)?;
     let socket = file.socket()?;
     let nonblock = file.status_flags().nonblock;
-    let mut total: u32 = 0;
-    for (buf, len) in mem.read_iovecs(iovs, iovs_len)? {
-        ctx.control.pending().map_or(Ok(()), |reason| Err(super::SysError::from(reason)))?;
-        let sent = match socket.send_to(mem.slice(buf, len)?, None, nonblock) {
-            Ok(sent) => sent,
-            Err(err) if total > 0 && !matches!(err, KernelError::LimitExceeded(_)) => break,
-            Err(KernelError::BrokenPipe) => return Err(broken_pipe(ctx)),
-            Err(err) => return Err(err.into()),
-        };
-        total = total.saturating_add(sent as u32);
-        if sent < len as usize {
-            break;
-        }
-    }
-    mem.write_u32(out, total)?;
-    Ok(())
+    transfer(ctx, mem, (iovs, iovs_len, out), |buf, _| socket.send_to(buf, None, nonblock))
 }
 
 /// `sock_shutdown(fd, how)`.
