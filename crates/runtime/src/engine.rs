@@ -266,6 +266,7 @@ pub fn on_demand_twin(program: &InstancePre<ProcessData>) -> Result<InstancePre<
     // for an engine with the same settings as `engine` (`base_config`; the
     // allocation strategy does not change compiled code), made just now in
     // this process; deserialization re-checks the compatibility anyway.
+    #[allow(unsafe_code)]
     let twin_module =
         unsafe { Module::deserialize(engine, &bytes) }.map_err(|e| RuntimeError::Instantiate(format!("{e:#}")))?;
     let pre = linker.instantiate_pre(&twin_module).map_err(|e| RuntimeError::Instantiate(format!("{e:#}")))?;

@@ -14,6 +14,12 @@
 //! print!("{}", outcome.stdout_str());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Unsafe code is denied here except at the three places wasmtime asks us
+//! to vouch for a compiled artifact (`Module::deserialize*`), each allowed
+//! by name with a `SAFETY:` note.
+
+#![deny(unsafe_code)]
 
 pub mod base;
 mod compile;
@@ -25,7 +31,6 @@ pub mod manifest;
 pub mod memo;
 pub mod modules;
 mod net;
-mod net_host;
 pub mod outcome;
 pub mod process;
 pub mod programs;
@@ -39,6 +44,7 @@ use capsa_kernel::Layer;
 
 pub use config::{DirGrant, Grants, Input, Limits, NetAllow, NetGrantError, NetGrants, Output, Publish, VmConfig};
 pub use engine::InstancePool;
+pub use host::{GrantError, Stream};
 pub use net::HOST_LOOPBACK_ALIAS;
 pub use outcome::{ExitStatus, Limit, Outcome};
 pub use vm::{Interrupter, Vm};
@@ -67,7 +73,7 @@ pub enum RuntimeError {
     Instantiate(String),
     /// A grant could not be honoured.
     #[error("grant: {0}")]
-    Grant(String),
+    Grant(#[from] host::GrantError),
     /// A failure inside capsa itself.
     #[error("internal error: {0}")]
     Internal(String),

@@ -90,6 +90,7 @@ impl ModuleStore {
         }
     }
 
+    #[allow(unsafe_code)]
     fn deserialize(&self, entry: &EngineEntry, path: &Path) -> Option<Module> {
         let meta = std::fs::metadata(path).ok().filter(std::fs::Metadata::is_file)?;
         // SAFETY: `deserialize_file` trusts the file to be wasmtime's own output.
@@ -114,6 +115,7 @@ impl ModuleStore {
         }
     }
 
+    #[allow(unsafe_code)]
     fn compile(&self, entry: &EngineEntry, wasm: &[u8], path: &Path) -> Result<Module, RuntimeError> {
         let artifact =
             entry.engine.precompile_module(wasm).map_err(|e| RuntimeError::InvalidModule(format!("{e:#}")))?;

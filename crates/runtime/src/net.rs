@@ -1,6 +1,6 @@
 //! A VM's network grants as its kernel's network configuration: the egress
 //! policy built from `--allow-net` rules ([`NetGrants::allow`]). Host sockets
-//! are opened only in [`crate::net_host`].
+//! are opened only in [`crate::host::net`].
 //!
 //! The VM's loopback is its own, so the host's loopback is reached from
 //! inside at [`HOST_LOOPBACK_ALIAS`] (`10.0.2.2`, as under QEMU's user
@@ -17,7 +17,6 @@ use capsa_kernel::net::{EgressPolicy, EgressRequest, ExternalConn, Verdict};
 use capsa_kernel::{KernelError, NetConfig};
 
 use crate::config::{NetAllow, NetGrants};
-use crate::net_host;
 
 /// Where a guest finds the host's loopback.
 pub const HOST_LOOPBACK_ALIAS: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 2);
@@ -86,7 +85,7 @@ impl EgressPolicy for AllowList {
     }
 
     fn open(&self, request: &EgressRequest, conn: ExternalConn) -> Result<(), KernelError> {
-        net_host::connect(Self::host_dest(request.dest), conn)
+        crate::host::net::connect(Self::host_dest(request.dest), conn)
     }
 
     fn resolve(&self, name: &str) -> Result<Vec<IpAddr>, KernelError> {
@@ -95,8 +94,11 @@ impl EgressPolicy for AllowList {
             return Err(KernelError::AccessDenied);
         }
         let mut seen = HashSet::new();
-        let found: Vec<IpAddr> =
-            net_host::resolve(&bare)?.into_iter().map(|ip| ip.to_canonical()).filter(|ip| seen.insert(*ip)).collect();
+        let found: Vec<IpAddr> = crate::host::net::resolve(&bare)?
+            .into_iter()
+            .map(|ip| ip.to_canonical())
+            .filter(|ip| seen.insert(*ip))
+            .collect();
         let mut resolved = self.lock();
         for ip in &found {
             if !resolved.iter().any(|(addr, n)| addr == ip && *n == bare) {

@@ -11,7 +11,7 @@
 //!   the spawning thread, a larger one on the compile pool, one at a time
 //!   per VM, while the spawning process waits within its own limits (either
 //!   way the compile's CPU time is the VM's); kept in that VM's memory only
-//!   ([`GuestPrograms`]), its
+//!   (`GuestPrograms`), its
 //!   bytes and compiled code charged to the VM's memory budget for as long
 //!   as the VM keeps it or a process runs it. Nothing a guest writes reaches
 //!   the disk cache or another VM.

@@ -16,7 +16,8 @@ use wasmtime::InstancePre;
 use crate::base::DEFAULT_UID;
 use crate::config::VmConfig;
 use crate::engine::{EngineEntry, EngineKey};
-use crate::host::{self, Capture, Stream};
+use crate::host::stdio::{self, Capture};
+use crate::host::{self, GrantError, Stream};
 use crate::modules::digest;
 use crate::outcome::{Outcome, killed_by};
 use crate::process::{Ended, ProcessData};
@@ -73,11 +74,9 @@ impl Vm {
     pub(crate) fn boot(runtime: Arc<RuntimeInner>, config: VmConfig) -> Result<Vm, RuntimeError> {
         let grants = &config.grants;
         if grants.vm_fs && grants.dirs.iter().any(|dir| dir.guest == "/") {
-            return Err(RuntimeError::Grant(
-                "a host directory granted as `/` and the VM's own filesystem cannot both be `/`".into(),
-            ));
+            return Err(GrantError::TwoRoots.into());
         }
-        let mounts = grants.dirs.iter().map(host::mount).collect::<Result<Vec<_>, _>>()?;
+        let mounts = grants.dirs.iter().map(host::fs::mount).collect::<Result<Vec<_>, _>>()?;
         let kernel_config = KernelConfig {
             vfs: VfsConfig {
                 layers: std::iter::once(runtime.base_layer.clone()).chain(config.layers.iter().cloned()).collect(),
@@ -95,17 +94,17 @@ impl Vm {
                 cpu: config.limits.cpu,
             },
         };
-        let kernel = Kernel::with_network(kernel_config, crate::net::net_config(&grants.net))
-            .map_err(|e| RuntimeError::Grant(format!("cannot build the VM's filesystem: {e}")))?;
+        let kernel =
+            Kernel::with_network(kernel_config, crate::net::net_config(&grants.net)).map_err(GrantError::Layout)?;
         // Published ports listen from boot, for as long as the VM's network lives.
         for publish in &grants.net.publish {
-            crate::net_host::publish(kernel.network(), *publish)?;
+            host::net::publish(kernel.network(), *publish)?;
         }
         let key = EngineKey { stack: config.limits.stack, fuel: config.limits.fuel.is_some() };
         let engine = runtime.engines.get(key)?;
-        let stdin = host::input(&grants.stdin)?;
-        let (stdout, out_capture) = host::output(&grants.stdout, Stream::Stdout)?;
-        let (stderr, err_capture) = host::output(&grants.stderr, Stream::Stderr)?;
+        let stdin = stdio::input(&grants.stdin)?;
+        let (stdout, out_capture) = stdio::output(&grants.stdout, Stream::Stdout)?;
+        let (stderr, err_capture) = stdio::output(&grants.stderr, Stream::Stderr)?;
         let guest_programs = GuestPrograms::new(kernel.clone());
         let shared = Arc::new_cyclic(|this| VmShared {
             this: this.clone(),
@@ -396,7 +395,7 @@ impl VmShared {
         let vfs = self.kernel.vfs();
         for (index, grant) in self.config.grants.dirs.iter().enumerate() {
             let dir =
-                vfs.open_mount(index).map_err(|e| RuntimeError::Grant(format!("preopen {}: {e}", grant.guest)))?;
+                vfs.open_mount(index).map_err(|source| GrantError::Preopen { guest: grant.guest.clone(), source })?;
             fds.insert(FdEntry::preopen(dir, grant.guest.clone())).map_err(fd_limit)?;
         }
         if self.config.grants.vm_fs {
@@ -499,5 +498,5 @@ impl Spawner for VmShared {
 }
 
 fn fd_limit(err: KernelError) -> RuntimeError {
-    RuntimeError::Grant(format!("the fd limit is too small for stdio and preopens: {err}"))
+    GrantError::FdLimit(err).into()
 }

@@ -1,7 +1,6 @@
-//! The runtime's host network access, beside `host.rs` the only place it
-//! takes authority from the host: TCP connections to destinations the
-//! user granted (`--allow-net`), name lookups of granted names, and the
-//! loopback listeners of published ports (`--publish`). Each connection is
+//! Granted host network access: TCP connections to destinations the user
+//! granted, name lookups of granted names, and the loopback listeners of
+//! published ports. Each connection is
 //! pumped to and from its kernel end ([`ExternalConn`]) by two threads that
 //! end when either side closes.
 
@@ -14,7 +13,7 @@ use std::time::Duration;
 use capsa_kernel::net::ExternalConn;
 use capsa_kernel::{KernelError, Network};
 
-use crate::RuntimeError;
+use super::GrantError;
 use crate::config::Publish;
 use crate::net::HOST_LOOPBACK_ALIAS;
 
@@ -54,19 +53,17 @@ pub(crate) fn resolve(name: &str) -> Result<Vec<IpAddr>, KernelError> {
 /// host's loopback alias.
 ///
 /// # Errors
-/// `Grant` if the host port cannot be listened on.
-pub(crate) fn publish(net: &Arc<Network>, publish: Publish) -> Result<(), RuntimeError> {
+/// The host port cannot be listened on, or its thread started.
+pub(crate) fn publish(net: &Arc<Network>, publish: Publish) -> Result<(), GrantError> {
+    let grant_error = |source: std::io::Error| GrantError::Publish { publish, source };
     let Publish { host_port, guest_port } = publish;
-    let grant_error = |e: std::io::Error| {
-        RuntimeError::Grant(format!("--publish {host_port}:{guest_port}: 127.0.0.1:{host_port}: {e}"))
-    };
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, host_port)).map_err(grant_error)?;
     listener.set_nonblocking(true).map_err(grant_error)?;
     let net = Arc::downgrade(net);
     thread::Builder::new()
         .name(format!("capsa-publish-{host_port}"))
         .spawn(move || serve(&listener, &net, guest_port))
-        .map_err(|e| RuntimeError::Internal(format!("starting the --publish thread: {e}")))?;
+        .map_err(grant_error)?;
     Ok(())
 }
 

@@ -1,62 +1,55 @@
-//! The one place the runtime takes authority from the host: opening granted
-//! directories, and connecting granted stdio to host streams or files. Every
-//! use of ambient authority in capsa is in this file, so every grant can be
-//! found with grep.
+//! Granted stdio: the host's own streams, or host files opened at boot, as
+//! the kernel's input and output streams; and the in-memory capture.
 
 use std::fs::File;
 use std::io::{Cursor, IsTerminal, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::{Arc, Mutex};
 
-use cap_std::ambient_authority;
-use capsa_kernel::{HostInput, HostOutput, Mount};
+use capsa_kernel::{HostInput, HostOutput};
 
-use crate::RuntimeError;
-use crate::config::{DirGrant, Input, Output};
-
-/// Opens a granted host directory as a kernel mount.
-///
-/// # Errors
-/// `Grant` if the directory cannot be opened.
-pub(crate) fn mount(grant: &DirGrant) -> Result<Mount, RuntimeError> {
-    let dir = cap_std::fs::Dir::open_ambient_dir(&grant.host, ambient_authority())
-        .map_err(|e| RuntimeError::Grant(format!("--dir {}: {e}", grant.host.display())))?;
-    Ok(Mount { guest_path: mount_point(&grant.guest), dir, read_only: grant.read_only })
-}
-
-/// The absolute VFS path a guest path is mounted at (relative ones go under `/`).
-pub(crate) fn mount_point(guest: &str) -> String {
-    if guest.starts_with('/') { guest.to_string() } else { format!("/{guest}") }
-}
+use super::GrantError;
+use crate::config::{Input, Output};
 
 /// A stdin stream for a grant.
 ///
 /// # Errors
-/// `Grant` if a granted file cannot be opened.
-pub(crate) fn input(grant: &Input) -> Result<Arc<dyn HostInput>, RuntimeError> {
+/// A granted file that cannot be opened.
+pub(crate) fn input(grant: &Input) -> Result<Arc<dyn HostInput>, GrantError> {
     Ok(match grant {
         Input::Null => Arc::new(NullInput),
         Input::Inherit => Arc::new(InheritInput),
         Input::Bytes(bytes) => Arc::new(BytesInput(Mutex::new(Cursor::new(bytes.clone())))),
         Input::File(path) => {
-            let file = File::open(path).map_err(|e| RuntimeError::Grant(format!("stdin {}: {e}", path.display())))?;
+            let file = File::open(path).map_err(|source| GrantError::Stdin { path: path.clone(), source })?;
             Arc::new(FileInput(Mutex::new(file)))
         }
     })
 }
 
 /// Which host stream an inherited output is.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Stream {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output.
     Stdout,
+    /// Standard error.
     Stderr,
+}
+
+impl std::fmt::Display for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        })
+    }
 }
 
 /// An output stream for a grant, and the capture buffer if it captures.
 ///
 /// # Errors
-/// `Grant` if a granted file cannot be created.
-pub(crate) fn output(grant: &Output, stream: Stream) -> Result<(Arc<dyn HostOutput>, Option<Capture>), RuntimeError> {
+/// A granted file that cannot be created.
+pub(crate) fn output(grant: &Output, stream: Stream) -> Result<(Arc<dyn HostOutput>, Option<Capture>), GrantError> {
     Ok(match grant {
         Output::Null => (Arc::new(NullOutput), None),
         Output::Inherit => (Arc::new(InheritOutput::new(stream)), None),
@@ -66,7 +59,7 @@ pub(crate) fn output(grant: &Output, stream: Stream) -> Result<(Arc<dyn HostOutp
         }
         Output::File(path) => {
             let file =
-                File::create(path).map_err(|e| RuntimeError::Grant(format!("output {}: {e}", path.display())))?;
+                File::create(path).map_err(|source| GrantError::Output { stream, path: path.clone(), source })?;
             let regular = is_regular(file.as_fd());
             (Arc::new(FileOutput { file: Mutex::new(file), regular }), None)
         }
