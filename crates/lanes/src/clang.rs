@@ -16,11 +16,12 @@ use capsa_runtime::{DirGrant, ExitStatus, Limits, Output, Runtime, VmConfig};
 use sha2::{Digest, Sha256};
 
 use crate::artifact::Store;
+use crate::driver::{Cx, Driver};
 use crate::manifest::Manifest;
 use crate::stage::Inputs;
 use crate::toolchain::{self, Toolchain};
 use crate::user_files::Tree;
-use crate::{Artifact, BuildRequest, CompilerBudget, LaneError, embedded};
+use crate::{Artifact, BuildRequest, CompilerBudget, LaneError, Lanes, embedded, stage, user_files};
 
 /// argv[0] of the multitool; argv[1] picks clang, clang++ or wasm-ld.
 const ARGV0: &str = "llvm";
@@ -168,6 +169,52 @@ impl Flags {
         }
         Ok(Flags { compile, libs })
     }
+}
+
+/// The C and C++ lanes' driver.
+pub(crate) struct Clang;
+
+impl Driver for Clang {
+    fn ids(&self) -> &'static [&'static str] {
+        &["c", "cpp"]
+    }
+
+    fn build(&self, cx: Cx<'_>, request: &BuildRequest) -> Result<Artifact, LaneError> {
+        build(cx.runtime, cx.lane, request)
+    }
+
+    fn install(&self, cx: Cx<'_>, source: Source<'_>, quiet: bool) -> Result<(), LaneError> {
+        let toolchain = toolchain::install(cx.lane, cx.runtime.cache_root(), source, quiet)?;
+        toolchain::precompile(cx.runtime, &toolchain, compiler_config(&CompilerBudget::default()), quiet)
+    }
+
+    fn installed(&self, cx: Cx<'_>) -> Result<bool, LaneError> {
+        Ok(toolchain::installed(cx.lane, cx.runtime.cache_root())?.is_some())
+    }
+}
+
+/// Whether `lane` is C or C++, which one build may mix (as C++).
+pub(crate) fn is_c_family(lane: &Manifest) -> bool {
+    Clang.ids().contains(&lane.id.as_str())
+}
+
+/// The lane of a directory of sources: C++ when it holds a C++
+/// translation unit, else C.
+pub(crate) fn lane_of_tree<'a>(lanes: &'a Lanes, dir: &Path) -> Option<&'a Manifest> {
+    lanes.get(if tree_has_cpp(dir) { "cpp" } else { "c" })
+}
+
+/// Whether the tree `dir` holds a C++ translation unit, looking as staging
+/// will: hidden names skipped, linked directories not walked.
+fn tree_has_cpp(dir: &Path) -> bool {
+    fn walk(tree: &user_files::Tree, dir: &Path) -> bool {
+        let Ok(names) = tree.list(dir) else { return false };
+        names.into_iter().filter(|(name, _)| !name.starts_with('.')).any(|(name, kind)| match kind {
+            user_files::Kind::Dir => walk(tree, &dir.join(&name)),
+            _ => Path::new(&name).extension().and_then(|e| e.to_str()).is_some_and(|e| stage::CPP_UNITS.contains(&e)),
+        })
+    }
+    user_files::Tree::open(dir).is_ok_and(|tree| walk(&tree, Path::new("")))
 }
 
 /// Builds a C or C++ program (see the module doc).

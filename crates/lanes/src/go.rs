@@ -26,11 +26,11 @@ use sha2::{Digest, Sha256};
 
 use crate::artifact::Store;
 use crate::built::BuiltCommand;
-use crate::manifest::Manifest;
+use crate::driver::{Cx, Driver, no_tarball};
 use crate::toolchain::{self, Toolchain};
-use crate::{Artifact, BuildRequest, LaneError, Lanes, Prepared, user_files};
+use crate::{Artifact, BuildRequest, LaneError, Prepared, Source, user_files};
 
-/// The lane's id.
+/// The lane's id (its runner directory's name in the cache).
 const LANE: &str = "go";
 
 /// The runner's module file name.
@@ -69,17 +69,37 @@ pub const PROGRAM_HOME: &str = "/usr/lib/capsa/go-program";
 /// The artifact's file name there.
 const PROGRAM: &str = "main.wasm";
 
-/// The Go lane of `lanes`.
-///
-/// # Errors
-/// `UnknownLanguage` if capsa's lanes/ tree has none.
-pub fn lane(lanes: &Lanes) -> Result<&Manifest, LaneError> {
-    lanes.get(LANE).ok_or_else(|| LaneError::UnknownLanguage(format!("lane {LANE}")))
-}
+/// The Go lane's driver.
+pub(crate) struct Go;
 
-/// Whether `lane` is the Go lane.
-pub fn is_go(lane: &Manifest) -> bool {
-    lane.id == LANE
+impl Driver for Go {
+    fn ids(&self) -> &'static [&'static str] {
+        &[LANE]
+    }
+
+    fn build(&self, cx: Cx<'_>, request: &BuildRequest) -> Result<Artifact, LaneError> {
+        build(cx.runtime, request)
+    }
+
+    fn prepare(
+        &self,
+        cx: Cx<'_>,
+        script: &Path,
+        args: &[String],
+        config: &mut VmConfig,
+        quiet: bool,
+    ) -> Result<Option<Prepared>, LaneError> {
+        prepare(cx.runtime, script, args, config, quiet).map(Some)
+    }
+
+    fn install(&self, cx: Cx<'_>, source: Source<'_>, quiet: bool) -> Result<(), LaneError> {
+        no_tarball(cx, source)?;
+        install(cx.runtime, &VmConfig::default(), quiet).map(drop)
+    }
+
+    fn installed(&self, cx: Cx<'_>) -> Result<bool, LaneError> {
+        Ok(command(cx.runtime).get()?.is_some())
+    }
 }
 
 /// The key of the runner: everything it is built from.
@@ -98,21 +118,10 @@ fn command(runtime: &Runtime) -> BuiltCommand {
     BuiltCommand::new(runtime, LANE, MODULE, key())
 }
 
-/// The built runner, if it is in the cache (nothing is built).
-///
-/// # Errors
-/// The module exists but cannot be read.
-pub fn installed(runtime: &Runtime) -> Result<Option<Toolchain>, LaneError> {
-    command(runtime).get()
-}
-
 /// Builds `yaegi-run.wasm` unless it is built (provisioning Go and yaegi
 /// first, progress unless `quiet`) and compiles it for VMs of `config`'s
 /// wasm stack size.
-///
-/// # Errors
-/// Provisioning or the build failed.
-pub fn install(runtime: &Runtime, config: &VmConfig, quiet: bool) -> Result<Toolchain, LaneError> {
+fn install(runtime: &Runtime, config: &VmConfig, quiet: bool) -> Result<Toolchain, LaneError> {
     let command = command(runtime);
     let runner = match command.get()? {
         Some(runner) => runner,
@@ -305,7 +314,7 @@ fn section(source: &[u8]) -> Vec<u8> {
 ///
 /// # Errors
 /// Not one Go file, or the runner could not be built.
-pub fn build(runtime: &Runtime, request: &BuildRequest) -> Result<Artifact, LaneError> {
+fn build(runtime: &Runtime, request: &BuildRequest) -> Result<Artifact, LaneError> {
     let (_, source) = source_of(request)?;
     let runner = install(runtime, &VmConfig::default(), request.quiet)?;
     let mut hasher = Sha256::new();
@@ -332,15 +341,13 @@ pub fn build(runtime: &Runtime, request: &BuildRequest) -> Result<Artifact, Lane
 ///
 /// # Errors
 /// The source is missing or building failed.
-pub fn prepare(
+fn prepare(
     runtime: &Runtime,
-    lanes: &Lanes,
     script: &Path,
     args: &[String],
     config: &mut VmConfig,
     quiet: bool,
 ) -> Result<Prepared, LaneError> {
-    lanes.choose(&[script.to_path_buf()], Some(LANE))?;
     let request = BuildRequest { inputs: vec![script.to_path_buf()], quiet, ..BuildRequest::default() };
     let artifact = build(runtime, &request)?;
     let runner = install(runtime, config, quiet)?;

@@ -14,9 +14,10 @@ use sha2::{Digest, Sha256};
 
 use crate::built::BuiltCommand;
 use crate::clang::{self, LibrarySpec, ObjectLibrary};
+use crate::driver::{Cx, Driver, ShellCommands, no_tarball};
 use crate::manifest::Manifest;
 use crate::toolchain::{self, Toolchain};
-use crate::{Artifact, BuildRequest, LaneError, Lanes, user_files};
+use crate::{Artifact, BuildRequest, LaneError, Lanes, Source, user_files};
 
 /// The QuickJS-ng sources (see `build/quickjs.rs`).
 mod sources {
@@ -31,8 +32,11 @@ pub const HOME: &str = "/usr/lib/capsa/javascript";
 /// The `qjs` command's module inside a VM.
 pub const EXECUTABLE: &str = "/usr/lib/capsa/javascript/qjs.wasm";
 
-/// The lane's id.
+/// The lane's id (its command directory's name in the cache).
 const LANE: &str = "javascript";
+
+/// The names the `qjs` command answers to in a shell VM.
+const COMMANDS: &[&str] = &["qjs", "js"];
 
 /// The command's file name in its directory.
 const MODULE: &str = "qjs.wasm";
@@ -51,22 +55,41 @@ const COMMAND_UNITS: &[&str] = &["qjs.c", "gen_repl.c", "gen_standalone.c"];
 const LIBRARY_FLAGS: &[&str] =
     &["-O2", "-D_GNU_SOURCE", "-Dclock_gettime=capsa_clock_gettime", "-Dgettimeofday=capsa_gettimeofday"];
 
-/// The JavaScript lane of `lanes`.
-///
-/// # Errors
-/// `UnknownLanguage` if capsa's lanes/ tree has none.
-pub fn lane(lanes: &Lanes) -> Result<&Manifest, LaneError> {
-    lanes.get(LANE).ok_or_else(|| LaneError::UnknownLanguage(format!("lane {LANE}")))
-}
+/// The JavaScript lane's driver.
+pub(crate) struct JavaScript;
 
-/// Whether `lane` is the JavaScript lane.
-pub fn is_js(lane: &Manifest) -> bool {
-    lane.id == LANE
+impl Driver for JavaScript {
+    fn ids(&self) -> &'static [&'static str] {
+        &[LANE]
+    }
+
+    fn build(&self, cx: Cx<'_>, request: &BuildRequest) -> Result<Artifact, LaneError> {
+        build(cx.runtime, cx.lanes, request)
+    }
+
+    fn install(&self, cx: Cx<'_>, source: Source<'_>, quiet: bool) -> Result<(), LaneError> {
+        no_tarball(cx, source)?;
+        install(cx.runtime, cx.lanes, &VmConfig::default(), quiet).map(drop)
+    }
+
+    fn installed(&self, cx: Cx<'_>) -> Result<bool, LaneError> {
+        Ok(installed(cx.runtime, cx.lanes)?.is_some())
+    }
+
+    fn shell_commands(&self) -> Option<ShellCommands> {
+        Some(ShellCommands { names: COMMANDS, executable: EXECUTABLE })
+    }
+
+    fn grant_shell_commands(&self, cx: Cx<'_>, config: &mut VmConfig) -> Result<bool, LaneError> {
+        let qjs = installed(cx.runtime, cx.lanes)?;
+        qjs.iter().for_each(|qjs| grant(qjs, config));
+        Ok(qjs.is_some())
+    }
 }
 
 /// The C lane that builds QuickJS and the programs.
 fn c_lane(lanes: &Lanes) -> Result<&Manifest, LaneError> {
-    lanes.get("c").ok_or_else(|| LaneError::UnknownLanguage("lane c".into()))
+    lanes.require("c")
 }
 
 /// QuickJS-ng compiled once per toolchain (every `.c` but the command's).
@@ -124,7 +147,7 @@ fn js_src(name: &str, source: &[u8]) -> String {
 
 /// Builds `capsa build app.js`: one `.js` or `.mjs` file, embedded with the
 /// harness and linked with QuickJS.
-pub(crate) fn build(runtime: &Runtime, lanes: &Lanes, request: &BuildRequest) -> Result<Artifact, LaneError> {
+fn build(runtime: &Runtime, lanes: &Lanes, request: &BuildRequest) -> Result<Artifact, LaneError> {
     let [input] = request.inputs.as_slice() else {
         return Err(LaneError::Input("the JavaScript lane builds one .js or .mjs file at a time".into()));
     };
@@ -200,20 +223,19 @@ fn command(runtime: &Runtime, c: &Manifest) -> BuiltCommand {
 }
 
 /// The built `qjs` command, if it is in the cache (nothing is built).
-///
-/// # Errors
-/// The module exists but cannot be read.
-pub fn installed(runtime: &Runtime, lanes: &Lanes) -> Result<Option<Toolchain>, LaneError> {
+pub(crate) fn installed(runtime: &Runtime, lanes: &Lanes) -> Result<Option<Toolchain>, LaneError> {
     command(runtime, c_lane(lanes)?).get()
 }
 
 /// Builds the `qjs` command unless it is built (the C lane and the QuickJS
 /// library first, if needed), and compiles it into the module cache for
 /// VMs of `config`'s wasm stack size; progress unless `quiet`.
-///
-/// # Errors
-/// The C lane could not be installed or the build failed.
-pub fn install(runtime: &Runtime, lanes: &Lanes, config: &VmConfig, quiet: bool) -> Result<Toolchain, LaneError> {
+pub(crate) fn install(
+    runtime: &Runtime,
+    lanes: &Lanes,
+    config: &VmConfig,
+    quiet: bool,
+) -> Result<Toolchain, LaneError> {
     let c = c_lane(lanes)?;
     let command = command(runtime, c);
     let qjs = if let Some(qjs) = command.get()? {
@@ -241,7 +263,7 @@ pub fn install(runtime: &Runtime, lanes: &Lanes, config: &VmConfig, quiet: bool)
 }
 
 /// The command's read-only mount, added to `config`.
-pub fn grant(qjs: &Toolchain, config: &mut VmConfig) {
+pub(crate) fn grant(qjs: &Toolchain, config: &mut VmConfig) {
     config.grants.dirs.push(DirGrant { host: qjs.sysroot.clone(), guest: HOME.into(), read_only: true });
 }
 

@@ -14,6 +14,7 @@
 mod artifact;
 mod built;
 mod clang;
+mod driver;
 pub mod go;
 pub mod js;
 pub mod ledger;
@@ -30,6 +31,7 @@ use std::time::Duration;
 
 pub use capsa_provision::{ProvisionError, Source};
 use capsa_runtime::{Runtime, RuntimeError};
+pub use driver::{Cx, Driver, ShellCommands};
 pub use manifest::{Kind, Manifest, ManifestError, Status};
 pub use toolchain::Toolchain;
 
@@ -173,14 +175,12 @@ impl Lanes {
             None => {
                 let mut chosen: Option<&Manifest> = None;
                 for input in inputs {
-                    let lane = if input.is_dir() {
-                        self.get(if tree_has_cpp(input) { "cpp" } else { "c" })
-                    } else {
-                        self.for_path(input)
-                    };
+                    let lane = if input.is_dir() { clang::lane_of_tree(self, input) } else { self.for_path(input) };
                     let lane = lane.ok_or_else(|| LaneError::UnknownLanguage(input.display().to_string()))?;
                     chosen = match chosen {
-                        Some(prev) if prev.id != lane.id && is_c_family(prev) && is_c_family(lane) => self.get("cpp"),
+                        Some(prev) if prev.id != lane.id && clang::is_c_family(prev) && clang::is_c_family(lane) => {
+                            self.get("cpp")
+                        }
                         Some(prev) if prev.id != lane.id => {
                             return Err(LaneError::Input(format!(
                                 "sources of two languages ({} and {}) in one build",
@@ -193,31 +193,43 @@ impl Lanes {
                 chosen.ok_or_else(|| LaneError::Input("no source given".into()))?
             }
         };
-        if lane.status != Status::InSandbox {
-            return Err(LaneError::Unavailable {
-                lane: lane.id.clone(),
-                reason: lane.blocker.clone().unwrap_or_else(|| lane.status.as_str().into()),
-            });
-        }
+        self.usable(lane)?;
         Ok(lane)
     }
-}
 
-fn is_c_family(lane: &Manifest) -> bool {
-    lane.id == "c" || lane.id == "cpp"
-}
-
-/// Whether the tree `dir` holds a C++ translation unit, looking as staging
-/// will: hidden names skipped, linked directories not walked.
-fn tree_has_cpp(dir: &Path) -> bool {
-    fn walk(tree: &user_files::Tree, dir: &Path) -> bool {
-        let Ok(names) = tree.list(dir) else { return false };
-        names.into_iter().filter(|(name, _)| !name.starts_with('.')).any(|(name, kind)| match kind {
-            user_files::Kind::Dir => walk(tree, &dir.join(&name)),
-            _ => Path::new(&name).extension().and_then(|e| e.to_str()).is_some_and(|e| stage::CPP_UNITS.contains(&e)),
+    /// `Unavailable` with the manifest's blocker unless `lane` runs in the
+    /// sandbox today.
+    ///
+    /// # Errors
+    /// See above.
+    pub fn usable(&self, lane: &Manifest) -> Result<(), LaneError> {
+        if lane.status == Status::InSandbox {
+            return Ok(());
+        }
+        Err(LaneError::Unavailable {
+            lane: lane.id.clone(),
+            reason: lane.blocker.clone().unwrap_or_else(|| lane.status.as_str().into()),
         })
     }
-    user_files::Tree::open(dir).is_ok_and(|tree| walk(&tree, Path::new("")))
+
+    /// The driver of `lane`.
+    ///
+    /// # Errors
+    /// `Unavailable` for a lane capsa has no driver for.
+    pub fn driver(&self, lane: &Manifest) -> Result<&'static dyn Driver, LaneError> {
+        driver::find(lane).ok_or_else(|| LaneError::Unavailable {
+            lane: lane.id.clone(),
+            reason: "capsa has no driver for it".into(),
+        })
+    }
+
+    /// The lane with this id, or `UnknownLanguage`.
+    ///
+    /// # Errors
+    /// See above.
+    pub(crate) fn require(&self, id: &str) -> Result<&Manifest, LaneError> {
+        self.get(id).ok_or_else(|| LaneError::UnknownLanguage(format!("lane {id}")))
+    }
 }
 
 /// The budget of each compiler and linker guest: CPU time (10 min), wall
@@ -289,17 +301,7 @@ pub struct Artifact {
 /// See [`LaneError`].
 pub fn build(runtime: &Runtime, lanes: &Lanes, request: &BuildRequest) -> Result<Artifact, LaneError> {
     let lane = lanes.choose(&request.inputs, request.lang.as_deref())?;
-    match lane.kind {
-        Kind::CompileToWasm if is_c_family(lane) => clang::build(runtime, lane, request),
-        Kind::EmbedInterpreter if js::is_js(lane) => js::build(runtime, lanes, request),
-        Kind::EmbedInterpreter if ts::is_ts(lane) => ts::build(runtime, lanes, request),
-        Kind::Interpret if go::is_go(lane) => go::build(runtime, request),
-        Kind::Interpret => Err(LaneError::Input(format!(
-            "the {} lane interprets source and builds no module; run it with `capsa run`",
-            lane.title
-        ))),
-        _ => Err(LaneError::Unavailable { lane: lane.id.clone(), reason: "capsa has no driver for it".into() }),
-    }
+    lanes.driver(lane)?.build(Cx { runtime, lanes, lane }, request)
 }
 
 /// A source that an interpreting lane runs as it is: the interpreter (or
@@ -319,7 +321,8 @@ pub struct Prepared {
 /// `Ok(None)` for a lane that builds a module instead ([`build`]).
 ///
 /// # Errors
-/// The source is missing, or installing or building failed.
+/// The lane is unavailable, the source is missing, or installing or
+/// building failed.
 pub fn prepare(
     runtime: &Runtime,
     lanes: &Lanes,
@@ -329,68 +332,56 @@ pub fn prepare(
     config: &mut capsa_runtime::VmConfig,
     quiet: bool,
 ) -> Result<Option<Prepared>, LaneError> {
-    let prepared = if python::is_python(lane) {
-        python::prepare(runtime, lanes, script, args, config, quiet)?
-    } else if lua::is_lua(lane) {
-        lua::prepare(runtime, lanes, script, args, config, quiet)?
-    } else if go::is_go(lane) {
-        go::prepare(runtime, lanes, script, args, config, quiet)?
-    } else {
-        return Ok(None);
-    };
-    Ok(Some(prepared))
+    lanes.usable(lane)?;
+    lanes.driver(lane)?.prepare(Cx { runtime, lanes, lane }, script, args, config, quiet)
 }
 
-/// Installs a lane's toolchain (fetch, check, unpack) and compiles its
-/// module into the module cache, showing progress unless `quiet`.
+/// Installs a lane's toolchain (fetch, check, unpack, or build) and compiles
+/// its module into the module cache, showing progress unless `quiet`.
 ///
 /// # Errors
 /// An unknown or unavailable lane, or a provisioning failure.
 pub fn install(runtime: &Runtime, lanes: &Lanes, id: &str, source: Source<'_>, quiet: bool) -> Result<(), LaneError> {
     let lane = lanes.get(id).ok_or_else(|| LaneError::UnknownLanguage(format!("lane {id}")))?;
-    if lane.status != Status::InSandbox {
-        return Err(LaneError::Unavailable { lane: lane.id.clone(), reason: lane.blocker.clone().unwrap_or_default() });
-    }
-    if python::is_python(lane) {
-        return python::install(runtime, lane, source, &capsa_runtime::VmConfig::default(), quiet).map(drop);
-    }
-    if js::is_js(lane) {
-        return js::install(runtime, lanes, &capsa_runtime::VmConfig::default(), quiet).map(drop);
-    }
-    if ts::is_ts(lane) {
-        return ts::install(runtime, lanes, lane, quiet).map(drop);
-    }
-    if lua::is_lua(lane) {
-        return lua::install(runtime, lanes, &capsa_runtime::VmConfig::default(), quiet).map(drop);
-    }
-    if go::is_go(lane) {
-        return go::install(runtime, &capsa_runtime::VmConfig::default(), quiet).map(drop);
-    }
-    let toolchain = toolchain::install(lane, runtime.cache_root(), source, quiet)?;
-    toolchain::precompile(runtime, &toolchain, clang::compiler_config(&CompilerBudget::default()), quiet)
+    lanes.usable(lane)?;
+    lanes.driver(lane)?.install(Cx { runtime, lanes, lane }, source, quiet)
 }
 
-/// Whether a lane's toolchain is installed (fetched and unpacked) in the cache.
+/// Whether a lane's toolchain is installed in the cache; `None` for a lane
+/// capsa cannot drive (it has nothing to install).
 ///
 /// # Errors
-/// A lane whose manifest names no toolchain.
-pub fn is_installed(runtime: &Runtime, lanes: &Lanes, lane: &Manifest) -> Result<bool, LaneError> {
-    if python::is_python(lane) {
-        return Ok(python::installed(runtime, lane)?.is_some());
+/// A malformed manifest or digest file.
+pub fn installed(runtime: &Runtime, lanes: &Lanes, lane: &Manifest) -> Result<Option<bool>, LaneError> {
+    match driver::find(lane) {
+        Some(driver) => driver.installed(Cx { runtime, lanes, lane }).map(Some),
+        None => Ok(None),
     }
-    if js::is_js(lane) {
-        return Ok(js::installed(runtime, lanes)?.is_some());
+}
+
+/// A lane's shell commands, and whether a shell VM got them.
+#[derive(Debug)]
+pub struct ShellOffer {
+    /// The lane's id (what `capsa lanes install` takes).
+    pub lane: String,
+    /// Its commands.
+    pub commands: ShellCommands,
+    /// `Ok(true)`: installed and granted; `Ok(false)`: not installed.
+    pub granted: Result<bool, LaneError>,
+}
+
+/// Grants `config` the toolchain of every installed lane that offers shell
+/// commands, and lists every such lane: the caller makes the commands (or
+/// ones saying how to install the lane). Nothing is fetched or built.
+pub fn grant_shell_commands(runtime: &Runtime, lanes: &Lanes, config: &mut capsa_runtime::VmConfig) -> Vec<ShellOffer> {
+    let mut offers = Vec::new();
+    for lane in lanes.all().iter().filter(|lane| lane.status == Status::InSandbox) {
+        let Some(driver) = driver::find(lane) else { continue };
+        let Some(commands) = driver.shell_commands() else { continue };
+        let granted = driver.grant_shell_commands(Cx { runtime, lanes, lane }, config);
+        offers.push(ShellOffer { lane: lane.id.clone(), commands, granted });
     }
-    if ts::is_ts(lane) {
-        return ts::installed(runtime, lanes, lane);
-    }
-    if lua::is_lua(lane) {
-        return Ok(lua::installed(runtime, lanes)?.is_some());
-    }
-    if go::is_go(lane) {
-        return Ok(go::installed(runtime)?.is_some());
-    }
-    Ok(toolchain::installed(lane, runtime.cache_root())?.is_some())
+    offers
 }
 
 #[cfg(test)]

