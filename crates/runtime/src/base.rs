@@ -5,13 +5,11 @@ use std::sync::Arc;
 
 use capsa_kernel::{KernelError, Layer, LayerBuilder, Meta};
 
-/// uid and gid of the VM's default unprivileged user.
-pub const DEFAULT_UID: u32 = 1000;
-/// Name of the default user.
-pub const DEFAULT_USER: &str = "user";
+use crate::identity::Identity;
 
-const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
-const GROUP: &str = "root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n";
+/// The account no file belongs to.
+const NOBODY: &str = "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
+const NOGROUP: &str = "nogroup:x:65534:\n";
 
 /// Builds the base layer.
 ///
@@ -19,16 +17,18 @@ const GROUP: &str = "root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n";
 /// Only if the fixed tree above were inconsistent.
 pub fn base_layer() -> Result<Arc<Layer>, KernelError> {
     let mut layer = LayerBuilder::new();
-    let user = Meta { mode: 0o755, uid: DEFAULT_UID, gid: DEFAULT_UID };
+    let (root, user) = (Identity::ROOT, Identity::USER);
+    let passwd = format!("{}{}{NOBODY}", root.passwd_line(), user.passwd_line());
+    let group = format!("{}{}{NOGROUP}", root.group_line(), user.group_line());
     layer
         .dir("/bin", Meta::root(0o755))?
         .dir("/usr/bin", Meta::root(0o755))?
         .dir("/etc", Meta::root(0o755))?
-        .dir("/root", Meta::root(0o700))?
+        .dir(root.home, Meta::root(0o700))?
         .dir("/home", Meta::root(0o755))?
-        .dir("/home/user", user)?
-        .file("/etc/passwd", Arc::from(PASSWD.as_bytes()), Meta::root(0o644))?
-        .file("/etc/group", Arc::from(GROUP.as_bytes()), Meta::root(0o644))?
+        .dir(user.home, Meta { mode: 0o755, uid: user.uid, gid: user.uid })?
+        .file("/etc/passwd", Arc::from(passwd.into_bytes()), Meta::root(0o644))?
+        .file("/etc/group", Arc::from(group.into_bytes()), Meta::root(0o644))?
         .file("/etc/hostname", Arc::from(&b"capsa\n"[..]), Meta::root(0o644))?;
     Ok(layer.build())
 }

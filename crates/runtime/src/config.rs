@@ -16,6 +16,8 @@ pub enum Input {
     Bytes(Vec<u8>),
     /// A host file, opened by the runtime at boot.
     File(PathBuf),
+    /// Bytes the caller writes while the guest runs.
+    Pipe(crate::streams::InputPipe),
 }
 
 /// Where a guest's stdout or stderr goes.
@@ -30,6 +32,8 @@ pub enum Output {
     Capture,
     /// A host file, created or truncated by the runtime at boot.
     File(PathBuf),
+    /// Handed to the caller chunk by chunk, as the guest writes.
+    Stream(crate::streams::OutputSink),
 }
 
 /// A host directory granted to the VM at a guest path.
@@ -239,4 +243,11 @@ pub struct VmConfig {
     /// Run the VM's first process as root (uid 0) instead of the unprivileged
     /// `user` (uid 1000). Root inside a VM has no authority outside it.
     pub root: bool,
+}
+
+impl VmConfig {
+    /// Who the VM's first processes run as.
+    pub fn identity(&self) -> crate::Identity {
+        crate::Identity::of(self.root)
+    }
 }

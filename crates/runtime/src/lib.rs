@@ -26,6 +26,7 @@ mod compile;
 pub mod config;
 pub mod engine;
 mod host;
+pub mod identity;
 pub mod limiter;
 pub mod manifest;
 pub mod memo;
@@ -34,6 +35,7 @@ mod net;
 pub mod outcome;
 pub mod process;
 pub mod programs;
+pub mod streams;
 pub mod vm;
 mod workers;
 
@@ -45,9 +47,10 @@ use capsa_kernel::Layer;
 pub use config::{DirGrant, Grants, Input, Limits, NetAllow, NetGrantError, NetGrants, Output, Publish, VmConfig};
 pub use engine::InstancePool;
 pub use host::{GrantError, Stream};
+pub use identity::Identity;
 pub use net::HOST_LOOPBACK_ALIAS;
 pub use outcome::{ExitStatus, Limit, Outcome};
-pub use vm::{Interrupter, Vm};
+pub use vm::{Interrupter, RunOptions, Vm};
 
 /// Why the runtime could not run something. A guest's own failure is not an
 /// error: it is an [`Outcome`].

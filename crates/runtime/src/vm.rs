@@ -13,8 +13,7 @@ use capsa_kernel::{
 use capsa_wasi::{SpawnRequest, Spawner, WasiCtx};
 use wasmtime::InstancePre;
 
-use crate::base::DEFAULT_UID;
-use crate::config::VmConfig;
+use crate::config::{Input, Output, VmConfig};
 use crate::engine::{EngineEntry, EngineKey};
 use crate::host::stdio::{self, Capture};
 use crate::host::{self, GrantError, Stream};
@@ -33,6 +32,33 @@ const SIGKILL: u8 = 9;
 /// Linux's SIGINT: what an [`Interrupter`] sends.
 const SIGINT: u8 = 2;
 
+/// How one top-level process is started, beyond its program and argv;
+/// what is left `None` is the VM's configuration. A session runs each
+/// command with its own stdio, environment and working directory.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Its stdin instead of the VM's.
+    pub stdin: Option<Input>,
+    /// Its stdout instead of the VM's.
+    pub stdout: Option<Output>,
+    /// Its stderr instead of the VM's.
+    pub stderr: Option<Output>,
+    /// Its whole environment instead of the VM's granted one.
+    pub env: Option<Vec<(String, String)>>,
+    /// Its working directory (an absolute VM path) instead of `/`.
+    pub cwd: Option<String>,
+    /// Its wall clock instead of the VM's.
+    pub wall: Option<Duration>,
+}
+
+/// A run's stdio: the streams, and the captures the outcome takes.
+struct RunStdio {
+    stdin: Arc<dyn HostInput>,
+    stdout: Arc<dyn HostOutput>,
+    stderr: Arc<dyn HostOutput>,
+    captures: (Option<Capture>, Option<Capture>),
+}
+
 /// A booted VM: a kernel with its grants, ready to run programs.
 pub struct Vm {
     shared: Arc<VmShared>,
@@ -46,10 +72,8 @@ struct VmShared {
     engine: Arc<EngineEntry>,
     kernel: Arc<Kernel>,
     config: VmConfig,
-    stdin: Arc<dyn HostInput>,
-    stdout: Arc<dyn HostOutput>,
-    stderr: Arc<dyn HostOutput>,
-    captures: (Option<Capture>, Option<Capture>),
+    /// The VM's own stdio (its grants), opened at boot.
+    stdio: RunStdio,
     /// Process threads still running, to wait for them when the VM's top process ends.
     threads: (Mutex<usize>, Condvar),
     /// The top-level processes running now (one per [`Vm::run`] in progress).
@@ -113,10 +137,7 @@ impl Vm {
             engine,
             kernel,
             config,
-            stdin,
-            stdout,
-            stderr,
-            captures: (out_capture, err_capture),
+            stdio: RunStdio { stdin, stdout, stderr, captures: (out_capture, err_capture) },
             threads: (Mutex::new(0), Condvar::new()),
             tops: Mutex::new(Vec::new()),
         });
@@ -139,17 +160,17 @@ impl Vm {
     pub fn run(&self, wasm: &[u8], args: &[String]) -> Result<Outcome, RuntimeError> {
         // The run's wall clock starts now: a module compiled first (on the
         // compile pool) spends the same allowance as its process.
-        let control = self.shared.new_control();
+        let control = self.shared.new_control(None);
         let cpu_before = self.shared.kernel.budget().usage().cpu;
         let sha = digest(wasm);
         let shared = &self.shared;
         let program =
             programs::host_program_within(&shared.runtime.modules, &shared.engine, &sha, wasm, None, &control);
         match program {
-            Ok(pre) => self.run_program(Program { pre, charge: None }, control, args),
+            Ok(pre) => self.run_program(Program { pre, charge: None }, control, args, &RunOptions::default()),
             Err(PrepareError::Stopped(reason)) => {
                 let status = killed_by(reason, &shared.config.limits);
-                Ok(shared.outcome(Ended { status, fuel_used: None }, cpu_before))
+                Ok(shared.outcome(Ended { status, fuel_used: None }, cpu_before, &shared.stdio.captures))
             }
             Err(PrepareError::Runtime(err)) => Err(err),
             Err(PrepareError::Budget) => Err(RuntimeError::Internal("a host module has no size limit".into())),
@@ -165,6 +186,16 @@ impl Vm {
     /// `NotCommand` if `path` is missing, not executable by the VM's first
     /// user, or a `#!` script; otherwise as [`Vm::run`].
     pub fn run_path(&self, path: &str, args: &[String]) -> Result<Outcome, RuntimeError> {
+        self.run_path_with(path, args, &RunOptions::default())
+    }
+
+    /// [`Vm::run_path`] with this run's own stdio, environment, working
+    /// directory or wall clock. An output given here is not captured in the
+    /// outcome (unless it is [`Output::Capture`]).
+    ///
+    /// # Errors
+    /// As [`Vm::run_path`]; a stdio given here that cannot be opened.
+    pub fn run_path_with(&self, path: &str, args: &[String], options: &RunOptions) -> Result<Outcome, RuntimeError> {
         let shared = &self.shared;
         let executable = shared
             .kernel
@@ -174,7 +205,7 @@ impl Vm {
             return Err(RuntimeError::NotCommand(format!("{path} is a script, not a wasm module")));
         }
         let pre = shared.prepare_layer(&executable.bytes)?;
-        self.run_program(Program { pre, charge: None }, shared.new_control(), args)
+        self.run_program(Program { pre, charge: None }, shared.new_control(options.wall), args, options)
     }
 
     /// Compiles (or fetches from the cache) and pre-links the VM's
@@ -206,7 +237,7 @@ impl Vm {
         args: &[String],
     ) -> Result<Outcome, RuntimeError> {
         let pre = self.shared.prepare_digested(sha256, &mut || wasm().map(Cow::Owned))?;
-        self.run_program(Program { pre, charge: None }, self.shared.new_control(), args)
+        self.run_program(Program { pre, charge: None }, self.shared.new_control(None), args, &RunOptions::default())
     }
 
     /// Compiles (or fetches from the cache) the module known by `sha256`
@@ -241,12 +272,16 @@ impl Vm {
         program: Program,
         control: Arc<ProcessControl>,
         args: &[String],
+        options: &RunOptions,
     ) -> Result<Outcome, RuntimeError> {
         let shared = &self.shared;
         let cpu_before = shared.kernel.budget().usage().cpu;
-        let fds = shared.initial_fds()?;
-        let env = shared.config.grants.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let start = Start { program, control, cred: shared.first_cred(), cwd: "/".into(), umask: DEFAULT_UMASK };
+        let stdio = shared.run_stdio(options)?;
+        let fds = shared.initial_fds(&stdio)?;
+        let env = options.env.as_ref().unwrap_or(&shared.config.grants.env);
+        let env = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let cwd = options.cwd.clone().unwrap_or_else(|| "/".into());
+        let start = Start { program, control, cred: shared.first_cred(), cwd, umask: DEFAULT_UMASK };
         let (pid, handle) = shared.start_process(None, start, args.to_vec(), env, fds).map_err(|e| match e {
             StartError::Kernel(err) => RuntimeError::Internal(format!("cannot register the process: {err}")),
             StartError::Runtime(err) => err,
@@ -257,7 +292,7 @@ impl Vm {
         shared.kernel.kill_descendants(pid, KillReason::Signal(SIGKILL));
         shared.wait_for_threads();
         let ended = result??;
-        Ok(shared.outcome(ended, cpu_before))
+        Ok(shared.outcome(ended, cpu_before, &stdio.captures))
     }
 }
 
@@ -302,7 +337,7 @@ struct Start {
 impl VmShared {
     /// Who the VM's top-level processes run as.
     fn first_cred(&self) -> Cred {
-        if self.config.root { Cred::root() } else { Cred::user(DEFAULT_UID, DEFAULT_UID) }
+        self.config.identity().cred()
     }
 
     fn lock_tops(&self) -> std::sync::MutexGuard<'_, Vec<Pid>> {
@@ -310,21 +345,36 @@ impl VmShared {
     }
 
     /// A fresh control block for a process of this VM, its wall clock
-    /// starting now.
-    fn new_control(&self) -> Arc<ProcessControl> {
-        Arc::new(ProcessControl::new(Instant::now().checked_add(self.config.limits.wall)))
+    /// (`wall`, else the VM's) starting now.
+    fn new_control(&self, wall: Option<Duration>) -> Arc<ProcessControl> {
+        Arc::new(ProcessControl::new(Instant::now().checked_add(wall.unwrap_or(self.config.limits.wall))))
+    }
+
+    /// The stdio of a run: the VM's, but for what `options` replace.
+    fn run_stdio(&self, options: &RunOptions) -> Result<RunStdio, RuntimeError> {
+        let own = &self.stdio;
+        let stdin = options.stdin.as_ref().map(stdio::input).transpose()?.unwrap_or_else(|| own.stdin.clone());
+        let output = |given: &Option<Output>, stream, own: (&Arc<dyn HostOutput>, &Option<Capture>)| {
+            Ok::<_, GrantError>(match given {
+                Some(grant) => stdio::output(grant, stream)?,
+                None => (own.0.clone(), own.1.clone()),
+            })
+        };
+        let (stdout, out) = output(&options.stdout, Stream::Stdout, (&own.stdout, &own.captures.0))?;
+        let (stderr, err) = output(&options.stderr, Stream::Stderr, (&own.stderr, &own.captures.1))?;
+        Ok(RunStdio { stdin, stdout, stderr, captures: (out, err) })
     }
 
     /// The outcome of a run that began when the VM had spent `cpu_before`,
-    /// with what the streams captured.
-    fn outcome(&self, ended: Ended, cpu_before: Duration) -> Outcome {
+    /// with what its streams captured.
+    fn outcome(&self, ended: Ended, cpu_before: Duration, captures: &(Option<Capture>, Option<Capture>)) -> Outcome {
         let take = |capture: &Option<Capture>| capture.as_ref().map(Capture::take).unwrap_or_default();
         Outcome {
             status: ended.status,
             cpu: self.kernel.budget().usage().cpu.saturating_sub(cpu_before),
             fuel_used: ended.fuel_used,
-            stdout: take(&self.captures.0),
-            stderr: take(&self.captures.1),
+            stdout: take(&captures.0),
+            stderr: take(&captures.1),
         }
     }
 
@@ -381,13 +431,13 @@ impl VmShared {
     /// The first process's fds: stdio at 0-2, each granted dir from 3 on
     /// (announced under its guest path), and last, if granted, the VM's own
     /// filesystem announced as `/`.
-    fn initial_fds(&self) -> Result<FdTable, RuntimeError> {
+    fn initial_fds(&self, stdio: &RunStdio) -> Result<FdTable, RuntimeError> {
         let limits = &self.config.limits;
         let mut fds = FdTable::new(limits.fds);
         let stdio = [
-            OpenFile::host_input(self.stdin.clone()),
-            OpenFile::host_output(self.stdout.clone(), limits.stdout_bytes, LimitKind::Stdout),
-            OpenFile::host_output(self.stderr.clone(), limits.stderr_bytes, LimitKind::Stderr),
+            OpenFile::host_input(stdio.stdin.clone()),
+            OpenFile::host_output(stdio.stdout.clone(), limits.stdout_bytes, LimitKind::Stdout),
+            OpenFile::host_output(stdio.stderr.clone(), limits.stderr_bytes, LimitKind::Stderr),
         ];
         for file in stdio {
             fds.insert(FdEntry::new(file)).map_err(fd_limit)?;
@@ -484,7 +534,7 @@ impl Spawner for VmShared {
             }
         })?;
         let SpawnRequest { parent, cred, args, env, cwd, fds, umask, .. } = request;
-        let start = Start { program, control: self.new_control(), cred, cwd, umask };
+        let start = Start { program, control: self.new_control(None), cred, cwd, umask };
         // The child's handle is not joined: it reports through the kernel's
         // process table, and the VM counts its thread.
         self.start_process(Some(parent), start, args, env, fds).map(|(pid, _detached)| pid).map_err(|err| match err {

@@ -24,6 +24,7 @@ pub(crate) fn input(grant: &Input) -> Result<Arc<dyn HostInput>, GrantError> {
             let file = File::open(path).map_err(|source| GrantError::Stdin { path: path.clone(), source })?;
             Arc::new(FileInput(Mutex::new(file)))
         }
+        Input::Pipe(pipe) => Arc::new(pipe.clone()),
     })
 }
 
@@ -63,6 +64,7 @@ pub(crate) fn output(grant: &Output, stream: Stream) -> Result<(Arc<dyn HostOutp
             let regular = is_regular(file.as_fd());
             (Arc::new(FileOutput { file: Mutex::new(file), regular }), None)
         }
+        Output::Stream(sink) => (Arc::new(sink.clone()), None),
     })
 }
 
