@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use capsa_lanes::{Artifact, BuildRequest, CompilerBudget, LaneError, Lanes, Source};
 use capsa_runtime::manifest::{parse_duration, parse_size};
-use capsa_runtime::outcome::EXIT_USAGE;
-use capsa_runtime::{Runtime, RuntimeOptions};
+use capsa_runtime::{Runtime, VmConfig};
 use clap::{Args, Subcommand};
+
+use crate::report::{self, lane_error};
+use crate::vm_args::CacheArgs;
 
 /// Compiler flags, shared by `capsa build` and `capsa run SOURCE`.
 #[derive(Debug, Args, Default)]
@@ -76,9 +78,8 @@ pub struct BuildArgs {
     /// No progress lines.
     #[arg(long, short = 'q')]
     quiet: bool,
-    /// Compiled-module and artifact cache directory (default ~/.cache/capsa).
-    #[arg(long, value_name = "DIR")]
-    cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    cache: CacheArgs,
     /// Source files, or a directory of sources.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
@@ -96,9 +97,8 @@ pub struct CheckArgs {
     /// No progress lines.
     #[arg(long, short = 'q')]
     quiet: bool,
-    /// Compiled-module and toolchain cache directory (default ~/.cache/capsa).
-    #[arg(long, value_name = "DIR")]
-    cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    cache: CacheArgs,
     /// TypeScript sources.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
@@ -107,14 +107,13 @@ pub struct CheckArgs {
 /// Runs `capsa check`: tsc's type checker in a guest; its diagnostics, and
 /// exit 1 when it found errors.
 pub fn check_main(args: CheckArgs) -> i32 {
-    let runtime = match Runtime::new(RuntimeOptions { cache_dir: args.cache_dir.clone(), ..RuntimeOptions::default() })
-    {
+    let runtime = match args.cache.runtime() {
         Ok(runtime) => runtime,
-        Err(err) => return report(&LaneError::Runtime(err)),
+        Err(err) => return lane_error(&LaneError::Runtime(err)),
     };
     let lanes = match Lanes::builtin() {
         Ok(lanes) => lanes,
-        Err(err) => return report(&err),
+        Err(err) => return lane_error(&err),
     };
     let flags = CompileFlags {
         compile_fuel: args.compile_fuel,
@@ -126,7 +125,7 @@ pub fn check_main(args: CheckArgs) -> i32 {
             eprint!("{warnings}");
             0
         }
-        Err(err) => report(&err),
+        Err(err) => lane_error(&err),
     }
 }
 
@@ -135,9 +134,8 @@ pub fn check_main(args: CheckArgs) -> i32 {
 pub struct LanesArgs {
     #[command(subcommand)]
     action: Option<LanesAction>,
-    /// Compiled-module and toolchain cache directory (default ~/.cache/capsa).
-    #[arg(long, value_name = "DIR", global = true)]
-    cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    cache: CacheArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,10 +154,9 @@ enum LanesAction {
 
 /// Runs `capsa build`.
 pub fn main(args: BuildArgs) -> i32 {
-    let runtime = match Runtime::new(RuntimeOptions { cache_dir: args.cache_dir.clone(), ..RuntimeOptions::default() })
-    {
+    let runtime = match args.cache.runtime() {
         Ok(runtime) => runtime,
-        Err(err) => return report(&LaneError::Runtime(err)),
+        Err(err) => return lane_error(&LaneError::Runtime(err)),
     };
     let artifact = match build(&runtime, &args.flags, args.inputs.clone(), args.quiet) {
         Ok(artifact) => artifact,
@@ -196,9 +193,9 @@ pub fn is_source(path: &Path) -> bool {
 }
 
 fn build(runtime: &Runtime, flags: &CompileFlags, inputs: Vec<PathBuf>, quiet: bool) -> Result<Artifact, i32> {
-    let lanes = Lanes::builtin().map_err(|err| report(&err))?;
+    let lanes = Lanes::builtin().map_err(|err| lane_error(&err))?;
     let request = flags.request(inputs, quiet);
-    let artifact = capsa_lanes::build(runtime, &lanes, &request).map_err(|err| report(&err))?;
+    let artifact = capsa_lanes::build(runtime, &lanes, &request).map_err(|err| lane_error(&err))?;
     eprint!("{}", artifact.diagnostics);
     Ok(artifact)
 }
@@ -207,23 +204,16 @@ fn build(runtime: &Runtime, flags: &CompileFlags, inputs: Vec<PathBuf>, quiet: b
 pub fn lanes_main(args: LanesArgs) -> i32 {
     let lanes = match Lanes::builtin() {
         Ok(lanes) => lanes,
-        Err(err) => return report(&err),
+        Err(err) => return lane_error(&err),
     };
-    let runtime = match Runtime::new(RuntimeOptions { cache_dir: args.cache_dir.clone(), ..RuntimeOptions::default() })
-    {
+    let runtime = match args.cache.runtime() {
         Ok(runtime) => runtime,
-        Err(err) => return report(&LaneError::Runtime(err)),
+        Err(err) => return lane_error(&LaneError::Runtime(err)),
     };
     match args.action.unwrap_or(LanesAction::List) {
         LanesAction::List => {
-            let installed = |lane: &capsa_lanes::Manifest| {
-                let provisioned = lane.npm.is_some()
-                    || lane.pypi.is_some()
-                    || capsa_lanes::lua::is_lua(lane)
-                    || capsa_lanes::go::is_go(lane)
-                    || capsa_lanes::js::is_js(lane);
-                provisioned.then(|| capsa_lanes::is_installed(&runtime, &lanes, lane).ok()).flatten()
-            };
+            let installed =
+                |lane: &capsa_lanes::Manifest| capsa_lanes::installed(&runtime, &lanes, lane).ok().flatten();
             print!("{}", capsa_lanes::ledger::render(lanes.all(), &installed));
             0
         }
@@ -234,26 +224,9 @@ pub fn lanes_main(args: LanesArgs) -> i32 {
                     eprintln!("capsa: lane {lane} is installed");
                     0
                 }
-                Err(err) => report(&err),
+                Err(err) => lane_error(&err),
             }
         }
-    }
-}
-
-/// Prints a lane error (the compiler's own diagnostics first) and returns
-/// capsa's exit code for it: 1 for a failed build, 2 for a usage error.
-fn report(err: &LaneError) -> i32 {
-    eprint!("{}", err.diagnostics());
-    eprintln!("capsa: {err}");
-    match err {
-        LaneError::UnknownLanguage(_) | LaneError::Unavailable { .. } | LaneError::Input(_) => EXIT_USAGE,
-        LaneError::Manifest(_)
-        | LaneError::Provision(_)
-        | LaneError::Io { .. }
-        | LaneError::Failed { .. }
-        | LaneError::Budget { .. }
-        | LaneError::Crashed { .. }
-        | LaneError::Runtime(_) => 1,
     }
 }
 
@@ -265,11 +238,11 @@ pub fn run_interpreted(
     flags: &CompileFlags,
     script: &Path,
     args: &[String],
-    mut config: capsa_runtime::VmConfig,
+    mut config: VmConfig,
 ) -> Option<i32> {
     let lanes = match Lanes::builtin() {
         Ok(lanes) => lanes,
-        Err(err) => return Some(report(&err)),
+        Err(err) => return Some(lane_error(&err)),
     };
     let lane = match flags.lang.as_deref() {
         Some(id) => lanes.get(id),
@@ -278,62 +251,11 @@ pub fn run_interpreted(
     let prepared = match capsa_lanes::prepare(runtime, &lanes, lane, script, args, &mut config, false) {
         Ok(Some(prepared)) => prepared,
         Ok(None) => return None,
-        Err(err) => return Some(report(&err)),
+        Err(err) => return Some(lane_error(&err)),
     };
     let toolchain = &prepared.toolchain;
     let result = runtime
         .vm(config)
         .and_then(|vm| vm.run_digested(&toolchain.sha256, &mut || toolchain.module_bytes(), &prepared.argv));
-    Some(crate::run::finish(result, script))
-}
-
-/// An interpreter a shell VM offers as commands once its lane is installed.
-struct Interpreter {
-    lane: &'static str,
-    commands: &'static [&'static str],
-    executable: &'static str,
-    installed: fn(&Runtime, &Lanes) -> Result<Option<capsa_lanes::Toolchain>, LaneError>,
-    grant: fn(&capsa_lanes::Toolchain, &mut capsa_runtime::VmConfig),
-}
-
-const INTERPRETERS: &[Interpreter] = &[
-    Interpreter {
-        lane: "python",
-        commands: capsa_suite::shell::PYTHON_COMMANDS,
-        executable: capsa_lanes::python::EXECUTABLE,
-        installed: |runtime, lanes| capsa_lanes::python::installed(runtime, capsa_lanes::python::lane(lanes)?),
-        grant: capsa_lanes::python::grant,
-    },
-    Interpreter {
-        lane: "javascript",
-        commands: capsa_suite::shell::JS_COMMANDS,
-        executable: capsa_lanes::js::EXECUTABLE,
-        installed: capsa_lanes::js::installed,
-        grant: capsa_lanes::js::grant,
-    },
-    Interpreter {
-        lane: "lua",
-        commands: capsa_suite::shell::LUA_COMMANDS,
-        executable: capsa_lanes::lua::EXECUTABLE,
-        installed: capsa_lanes::lua::installed,
-        grant: capsa_lanes::lua::grant,
-    },
-];
-
-/// Puts `python3`, `qjs`/`js` and `lua` into a shell VM for each lane that
-/// is installed, and commands saying how to install it for the others:
-/// nothing is fetched or compiled here (`capsa lanes install LANE` does
-/// that, visibly, once).
-pub fn add_interpreters(runtime: &Runtime, config: &mut capsa_runtime::VmConfig) {
-    let Ok(lanes) = Lanes::builtin() else { return };
-    for interpreter in INTERPRETERS {
-        match (interpreter.installed)(runtime, &lanes) {
-            Ok(Some(toolchain)) => {
-                (interpreter.grant)(&toolchain, config);
-                capsa_suite::shell::add_commands(config, interpreter.commands, interpreter.executable);
-            }
-            Ok(None) => capsa_suite::shell::add_missing_commands(config, interpreter.commands, interpreter.lane),
-            Err(err) => eprintln!("capsa: {} is unavailable in this VM: {err}", interpreter.commands[0]),
-        }
-    }
+    Some(report::finish(result, script))
 }

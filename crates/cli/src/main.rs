@@ -3,9 +3,10 @@
 
 mod build;
 mod exec;
+mod report;
 mod run;
 mod sh;
-mod shell_vm;
+mod vm_args;
 
 use std::process::ExitCode;
 

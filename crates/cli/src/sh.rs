@@ -1,6 +1,6 @@
 //! `capsa sh`: an interactive shell inside a VM. The terminal stays on the
 //! host — prompt, line editing and history are rustyline's — and each line
-//! runs in the session's VM ([`capsa_suite::session`]). Ctrl-C interrupts
+//! runs in the session's VM ([`capsa_session::line`]). Ctrl-C interrupts
 //! the running line (not the VM: files, variables and `cd` survive);
 //! Ctrl-D or `exit` ends the session.
 
@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use capsa_runtime::Limits;
 use capsa_runtime::outcome::EXIT_USAGE;
-use capsa_suite::session::{LineOutcome, Session};
+use capsa_session::LineOutcome;
 use clap::Args;
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
-use crate::run::exit_code_of;
-use crate::shell_vm::ShellVmArgs;
+use crate::report;
+use crate::vm_args::{ShellArgs, StartError};
 
 /// A line's default wall-clock limit in an interactive session: the user,
 /// who can press Ctrl-C, is the watchdog.
@@ -27,7 +27,7 @@ const LINE_WALL: Duration = Duration::from_secs(24 * 60 * 60);
 #[derive(Debug, Args)]
 pub struct ShArgs {
     #[command(flatten)]
-    vm: ShellVmArgs,
+    vm: ShellArgs,
 }
 
 /// Where lines come from: the terminal's line editor, or plain lines when
@@ -106,36 +106,34 @@ fn read_plain_line() -> Input {
 pub fn main(args: ShArgs) -> i32 {
     // A session's VM spends CPU time over all its lines: as long as a line may run.
     let limits = Limits { wall: LINE_WALL, cpu: LINE_WALL, ..Limits::default() };
-    let started = args.vm.config(limits).and_then(|(shell, mut config)| {
-        let runtime = args.vm.runtime()?;
-        crate::build::add_interpreters(&runtime, &mut config);
-        Ok((shell, Session::start(&runtime, config)?))
-    });
-    let (shell, session) = match started {
-        Ok(pair) => pair,
-        Err(err) => {
+    let session = match args.vm.start(limits) {
+        Ok(session) => session,
+        Err(StartError::Usage(err)) => {
             eprintln!("capsa: {err:#}");
             return EXIT_USAGE;
         }
+        Err(StartError::Session(err)) => return report::session_error("sh", &err),
     };
+    for warning in session.warnings() {
+        eprintln!("capsa: {warning}");
+    }
     let interrupter = session.interrupter();
     if let Err(err) = ctrlc::set_handler(move || interrupter.interrupt()) {
         eprintln!("capsa: Ctrl-C will end capsa, not the running command: {err}");
     }
-    let home = if shell.root { "/root".to_string() } else { capsa_suite::shell::HOME.to_string() };
-    let user = if shell.root { "root" } else { "user" };
-    let mut cwd = shell.workdir();
+    let identity = session.identity();
+    let mut cwd = session.workdir().to_string();
     let mut reader = Reader::new();
     let mut pending = String::new();
     let mut status = 0;
     loop {
         let prompt = if pending.is_empty() {
-            let shown = match cwd.strip_prefix(&home) {
+            let shown = match cwd.strip_prefix(identity.home) {
                 Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("~{rest}"),
                 _ => cwd.clone(),
             };
-            let sign = if shell.root { '#' } else { '$' };
-            format!("{user}@capsa:{shown}{sign} ")
+            let sign = if identity.is_root() { '#' } else { '$' };
+            format!("{}@capsa:{shown}{sign} ", identity.user)
         } else {
             "> ".to_string()
         };
@@ -154,7 +152,7 @@ pub fn main(args: ShArgs) -> i32 {
             pending.push('\n');
         }
         pending.push_str(&line);
-        match session.run(&pending) {
+        match session.run_line(&pending) {
             Ok(LineOutcome::More) => continue,
             Ok(LineOutcome::Done { outcome, cwd: now }) => {
                 status = outcome.status.code();
@@ -173,9 +171,8 @@ pub fn main(args: ShArgs) -> i32 {
                 break;
             }
             Err(err) => {
-                eprintln!("capsa: sh: {err}");
                 reader.save();
-                return exit_code_of(&err);
+                return report::session_error("sh", &err);
             }
         }
         pending.clear();

@@ -1,9 +1,9 @@
-//! An interactive shell session (`capsa sh`) over one VM.
+//! The interactive shell's line protocol (`capsa sh`).
 //!
-//! Each line runs as `sh --capsa-session DIR --status N -c LINE`, a fresh top-level
-//! process of the session's VM: the shell restores what the previous line
-//! left in `DIR` (variables, functions, options, traps, working
-//! directory), runs the line and saves it again (see the shell's
+//! Each line runs as `sh --capsa-session DIR --status N -c LINE`, a fresh
+//! top-level process of the session's VM: the shell restores what the
+//! previous line left in `DIR` (variables, functions, options, traps,
+//! working directory), runs the line and saves it again (see the shell's
 //! `session.rs`). Files persist because the VM does. An interrupt ends the
 //! running line's processes only; the session continues from the state the
 //! line started with.
@@ -12,33 +12,19 @@
 //! is guest-written data, so it is read bounded and never trusted beyond
 //! choosing between the three outcomes.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::Ordering;
 
-use capsa_kernel::{Cred, KernelError, OpenOptions};
-use capsa_runtime::{Interrupter, Outcome, Runtime, RuntimeError, Vm, VmConfig};
+use capsa_kernel::{KernelError, OpenOptions};
+use capsa_runtime::Outcome;
+use capsa_suite::shell::SH;
 
-use crate::SuiteError;
-use crate::shell::SH;
+use crate::{Session, SessionError};
 
 /// Where the shell keeps a session's state inside the VM.
 pub const SESSION_DIR: &str = "/tmp/.capsa-sh";
 
 /// The most of the report a session reads.
 const REPORT_LIMIT: usize = 4096;
-
-/// Why a session could not start or a line could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum SessionError {
-    /// The VM or the shell could not be started.
-    #[error(transparent)]
-    Runtime(#[from] RuntimeError),
-    /// The suite's layer could not be built.
-    #[error(transparent)]
-    Suite(#[from] SuiteError),
-    /// The session directory could not be made in the VM.
-    #[error("cannot create the session directory {SESSION_DIR}: {0}")]
-    Setup(KernelError),
-}
 
 /// What one line did.
 #[derive(Debug)]
@@ -57,42 +43,28 @@ pub enum LineOutcome {
     Exit(Outcome),
 }
 
-/// A shell session in one VM.
-#[derive(Debug)]
-pub struct Session {
-    vm: Vm,
-    cred: Cred,
-    /// The previous line's status, `$?` for the next.
-    last_status: AtomicI32,
-}
-
 impl Session {
-    /// Boots the session's VM from `config` (a [`crate::shell::ShellVm`]
-    /// configuration).
-    ///
-    /// # Errors
-    /// The VM cannot boot, or its `/tmp` refuses the session directory.
-    pub fn start(runtime: &Runtime, config: VmConfig) -> Result<Session, SessionError> {
-        let cred = if config.root { Cred::root() } else { Cred::user(1000, 1000) };
-        let vm = runtime.vm(config)?;
-        let vfs = vm.kernel().vfs();
-        match vfs.mkdir_at(&cred, &vfs.root(), SESSION_DIR, 0o700) {
-            Ok(()) | Err(KernelError::Exists) => {}
-            Err(err) => return Err(SessionError::Setup(err)),
+    /// Makes the shell's state directory (if a line removed it, anew).
+    fn prepare_line_state(&self) -> Result<(), SessionError> {
+        let vfs = self.vm.kernel().vfs();
+        match vfs.mkdir_at(&self.identity.cred(), &vfs.root(), SESSION_DIR, 0o700) {
+            Ok(()) | Err(KernelError::Exists) => Ok(()),
+            Err(err) => Err(SessionError::Setup(err)),
         }
-        Ok(Session { vm, cred, last_status: AtomicI32::new(0) })
     }
 
-    /// Runs one line (or several, for a continued input) of shell.
+    /// Runs one line (or several, for a continued input) of the
+    /// interactive shell, with the VM's own stdio.
     ///
     /// # Errors
     /// The shell could not be started (the guest's own failures are in the
     /// outcome).
-    pub fn run(&self, text: &str) -> Result<LineOutcome, RuntimeError> {
+    pub fn run_line(&self, text: &str) -> Result<LineOutcome, SessionError> {
+        self.prepare_line_state()?;
         let vfs = self.vm.kernel().vfs();
         let report = format!("{SESSION_DIR}/result");
         // A line that is interrupted writes no report: never read an old one.
-        let _ = vfs.unlink_at(&self.cred, &vfs.root(), &report);
+        let _ = vfs.unlink_at(&self.identity.cred(), &vfs.root(), &report);
         let status = self.last_status.load(Ordering::Relaxed).to_string();
         let argv = ["sh", "--capsa-session", SESSION_DIR, "--status", &status, "-c", text].map(String::from);
         let outcome = self.vm.run_path(SH, &argv)?;
@@ -108,20 +80,10 @@ impl Session {
         })
     }
 
-    /// Interrupts the running line from another thread (Ctrl-C).
-    pub fn interrupter(&self) -> Interrupter {
-        self.vm.interrupter()
-    }
-
-    /// The session's VM.
-    pub fn vm(&self) -> &Vm {
-        &self.vm
-    }
-
     fn read_report(&self, path: &str) -> Option<String> {
         let vfs = self.vm.kernel().vfs();
         let opts = OpenOptions { read: true, ..OpenOptions::default() };
-        let file = vfs.open_at(&self.cred, &vfs.root(), path, opts).ok()?;
+        let file = vfs.open_at(&self.identity.cred(), &vfs.root(), path, opts).ok()?;
         let mut buf = vec![0; REPORT_LIMIT];
         let mut len = 0;
         while len < buf.len() {

@@ -46,7 +46,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod session;
 pub mod shell;
 
 use std::sync::{Arc, OnceLock};

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use capsa_kernel::{Layer, LayerBuilder, Meta};
-use capsa_runtime::{DirGrant, VmConfig};
+use capsa_runtime::{DirGrant, Identity, VmConfig};
 
 use crate::SuiteError;
 
@@ -21,9 +21,6 @@ pub const SH: &str = "/bin/sh";
 /// The `PATH` of a shell VM.
 pub const PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
-/// The home directory of the VM's user (uid 1000, `user`).
-pub const HOME: &str = "/home/user";
-
 /// What a shell VM is made of beyond the defaults.
 #[derive(Debug, Clone, Default)]
 pub struct ShellVm {
@@ -32,7 +29,7 @@ pub struct ShellVm {
     pub mounts: Vec<DirGrant>,
     /// Extra environment variables (they override the defaults).
     pub env: Vec<(String, String)>,
-    /// The working directory (default: the first mount, else `HOME`).
+    /// The working directory (default: the first mount, else the user's home).
     pub workdir: Option<String>,
     /// Run as root (uid 0) inside the VM.
     pub root: bool,
@@ -47,8 +44,7 @@ impl ShellVm {
         match self.mounts.first() {
             Some(mount) if mount.guest.starts_with('/') => mount.guest.clone(),
             Some(mount) => format!("/{}", mount.guest),
-            None if self.root => "/root".into(),
-            None => HOME.into(),
+            None => Identity::of(self.root).home.into(),
         }
     }
 
@@ -66,7 +62,8 @@ impl ShellVm {
         base.grants.clock = true;
         base.grants.random = true;
         base.root |= self.root;
-        let (user, home) = if base.root { ("root", "/root") } else { ("user", HOME) };
+        let identity = base.identity();
+        let (user, home) = (identity.user, identity.home);
         let mut env: Vec<(String, String)> = [
             ("PATH", PATH),
             ("HOME", home),
@@ -88,13 +85,6 @@ impl ShellVm {
         Ok(base)
     }
 }
-
-/// The names the Python interpreter answers to in `/bin` and `/usr/bin`.
-pub const PYTHON_COMMANDS: &[&str] = &["python3", "python", "python3.11"];
-/// The names the Lua interpreter answers to.
-pub const LUA_COMMANDS: &[&str] = &["lua", "lua5.4"];
-/// The names the QuickJS command answers to.
-pub const JS_COMMANDS: &[&str] = &["qjs", "js"];
 
 /// Makes `commands` in `/bin` and `/usr/bin` symlinks to `executable`, a VM
 /// path (an interpreter's read-only host mount, which the caller grants),

@@ -1,0 +1,200 @@
+//! A session: one long-lived VM that a program drives — `capsa sh` at a
+//! terminal now, `capsa serve` over HTTP next. It owns the VM, booted with
+//! its grants, limits and [`Identity`], and offers:
+//!
+//! - [`Session::exec`]: a shell command line in a fresh `sh -c` with its
+//!   own stdin, stdout and stderr (captured, streamed or inherited),
+//!   environment, working directory and wall clock. The files it leaves
+//!   are there for the next command.
+//! - [`Session::run_line`]: the interactive shell's protocol, which also
+//!   keeps variables, functions, options and `cd` between lines ([`line`]).
+//! - Files in and out ([`Session::write_file`], [`Session::read_file`],
+//!   [`Session::list`], [`Session::remove`]), through the VM's kernel as the
+//!   session's user: permissions hold, and what is written is charged to
+//!   the VM's disk budget.
+//!
+//! The VM is a shell VM ([`ShellVm`]): the command suite, the shell's
+//! environment, and the commands of every installed lane (`python3`, `qjs`,
+//! `lua`), granted read-only. Snapshots of a session's filesystem are not
+//! done yet.
+//!
+//! ```no_run
+//! use capsa_runtime::{Output, Runtime, RuntimeOptions, VmConfig};
+//! use capsa_session::{Exec, Session};
+//! use capsa_suite::shell::ShellVm;
+//!
+//! let runtime = Runtime::new(RuntimeOptions::default())?;
+//! let session = Session::start(&runtime, &ShellVm::default(), VmConfig::default())?;
+//! session.write_file("notes.txt", b"one\ntwo\n")?;
+//! let exec = Exec { stdout: Some(Output::Capture), ..Exec::default() };
+//! let outcome = session.exec("wc -l notes.txt", &exec)?;
+//! assert_eq!(outcome.stdout_str().trim(), "2 notes.txt");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod commands;
+pub mod files;
+pub mod line;
+
+use std::sync::atomic::AtomicI32;
+use std::time::Duration;
+
+use capsa_kernel::KernelError;
+use capsa_runtime::{Identity, Input, Interrupter, Outcome, Output, RunOptions, Runtime, RuntimeError, Vm, VmConfig};
+use capsa_suite::SuiteError;
+use capsa_suite::shell::{SH, ShellVm, sh_c};
+
+pub use files::{FileInfo, FileKind};
+pub use line::LineOutcome;
+
+/// Why a session could not start, or could not do what it was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The VM or a program could not be started.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    /// The suite's layer could not be built.
+    #[error(transparent)]
+    Suite(#[from] SuiteError),
+    /// The VM refused the session's own setup (its shell state directory).
+    #[error("cannot set up the session: {0}")]
+    Setup(KernelError),
+    /// A path the caller gave is not usable.
+    #[error("{path}: {reason}")]
+    BadPath {
+        /// The path as given.
+        path: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A file operation failed in the VM.
+    #[error("{path}: {source}")]
+    File {
+        /// The VM path.
+        path: String,
+        /// The kernel's error.
+        source: KernelError,
+    },
+    /// A file is larger than the caller would read.
+    #[error("{path}: larger than {limit} bytes")]
+    TooLarge {
+        /// The VM path.
+        path: String,
+        /// The caller's limit.
+        limit: u64,
+    },
+}
+
+/// One command of a session. What is left `None` is the session's: its
+/// VM's stdio, its environment, its working directory, its wall clock.
+#[derive(Debug, Clone, Default)]
+pub struct Exec {
+    /// The command's stdin.
+    pub stdin: Option<Input>,
+    /// Its stdout: [`Output::Capture`] to find it in the outcome,
+    /// [`Output::Stream`] to have it chunk by chunk.
+    pub stdout: Option<Output>,
+    /// Its stderr.
+    pub stderr: Option<Output>,
+    /// Variables set over the session's environment.
+    pub env: Vec<(String, String)>,
+    /// Its working directory: an absolute VM path, or one relative to the
+    /// session's.
+    pub cwd: Option<String>,
+    /// Its wall clock.
+    pub timeout: Option<Duration>,
+}
+
+/// A long-lived VM and what it was started with.
+#[derive(Debug)]
+pub struct Session {
+    vm: Vm,
+    identity: Identity,
+    workdir: String,
+    env: Vec<(String, String)>,
+    /// The previous interactive line's status, `$?` for the next.
+    last_status: AtomicI32,
+    warnings: Vec<String>,
+}
+
+impl Session {
+    /// Boots the session's VM: `base`'s grants, limits and stdio, made a
+    /// shell VM by `shell`, with the commands of every installed lane.
+    ///
+    /// # Errors
+    /// A grant cannot be honoured, or the VM refuses the session's setup.
+    pub fn start(runtime: &Runtime, shell: &ShellVm, base: VmConfig) -> Result<Session, SessionError> {
+        let mut config = shell.config(base)?;
+        let warnings = commands::add_lane_commands(runtime, &mut config);
+        let identity = config.identity();
+        let env = config.grants.env.clone();
+        let vm = runtime.vm(config)?;
+        Ok(Session { vm, identity, workdir: shell.workdir(), env, last_status: AtomicI32::new(0), warnings })
+    }
+
+    /// Who the session's commands run as.
+    pub fn identity(&self) -> Identity {
+        self.identity
+    }
+
+    /// The working directory commands start in unless told otherwise.
+    pub fn workdir(&self) -> &str {
+        &self.workdir
+    }
+
+    /// What the session could not offer (a lane's commands that failed to
+    /// load), for the caller to show.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The session's VM.
+    pub fn vm(&self) -> &Vm {
+        &self.vm
+    }
+
+    /// Interrupts the running commands from another thread (Ctrl-C): they
+    /// end by SIGINT; the session and its files stay.
+    pub fn interrupter(&self) -> Interrupter {
+        self.vm.interrupter()
+    }
+
+    /// Runs `command` as `sh -c COMMAND` in the session's VM.
+    ///
+    /// # Errors
+    /// The working directory is not a directory, or the shell could not be
+    /// started (the command's own failures are in the outcome).
+    pub fn exec(&self, command: &str, exec: &Exec) -> Result<Outcome, SessionError> {
+        let cwd = match &exec.cwd {
+            Some(cwd) => self.absolute(cwd)?,
+            None => self.workdir.clone(),
+        };
+        if self.stat(&cwd)?.kind != FileKind::Dir {
+            return Err(SessionError::File { path: cwd, source: KernelError::NotDir });
+        }
+        let mut env = self.env.clone();
+        for (key, value) in exec.env.iter().cloned().chain([("PWD".to_string(), cwd.clone())]) {
+            env.retain(|(k, _)| *k != key);
+            env.push((key, value));
+        }
+        let options = RunOptions {
+            stdin: exec.stdin.clone(),
+            stdout: exec.stdout.clone(),
+            stderr: exec.stderr.clone(),
+            env: Some(env),
+            cwd: Some(cwd),
+            wall: exec.timeout,
+        };
+        Ok(self.vm.run_path_with(SH, &sh_c(command), &options)?)
+    }
+
+    /// `path` made absolute against the session's working directory.
+    fn absolute(&self, path: &str) -> Result<String, SessionError> {
+        if path.is_empty() || path.contains('\0') {
+            return Err(SessionError::BadPath { path: path.into(), reason: "not a path" });
+        }
+        Ok(if path.starts_with('/') { path.to_string() } else { format!("{}/{path}", self.workdir) })
+    }
+}

@@ -1,0 +1,143 @@
+//! A session driven as a program drives it: commands with their own stdio,
+//! files in and out, state kept between commands.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use capsa_runtime::streams::{InputPipe, OutputSink};
+use capsa_runtime::{DirGrant, Input, Output, Runtime, RuntimeOptions, VmConfig};
+use capsa_session::{Exec, FileKind, LineOutcome, Session, SessionError};
+use capsa_suite::shell::ShellVm;
+
+fn runtime() -> (Runtime, tempfile::TempDir) {
+    let cache = tempfile::tempdir().expect("cache dir");
+    let options = RuntimeOptions { cache_dir: Some(cache.path().to_path_buf()), ..RuntimeOptions::default() };
+    (Runtime::new(options).expect("runtime"), cache)
+}
+
+fn session(shell: &ShellVm, base: VmConfig) -> (Session, tempfile::TempDir) {
+    let (runtime, cache) = runtime();
+    (Session::start(&runtime, shell, base).expect("session"), cache)
+}
+
+fn captured() -> Exec {
+    Exec { stdout: Some(Output::Capture), stderr: Some(Output::Capture), ..Exec::default() }
+}
+
+#[test]
+fn commands_share_files_but_each_has_its_own_output_env_and_cwd() {
+    let (session, _cache) = session(&ShellVm::default(), VmConfig::default());
+    assert_eq!(session.workdir(), "/home/user");
+    let out = session.exec("echo one > a.txt; pwd; echo $USER $HOME", &captured()).unwrap();
+    assert_eq!(out.stdout_str(), "/home/user\nuser /home/user\n", "{}", out.stderr_str());
+    // The file stays for the next command; this one has its own stdin,
+    // environment and working directory.
+    let exec = Exec {
+        stdin: Some(Input::Bytes(b"two\n".to_vec())),
+        env: vec![("GREETING".into(), "hi".into())],
+        cwd: Some("/tmp".into()),
+        ..captured()
+    };
+    let out = session.exec("cat /home/user/a.txt - ; echo $GREETING $PWD; pwd", &exec).unwrap();
+    assert_eq!(out.stdout_str(), "one\ntwo\nhi /tmp\n/tmp\n", "{}", out.stderr_str());
+    let out = session.exec("echo ${GREETING:-unset}; exit 3", &captured()).unwrap();
+    assert_eq!((out.stdout_str().as_str(), out.status.code()), ("unset\n", 3));
+    let err = session.exec("true", &Exec { cwd: Some("/nowhere".into()), ..captured() }).unwrap_err();
+    assert!(matches!(err, SessionError::File { .. }), "{err}");
+}
+
+#[test]
+fn output_streams_chunk_by_chunk_while_stdin_is_fed() {
+    let (session, _cache) = session(&ShellVm::default(), VmConfig::default());
+    let (chunks, received) = mpsc::channel::<Vec<u8>>();
+    let sink = OutputSink::new(move |bytes| {
+        let _ = chunks.send(bytes.to_vec());
+    });
+    let stdin = InputPipe::new();
+    let exec = Exec { stdin: Some(Input::Pipe(stdin.clone())), stdout: Some(Output::Stream(sink)), ..captured() };
+    std::thread::scope(|scope| {
+        let running = scope.spawn(|| session.exec("echo first; read line; echo \"second $line\"", &exec));
+        // The first line arrives while the command waits for its input.
+        let first = received.recv_timeout(Duration::from_secs(60)).expect("first chunk");
+        assert_eq!(first, b"first\n");
+        assert!(!running.is_finished());
+        stdin.write(b"ok\n", Duration::from_secs(5)).unwrap();
+        stdin.close();
+        let outcome = running.join().expect("exec thread").expect("exec");
+        assert!(outcome.status.success(), "{}", outcome.stderr_str());
+        // Streamed output is not also captured.
+        assert!(outcome.stdout.is_empty());
+    });
+    let rest: Vec<u8> = received.try_iter().flatten().collect();
+    assert_eq!(rest, b"second ok\n");
+}
+
+#[test]
+fn files_go_in_and_out_as_the_sessions_user() {
+    let (session, _cache) = session(&ShellVm::default(), VmConfig::default());
+    session.write_file("project/src/main.txt", b"hello\n").unwrap();
+    let out = session.exec("cat project/src/main.txt; stat -c '%U %a' project/src/main.txt", &captured()).unwrap();
+    assert_eq!(out.stdout_str(), "hello\nuser 644\n", "{}", out.stderr_str());
+    session.exec("seq 3 > project/made.txt; ln -s made.txt project/link", &captured()).unwrap();
+    assert_eq!(session.read_file("/home/user/project/made.txt", 100).unwrap(), b"1\n2\n3\n");
+    assert!(matches!(session.read_file("project/made.txt", 3), Err(SessionError::TooLarge { limit: 3, .. })));
+    let names: Vec<(String, FileKind)> =
+        session.list("project").unwrap().into_iter().map(|info| (info.name, info.kind)).collect();
+    assert_eq!(
+        names,
+        [("link".into(), FileKind::Symlink), ("made.txt".into(), FileKind::File), ("src".into(), FileKind::Dir)]
+    );
+    // The VM's permissions hold: the user may not change /etc.
+    let err = session.write_file("/etc/passwd", b"x").unwrap_err();
+    assert!(matches!(err, SessionError::File { source: capsa_kernel::KernelError::AccessDenied, .. }), "{err}");
+    session.remove("project").unwrap();
+    assert!(session.list(".").unwrap().is_empty());
+    assert!(session.remove("/").is_err());
+}
+
+#[test]
+fn written_files_are_charged_to_the_vms_disk() {
+    let mut base = VmConfig::default();
+    base.limits.disk_bytes = 1 << 20;
+    let (session, _cache) = session(&ShellVm::default(), base);
+    let err = session.write_file("big", &vec![7; 2 << 20]).unwrap_err();
+    assert!(matches!(err, SessionError::File { source: capsa_kernel::KernelError::NoSpace, .. }), "{err}");
+    // What the VM may still store is the budget less what was written.
+    session.remove("big").unwrap();
+    session.write_file("fits", &vec![7; 512 << 10]).unwrap();
+}
+
+#[test]
+fn a_host_symlink_in_a_mount_is_resolved_inside_the_vm() {
+    let host = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink("/etc/passwd", host.path().join("passwd")).expect("symlink");
+    let mount = DirGrant { host: host.path().to_path_buf(), guest: "/work".into(), read_only: false };
+    let shell = ShellVm { mounts: vec![mount], ..ShellVm::default() };
+    let (session, _cache) = session(&shell, VmConfig::default());
+    assert_eq!(session.workdir(), "/work");
+    // The link's target is the VM's /etc/passwd, never the host's.
+    let passwd = String::from_utf8(session.read_file("passwd", 1 << 16).unwrap()).unwrap();
+    assert!(passwd.contains("user:x:1000:1000:user:/home/user:/bin/sh"), "{passwd}");
+    session.write_file("out.txt", b"to the host\n").unwrap();
+    assert_eq!(std::fs::read(host.path().join("out.txt")).unwrap(), b"to the host\n");
+}
+
+#[test]
+fn interactive_lines_keep_the_shells_state_and_root_is_root() {
+    let shell = ShellVm { root: true, ..ShellVm::default() };
+    let mut base = VmConfig::default();
+    base.grants.stdout = Output::Capture;
+    let (session, _cache) = session(&shell, base);
+    assert!(session.identity().is_root());
+    assert_eq!(session.workdir(), "/root");
+    assert!(matches!(session.run_line("x=5; cd /tmp").unwrap(), LineOutcome::Done { .. }));
+    match session.run_line("echo $x $(id -u); pwd").unwrap() {
+        LineOutcome::Done { outcome, cwd } => {
+            assert_eq!(outcome.stdout_str(), "5 0\n/tmp\n");
+            assert_eq!(cwd.as_deref(), Some("/tmp"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(session.run_line("if true; then").unwrap(), LineOutcome::More));
+    assert!(matches!(session.run_line("exit 4").unwrap(), LineOutcome::Exit(o) if o.status.code() == 4));
+}
