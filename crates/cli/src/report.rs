@@ -55,6 +55,7 @@ pub fn session_error(what: &str, err: &SessionError) -> i32 {
         | SessionError::Setup(_)
         | SessionError::BadPath { .. }
         | SessionError::File { .. }
+        | SessionError::SnapshotTooLarge { .. }
         | SessionError::TooLarge { .. } => {
             eprintln!("capsa: {what}: {err}");
             EXIT_USAGE

@@ -6,8 +6,9 @@
 use std::sync::Arc;
 
 use crate::bytes::SharedBytes;
-
 use crate::error::{KernelError, Result};
+use crate::types::Timestamp;
+use crate::vfs::Usage;
 
 /// Ownership and permission bits of a layer node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,12 +28,24 @@ impl Meta {
     }
 }
 
-/// An immutable, shareable directory tree.
+/// An immutable, shareable directory tree: one the host built
+/// ([`LayerBuilder`]), or a VM's own filesystem frozen
+/// ([`crate::Vfs::snapshot`]).
 #[derive(Debug)]
 pub struct Layer {
     // Implementation-defined: an immutable tree of directories, files
     // (contents as `SharedBytes`, never copied per VM) and symlinks.
     pub(crate) root: Arc<LayerDir>,
+    /// What a VM booted over this layer is charged for it up front: the
+    /// names and bytes its snapshot's VM owned (nothing for a host's layer).
+    pub(crate) usage: Usage,
+}
+
+impl Layer {
+    /// The disk usage a VM booted over this layer starts with.
+    pub fn usage(&self) -> Usage {
+        self.usage
+    }
 }
 
 /// A directory inside a [`Layer`]. Public only so the VFS can hold one; its
@@ -40,15 +53,31 @@ pub struct Layer {
 #[derive(Debug, Default, Clone)]
 pub struct LayerDir {
     pub(crate) meta: Option<Meta>,
+    /// Hides what the layers below hold under this directory (a snapshot's
+    /// root: the snapshot is the whole tree).
+    pub(crate) opaque: bool,
+    pub(crate) stamp: Stamp,
     pub(crate) entries: std::collections::BTreeMap<String, LayerNode>,
+}
+
+/// What a snapshot remembers of a node beyond its contents: its time and
+/// what it was charged in the VM it came from. A host's layer has none.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    /// Last modification; `None`: the time the VM first looks.
+    pub(crate) mtime: Option<Timestamp>,
+    /// Bytes charged to the VM's quota for it.
+    pub(crate) bytes: u64,
+    /// Whether its name counts against the VM's inode quota.
+    pub(crate) counted: bool,
 }
 
 /// A node of a [`Layer`].
 #[derive(Debug, Clone)]
 pub(crate) enum LayerNode {
     Dir(Arc<LayerDir>),
-    File { contents: SharedBytes, meta: Meta },
-    Symlink { target: String, meta: Meta },
+    File { contents: SharedBytes, meta: Meta, stamp: Stamp },
+    Symlink { target: String, meta: Meta, stamp: Stamp },
 }
 
 /// Builds a [`Layer`] from absolute paths. Missing parent directories are
@@ -84,7 +113,7 @@ impl LayerBuilder {
     /// # Errors
     /// `Invalid` for a relative path, `Exists` if something is already there.
     pub fn file(&mut self, path: &str, contents: impl Into<SharedBytes>, meta: Meta) -> Result<&mut Self> {
-        self.insert_leaf(path, LayerNode::File { contents: contents.into(), meta })
+        self.insert_leaf(path, LayerNode::File { contents: contents.into(), meta, stamp: Stamp::default() })
     }
 
     /// Adds a symlink at absolute `path` pointing to `target`.
@@ -92,13 +121,13 @@ impl LayerBuilder {
     /// # Errors
     /// As for [`LayerBuilder::file`].
     pub fn symlink(&mut self, path: &str, target: &str) -> Result<&mut Self> {
-        let node = LayerNode::Symlink { target: target.to_owned(), meta: Meta::root(0o777) };
+        let node = LayerNode::Symlink { target: target.to_owned(), meta: Meta::root(0o777), stamp: Stamp::default() };
         self.insert_leaf(path, node)
     }
 
     /// Freezes the tree.
     pub fn build(self) -> Arc<Layer> {
-        Arc::new(Layer { root: Arc::new(self.root) })
+        Arc::new(Layer { root: Arc::new(self.root), usage: Usage::default() })
     }
 
     fn insert_leaf(&mut self, path: &str, node: LayerNode) -> Result<&mut Self> {

@@ -184,3 +184,21 @@ fn a_program_in_a_host_mount_is_read_from_the_host() {
     assert_eq!(find(&k, "/host/data").err(), Some(KernelError::AccessDenied));
     assert_eq!(find(&k, "/host").err(), Some(KernelError::AccessDenied));
 }
+
+#[test]
+fn a_program_the_guest_wrote_stays_the_guests_through_a_snapshot() {
+    let first = kernel();
+    let vfs = first.vfs();
+    let home = vfs.open_at(&common::user(), &vfs.root(), "/home/user", common::read()).unwrap();
+    let opts = capsa_kernel::OpenOptions { mode: 0o755, ..common::create() };
+    vfs.open_at(&common::user(), &home, "built", opts).unwrap().write(WASM).unwrap();
+    assert!(find(&first, "/home/user/built").unwrap().guest_written);
+    assert!(!find(&first, "/bin/prog").unwrap().guest_written);
+    // Frozen in place (its bytes now shared) and restored elsewhere, it is
+    // still the guest's: compiled at its VM's expense, never the host's.
+    let snapshot = vfs.snapshot().unwrap();
+    assert!(find(&first, "/home/user/built").unwrap().guest_written);
+    let second = common::kernel_with(vec![layer(), snapshot], 4);
+    assert!(find(&second, "/home/user/built").unwrap().guest_written);
+    assert!(!find(&second, "/bin/prog").unwrap().guest_written);
+}

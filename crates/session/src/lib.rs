@@ -13,10 +13,15 @@
 //!   session's user: permissions hold, and what is written is charged to
 //!   the VM's disk budget.
 //!
+//! - Snapshots ([`Session::snapshot`]): the VM's own filesystem frozen,
+//!   without copying; [`Session::restore`] boots a new session over one
+//!   (to resume, or to fork a running session), charged what the
+//!   snapshot's VM owned. Snapshots live in memory; writing them to disk is
+//!   the service's (not done yet).
+//!
 //! The VM is a shell VM ([`ShellVm`]): the command suite, the shell's
 //! environment, and the commands of every installed lane (`python3`, `qjs`,
-//! `lua`), granted read-only. Snapshots of a session's filesystem are not
-//! done yet.
+//! `lua`), granted read-only.
 //!
 //! ```no_run
 //! use capsa_runtime::{Output, Runtime, RuntimeOptions, VmConfig};
@@ -38,10 +43,11 @@ mod commands;
 pub mod files;
 pub mod line;
 
+use std::sync::Arc;
 use std::sync::atomic::AtomicI32;
 use std::time::Duration;
 
-use capsa_kernel::KernelError;
+use capsa_kernel::{KernelError, Layer, Usage};
 use capsa_runtime::{Identity, Input, Interrupter, Outcome, Output, RunOptions, Runtime, RuntimeError, Vm, VmConfig};
 use capsa_suite::SuiteError;
 use capsa_suite::shell::{SH, ShellVm, sh_c};
@@ -77,6 +83,20 @@ pub enum SessionError {
         /// The kernel's error.
         source: KernelError,
     },
+    /// A snapshot holds more than the new session's disk limits.
+    #[error(
+        "the snapshot holds {bytes} bytes in {names} names, more than the disk limits ({max_bytes} bytes, {max_names} names)"
+    )]
+    SnapshotTooLarge {
+        /// Bytes the snapshot's VM owned.
+        bytes: u64,
+        /// Names it created.
+        names: u64,
+        /// The new session's byte limit.
+        max_bytes: u64,
+        /// Its name limit.
+        max_names: u64,
+    },
     /// A file is larger than the caller would read.
     #[error("{path}: larger than {limit} bytes")]
     TooLarge {
@@ -107,6 +127,20 @@ pub struct Exec {
     pub timeout: Option<Duration>,
 }
 
+/// A session's filesystem, frozen: what [`Session::restore`] boots from.
+/// Cheap to clone; its files are shared with the VMs that hold them.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    layer: Arc<Layer>,
+}
+
+impl Snapshot {
+    /// What a session restored from it starts with on its disk budget.
+    pub fn usage(&self) -> Usage {
+        self.layer.usage()
+    }
+}
+
 /// A long-lived VM and what it was started with.
 #[derive(Debug)]
 pub struct Session {
@@ -126,8 +160,56 @@ impl Session {
     /// # Errors
     /// A grant cannot be honoured, or the VM refuses the session's setup.
     pub fn start(runtime: &Runtime, shell: &ShellVm, base: VmConfig) -> Result<Session, SessionError> {
+        Session::boot(runtime, shell, base, None)
+    }
+
+    /// Boots a session as [`Session::start`] does, whose filesystem is
+    /// `snapshot`'s: its files, and none of what the layers below had that
+    /// the snapshot's VM removed. Host folders are the ones `shell` grants
+    /// now. The snapshot's owned files are charged to the new VM's disk.
+    ///
+    /// # Errors
+    /// As [`Session::start`]; the snapshot does not fit the disk limits.
+    pub fn restore(
+        runtime: &Runtime,
+        shell: &ShellVm,
+        base: VmConfig,
+        snapshot: &Snapshot,
+    ) -> Result<Session, SessionError> {
+        Session::boot(runtime, shell, base, Some(snapshot))
+    }
+
+    /// The session's filesystem as it is now (see [`Snapshot`]). Commands
+    /// may keep running; the snapshot is one consistent moment of it.
+    ///
+    /// # Errors
+    /// Only if the VM's filesystem were inconsistent.
+    pub fn snapshot(&self) -> Result<Snapshot, SessionError> {
+        let layer = self.vm.kernel().vfs().snapshot().map_err(SessionError::Setup)?;
+        Ok(Snapshot { layer })
+    }
+
+    fn boot(
+        runtime: &Runtime,
+        shell: &ShellVm,
+        base: VmConfig,
+        snapshot: Option<&Snapshot>,
+    ) -> Result<Session, SessionError> {
+        if let Some(snapshot) = snapshot {
+            let (usage, limits) = (snapshot.usage(), &base.limits);
+            if usage.bytes > limits.disk_bytes || usage.inodes > limits.disk_inodes {
+                return Err(SessionError::SnapshotTooLarge {
+                    bytes: usage.bytes,
+                    names: usage.inodes,
+                    max_bytes: limits.disk_bytes,
+                    max_names: limits.disk_inodes,
+                });
+            }
+        }
         let mut config = shell.config(base)?;
         let warnings = commands::add_lane_commands(runtime, &mut config);
+        // Topmost: the snapshot hides every layer below it.
+        config.layers.extend(snapshot.map(|snapshot| snapshot.layer.clone()));
         let identity = config.identity();
         let env = config.grants.env.clone();
         let vm = runtime.vm(config)?;

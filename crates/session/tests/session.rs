@@ -141,3 +141,38 @@ fn interactive_lines_keep_the_shells_state_and_root_is_root() {
     assert!(matches!(session.run_line("if true; then").unwrap(), LineOutcome::More));
     assert!(matches!(session.run_line("exit 4").unwrap(), LineOutcome::Exit(o) if o.status.code() == 4));
 }
+
+#[test]
+fn a_snapshot_restores_files_and_shell_state_and_forks_independently() {
+    let (runtime, _cache) = runtime();
+    let mut base = VmConfig::default();
+    base.grants.stdout = Output::Capture;
+    // Root, to remove a file of a layer below.
+    let shell = ShellVm { root: true, ..ShellVm::default() };
+    let first = Session::start(&runtime, &shell, base.clone()).unwrap();
+    let out = first.exec("mkdir -p app && echo v1 > app/config && rm /etc/hostname", &captured()).unwrap();
+    assert!(out.status.success(), "{}", out.stderr_str());
+    first.run_line("count=41").unwrap();
+    let snapshot = first.snapshot().unwrap();
+    assert!(snapshot.usage().bytes > 0);
+
+    let fork = Session::restore(&runtime, &shell, base.clone(), &snapshot).unwrap();
+    let out = fork.exec("cat app/config; ls /etc/hostname 2>&1; ls /bin/ls", &captured()).unwrap();
+    assert_eq!(out.stdout_str(), "v1\nls: cannot access '/etc/hostname': No such file or directory\n/bin/ls\n");
+    // The interactive shell's variables are files too.
+    match fork.run_line("echo $((count + 1))").unwrap() {
+        LineOutcome::Done { outcome, .. } => assert_eq!(outcome.stdout_str(), "42\n"),
+        other => panic!("{other:?}"),
+    }
+    // Each goes on on its own.
+    first.write_file("app/config", b"v2\n").unwrap();
+    fork.write_file("app/extra", b"fork only\n").unwrap();
+    assert_eq!(fork.read_file("app/config", 100).unwrap(), b"v1\n");
+    assert!(first.read_file("app/extra", 100).is_err());
+
+    // A budget smaller than what the snapshot holds refuses it.
+    let mut tight = base;
+    tight.limits.disk_bytes = 1;
+    let err = Session::restore(&runtime, &shell, tight, &snapshot).unwrap_err();
+    assert!(matches!(err, SessionError::SnapshotTooLarge { max_bytes: 1, .. }), "{err}");
+}

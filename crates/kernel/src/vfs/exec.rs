@@ -93,8 +93,10 @@ impl Vfs {
                 inode.check(cred, MAY_EXEC)?;
                 Ok(match contents {
                     // The layer's own allocation: the runtime caches compiled
-                    // modules by this pointer, so it must not be copied.
-                    Contents::Shared(bytes) => Found::Bytes { bytes: bytes.clone(), written: false },
+                    // modules by this pointer, so it must not be copied. A
+                    // counted inode is the guest's even when its bytes are
+                    // shared (a snapshot's), and compiles at its expense.
+                    Contents::Shared(bytes) => Found::Bytes { bytes: bytes.clone(), written: inode.counted },
                     Contents::Owned(bytes) => Found::Bytes { bytes: SharedBytes::from(bytes.clone()), written: true },
                 })
             }

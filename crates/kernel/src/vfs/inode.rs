@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::cred::Cred;
 use crate::error::{KernelError, Result};
-use crate::layer::{LayerDir, LayerNode, Meta};
+use crate::layer::{LayerDir, LayerNode, Meta, Stamp};
 use crate::types::{FileType, Stat, Timestamp};
 use crate::vfs::{Quota, Usage};
 
@@ -206,13 +206,30 @@ impl State {
         let mut inode = new_inode(meta, now, body);
         inode.counted = counted;
         inode.charged = bytes;
-        let ino = self.next_ino;
-        self.next_ino = self.next_ino.checked_add(1).ok_or(KernelError::NoSpace)?;
-        self.inodes.insert(ino, inode);
+        let ino = self.insert(inode)?;
         if counted {
             self.usage.inodes += 1;
         }
         self.usage.bytes += bytes;
+        Ok(ino)
+    }
+
+    /// Adds an inode for a layer's node, charging nothing: a host's layer
+    /// is not the VM's, and a snapshot's nodes were charged, all of them,
+    /// when the VM booted over it (`setup`). The node's stamp says what
+    /// share of that charge is its own, to give back when it goes.
+    fn alloc_layer_node(&mut self, meta: Meta, body: Body, stamp: Stamp) -> Result<u64> {
+        let now = stamp.mtime.unwrap_or_else(|| self.now());
+        let mut inode = new_inode(meta, now, body);
+        inode.counted = stamp.counted;
+        inode.charged = stamp.bytes;
+        self.insert(inode)
+    }
+
+    fn insert(&mut self, inode: Inode) -> Result<u64> {
+        let ino = self.next_ino;
+        self.next_ino = self.next_ino.checked_add(1).ok_or(KernelError::NoSpace)?;
+        self.inodes.insert(ino, inode);
         Ok(ino)
     }
 
@@ -256,6 +273,9 @@ impl State {
         }
         let mut merged: BTreeMap<&str, Merged<'_>> = BTreeMap::new();
         for layer in &pending {
+            if layer.opaque {
+                merged.clear();
+            }
             for (name, node) in &layer.entries {
                 match (node, merged.get_mut(name.as_str())) {
                     (LayerNode::Dir(dir), Some(Merged::Dirs(dirs))) => dirs.push(dir.clone()),
@@ -273,11 +293,11 @@ impl State {
                 continue;
             }
             let child = match entry {
-                Merged::Leaf(LayerNode::File { contents, meta }) => {
-                    self.alloc(*meta, Body::File(Contents::Shared(contents.clone())), false)?
+                Merged::Leaf(LayerNode::File { contents, meta, stamp }) => {
+                    self.alloc_layer_node(*meta, Body::File(Contents::Shared(contents.clone())), *stamp)?
                 }
-                Merged::Leaf(LayerNode::Symlink { target, meta }) => {
-                    self.alloc(*meta, Body::Symlink(target.clone()), false)?
+                Merged::Leaf(LayerNode::Symlink { target, meta, stamp }) => {
+                    self.alloc_layer_node(*meta, Body::Symlink(target.clone()), *stamp)?
                 }
                 Merged::Leaf(LayerNode::Dir(dir)) => self.alloc_layer_dir(ino, vec![dir.clone()])?,
                 Merged::Dirs(dirs) => self.alloc_layer_dir(ino, dirs)?,
@@ -289,8 +309,9 @@ impl State {
 
     fn alloc_layer_dir(&mut self, parent: u64, dirs: Vec<Arc<LayerDir>>) -> Result<u64> {
         let meta = dirs.iter().rev().find_map(|dir| dir.meta).unwrap_or(Meta::root(0o755));
+        let stamp = dirs.last().map(|dir| dir.stamp).unwrap_or_default();
         let data = DirData { entries: BTreeMap::new(), parent, pending: dirs, mount: None };
-        self.alloc(meta, Body::Dir(data), false)
+        self.alloc_layer_node(meta, Body::Dir(data), stamp)
     }
 
     /// The inode named `name` in directory `dir`, materializing it first.

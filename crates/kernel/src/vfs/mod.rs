@@ -21,6 +21,7 @@ mod open;
 mod ops;
 pub(crate) mod resolve;
 mod setup;
+mod snapshot;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 

@@ -30,6 +30,15 @@ const FIRST_MOUNT_DEV: u64 = 2;
 pub(super) fn build(config: VfsConfig, budget: Arc<Budget>) -> Result<Arc<Vfs>> {
     let layers = config.layers.iter().map(|layer| layer.root.clone()).collect();
     let mut st = State::new(layers, config.quota, config.real_time);
+    // A snapshot's files are the VM's from the start: charged now, in full,
+    // and given back one by one as they are removed.
+    for layer in &config.layers {
+        st.usage.bytes = st.usage.bytes.saturating_add(layer.usage.bytes);
+        st.usage.inodes = st.usage.inodes.saturating_add(layer.usage.inodes);
+    }
+    if st.usage.bytes > config.quota.max_bytes || st.usage.inodes > config.quota.max_inodes {
+        return Err(KernelError::NoSpace);
+    }
 
     let dev = ensure_dir(&mut st, &["dev"])?;
     for (name, kind) in DEVICES {
