@@ -14,9 +14,10 @@
 //!   `ziglang` clang against wasi-libc and `guest/wasi-ext`'s C bindings):
 //!   one constant `C_<AREA>_<CASE>` per program, `C_ALL`, and `foreach_c!`.
 //!
-//! The macros let a host test suite fail to build when a guest program has no
-//! host test: give the macro one that names a test function after each program
-//! (`use self::$name as _;`), and a program without its test is a compile error.
+//! The macros let the host tests fail to build when a guest program has no
+//! host test: `crates/runtime/tests/guests/main.rs` runs [`foreach_program!`]
+//! and `foreach_c!` over the tests each suite claims, so a program without its
+//! test (or with two) is a compile error.
 //!
 //! ```
 //! let mut names = Vec::new();

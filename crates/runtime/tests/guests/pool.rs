@@ -2,13 +2,11 @@
 //! taken still runs (on demand, on the engine's unpooled twin), and the
 //! memory limit is the same whether an instance is pooled or not.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use crate::common::{assert_ok, config, describe, grant, printed_number, program};
 use capsa_runtime::{ExitStatus, InstancePool, Runtime, RuntimeOptions, VmConfig};
-use common::{assert_ok, config, describe, grant, printed_number, program};
 
 fn runtime(pool: InstancePool) -> Runtime {
     let cache_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("capsa-module-cache");

@@ -1,9 +1,7 @@
-//! Shared setup of the host tests that run guest programs: one [`Runtime`] per
-//! test binary (its compiled-module cache kept under cargo's per-target temp
+//! Shared setup of the host tests that run guest programs: one [`Runtime`] for
+//! the whole test binary (its compiled-module cache kept under cargo's per-target temp
 //! dir, so modules compile once across runs), a fresh VM per run with captured
 //! stdio, and checks of how a guest ended.
-
-#![allow(dead_code, reason = "each test binary uses a different subset")]
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

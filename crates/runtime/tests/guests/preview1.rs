@@ -7,16 +7,14 @@
 //! A guest program of the areas this suite owns without a test here is a build
 //! error (see the end of the file).
 
-mod common;
-
 use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use capsa_runtime::{ExitStatus, Input, Limit, Limits};
-use common::{
+use crate::common::{
     assert_ok, config, describe, grant, printed_number, run, run_in_both, run_ok, run_timed, section, snapshot,
 };
+use capsa_runtime::{ExitStatus, Input, Limit, Limits};
 
 /// Tests of programs that take a work directory and run in both `/scratch` (a
 /// host mount) and `/tmp` (the VM's filesystem), with no other grant.
@@ -342,9 +340,9 @@ fn grant_root_dir() {
     assert_eq!(std::fs::read_to_string(host.path().join("made-inside.txt")).unwrap(), "made");
     assert!(!host.path().join("link").exists(), "a link to / was made on the host");
     // The VM's own filesystem cannot also be `/`.
-    let mut both = common::config();
+    let mut both = crate::common::config();
     grant(&mut both, host.path(), "/", false);
-    let err = common::runtime().vm(both).expect_err("two roots").to_string();
+    let err = crate::common::runtime().vm(both).expect_err("two roots").to_string();
     assert!(err.contains("cannot both be `/`"), "{err}");
 }
 
@@ -418,7 +416,7 @@ fn limits_cpu_spread() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = config();
     let child = dir.path().join("proc_child");
-    std::fs::copy(common::program("proc_child"), &child).unwrap();
+    std::fs::copy(crate::common::program("proc_child"), &child).unwrap();
     std::fs::set_permissions(&child, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     grant(&mut config, dir.path(), "/t", true);
     config.grants.env.push(("PATH".into(), "/t".into()));
@@ -503,26 +501,21 @@ fn limits_fd_table() {
 
 // ---------------------------------------------------------------- completeness
 
-/// Names the test of each guest program: a program of these areas without one
-/// fails to build. (Other areas, e.g. `pipe_*`, belong to other suites, which
-/// do the same for theirs.)
-macro_rules! assert_test_exists {
-    ($name:ident) => {
-        const _: fn() = $name;
-    };
+/// The guest programs this suite tests (checked in `main.rs`).
+pub(crate) mod claimed {
+    capsa_test_programs::foreach_args!(claim);
+    capsa_test_programs::foreach_environ!(claim);
+    capsa_test_programs::foreach_clock!(claim);
+    capsa_test_programs::foreach_random!(claim);
+    capsa_test_programs::foreach_fd!(claim);
+    capsa_test_programs::foreach_path!(claim);
+    capsa_test_programs::foreach_poll!(claim);
+    // The `proc` area is shared with the process suite (`proc_spawn_*`, …), so
+    // this suite names its own two.
+    claim!(proc_exit);
+    claim!(proc_raise);
+    capsa_test_programs::foreach_sched!(claim);
+    capsa_test_programs::foreach_sock!(claim);
+    capsa_test_programs::foreach_grant!(claim);
+    capsa_test_programs::foreach_limits!(claim);
 }
-capsa_test_programs::foreach_args!(assert_test_exists);
-capsa_test_programs::foreach_environ!(assert_test_exists);
-capsa_test_programs::foreach_clock!(assert_test_exists);
-capsa_test_programs::foreach_random!(assert_test_exists);
-capsa_test_programs::foreach_fd!(assert_test_exists);
-capsa_test_programs::foreach_path!(assert_test_exists);
-capsa_test_programs::foreach_poll!(assert_test_exists);
-// The `proc` area is shared with the process suite (`proc_spawn_*`, …), so
-// this suite names its own two.
-assert_test_exists!(proc_exit);
-assert_test_exists!(proc_raise);
-capsa_test_programs::foreach_sched!(assert_test_exists);
-capsa_test_programs::foreach_sock!(assert_test_exists);
-capsa_test_programs::foreach_grant!(assert_test_exists);
-capsa_test_programs::foreach_limits!(assert_test_exists);

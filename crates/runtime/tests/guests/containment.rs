@@ -6,14 +6,12 @@
 //! A `hostile_*` or `steady_*` guest program without a test here is a build error (see the
 //! end of the file).
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::common::{assert_ok, config, describe, grant, printed_number, program, run, run_c, run_timed, snapshot};
 use capsa_runtime::{ExitStatus, Limit, Outcome, Vm, VmConfig};
-use common::{assert_ok, config, describe, grant, printed_number, program, run, run_c, run_timed, snapshot};
 
 /// What `steady_work` must print: the same checksum computed natively.
 fn steady_checksum() -> u64 {
@@ -31,7 +29,7 @@ fn steady_checksum() -> u64 {
 /// Runs `hostile` (whatever `run_hostile` does) while `steady_work` runs in
 /// another VM, and checks the steady VM's answer.
 fn next_to_steady<T>(hostile: &str, run_hostile: impl FnOnce() -> T) -> T {
-    let steady = std::thread::spawn(|| run("steady_work", common::config(), &[]));
+    let steady = std::thread::spawn(|| run("steady_work", crate::common::config(), &[]));
     let result = run_hostile();
     let steady = steady.join().expect("the steady VM's thread");
     assert_ok(&steady);
@@ -217,7 +215,7 @@ fn hostile_escape() {
 fn run_keeping_vm(name: &str, config: VmConfig, args: &[&str]) -> (Outcome, Vm) {
     let wasm = std::fs::read(program(name)).expect("reading the program");
     let argv: Vec<String> = std::iter::once(name).chain(args.iter().copied()).map(String::from).collect();
-    let vm = common::runtime().vm(config).expect("booting a VM");
+    let vm = crate::common::runtime().vm(config).expect("booting a VM");
     let outcome = vm.run(&wasm, &argv).expect("running");
     (outcome, vm)
 }
@@ -339,7 +337,7 @@ const FOUR_MEMORIES: &str = r#"(module
 fn memories_of_one_process_share_the_vm_budget() {
     let mut config = config();
     config.limits.memory = 300 << 20;
-    let vm = common::runtime().vm(config).expect("vm");
+    let vm = crate::common::runtime().vm(config).expect("vm");
     let outcome = vm.run(FOUR_MEMORIES.as_bytes(), &["four".into()]).expect("run");
     assert_eq!(outcome.status, ExitStatus::Exited(2), "{}", describe(&outcome));
     assert!(vm.kernel().budget().usage().memory_peak <= 300 << 20);
@@ -412,7 +410,7 @@ fn hostile_modules() {
     let ran = outcome.stdout_str().lines().filter_map(|l| l.strip_prefix("ran ")?.parse::<u64>().ok()).max();
     let ran = ran.unwrap_or_else(|| panic!("no module ran: {}", describe(&outcome)));
     // Not one of them reached the host's module cache.
-    let cached: Vec<String> = walk_files(common::runtime().cache_dir());
+    let cached: Vec<String> = walk_files(crate::common::runtime().cache_dir());
     for n in 0..ran {
         let name = format!("{}.cwasm", hex_sha256(&no_op_module(&n.to_le_bytes())));
         assert!(!cached.iter().any(|c| c.ends_with(&name)), "module {n} was cached on the host");
@@ -469,7 +467,7 @@ fn a_compile_longer_than_the_deadline_ends_at_the_deadline() {
     assert!(wasm.len() > capsa_runtime::programs::INLINE_COMPILE);
     let (outcome, took) = next_to_steady("a big module", || {
         let started = std::time::Instant::now();
-        let outcome = common::runtime().vm(config).expect("vm").run(&wasm, &["big".into()]).expect("run");
+        let outcome = crate::common::runtime().vm(config).expect("vm").run(&wasm, &["big".into()]).expect("run");
         (outcome, started.elapsed())
     });
     assert_eq!(
@@ -524,11 +522,9 @@ fn hex_sha256(bytes: &[u8]) -> String {
 
 // ---------------------------------------------------------------- completeness
 
-macro_rules! assert_test_exists {
-    ($name:ident) => {
-        const _: fn() = $name;
-    };
+/// The guest programs this suite tests (checked in `main.rs`).
+pub(crate) mod claimed {
+    capsa_test_programs::foreach_hostile!(claim);
+    capsa_test_programs::foreach_steady!(claim);
+    capsa_test_programs::foreach_c_hostile!(claim);
 }
-capsa_test_programs::foreach_hostile!(assert_test_exists);
-capsa_test_programs::foreach_steady!(assert_test_exists);
-capsa_test_programs::foreach_c_hostile!(assert_test_exists);
