@@ -63,13 +63,14 @@ pub struct LayerDir {
 /// What a snapshot remembers of a node beyond its contents: its time and
 /// what it was charged in the VM it came from. A host's layer has none.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Stamp {
-    /// Last modification; `None`: the time the VM first looks.
-    pub(crate) mtime: Option<Timestamp>,
+pub struct Stamp {
+    /// Last modification (ns since the epoch); `None`: the time the VM
+    /// first looks.
+    pub mtime: Option<Timestamp>,
     /// Bytes charged to the VM's quota for it.
-    pub(crate) bytes: u64,
+    pub bytes: u64,
     /// Whether its name counts against the VM's inode quota.
-    pub(crate) counted: bool,
+    pub counted: bool,
 }
 
 /// A node of a [`Layer`].

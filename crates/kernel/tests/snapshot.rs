@@ -104,3 +104,42 @@ fn a_frozen_file_is_copied_on_its_next_write_and_stays_charged_once() {
     assert_eq!(first.usage(), before);
     assert_eq!(read_file(&first, &first.root(), "/home/user/notes.txt"), b"Remember");
 }
+
+#[test]
+fn a_snapshot_rebuilt_from_its_image_is_the_same_layer() {
+    use capsa_kernel::{ImageEntry, ImageNode};
+    let first = first_vm();
+    let snapshot = first.snapshot().unwrap();
+    let image = snapshot.image();
+    assert_eq!(image[0].path, "/");
+    assert!(matches!(image[0].node, ImageNode::Dir { opaque: true }));
+    let rebuilt = Layer::from_image(image.clone()).unwrap();
+    assert_eq!(rebuilt.usage(), snapshot.usage());
+    let paths = |image: &[ImageEntry]| image.iter().map(|e| e.path.clone()).collect::<Vec<_>>();
+    assert_eq!(paths(&rebuilt.image()), paths(&image));
+    let second = vfs_with(vec![base(), rebuilt], quota());
+    let r = second.root();
+    assert_eq!(read_file(&second, &r, "/home/user/src/link"), b"remember");
+    assert_eq!(second.stat_at(&root(), &r, "/etc/motd", false).unwrap_err(), KernelError::NotFound);
+    let notes = second.stat_at(&root(), &r, "/home/user/notes.txt", false).unwrap();
+    let before = first.stat_at(&root(), &first.root(), "/home/user/notes.txt", false).unwrap();
+    assert_eq!((notes.mode, notes.uid, notes.mtime), (before.mode, before.uid, before.mtime));
+
+    // An entry without its parent, a path given twice, a path with `..`.
+    let file = |path: &str| ImageEntry {
+        path: path.into(),
+        node: ImageNode::File(b"x".to_vec().into()),
+        meta: None,
+        stamp: Default::default(),
+    };
+    let root_dir = image[0].clone();
+    let bad = [
+        vec![root_dir.clone(), file("/missing/x")],
+        vec![root_dir.clone(), file("/x"), file("/x")],
+        vec![root_dir.clone(), file("/a/../x")],
+        vec![file("/x")],
+    ];
+    for entries in bad {
+        assert!(Layer::from_image(entries).is_err());
+    }
+}

@@ -16,8 +16,8 @@
 //! - Snapshots ([`Session::snapshot`]): the VM's own filesystem frozen,
 //!   without copying; [`Session::restore`] boots a new session over one
 //!   (to resume, or to fork a running session), charged what the
-//!   snapshot's VM owned. Snapshots live in memory; writing them to disk is
-//!   the service's (not done yet).
+//!   snapshot's VM owned. A [`Store`] saves them to disk and loads them
+//!   back, crash-safe and content-addressed.
 //!
 //! The VM is a shell VM ([`ShellVm`]): the command suite, the shell's
 //! environment, and the commands of every installed lane (`python3`, `qjs`,
@@ -42,6 +42,7 @@
 mod commands;
 pub mod files;
 pub mod line;
+pub mod store;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicI32;
@@ -54,6 +55,7 @@ use capsa_suite::shell::{SH, ShellVm, sh_c};
 
 pub use files::{FileInfo, FileKind};
 pub use line::LineOutcome;
+pub use store::{Store, StoreError};
 
 /// Why a session could not start, or could not do what it was asked.
 #[derive(Debug, thiserror::Error)]

@@ -176,3 +176,41 @@ fn a_snapshot_restores_files_and_shell_state_and_forks_independently() {
     let err = Session::restore(&runtime, &shell, tight, &snapshot).unwrap_err();
     assert!(matches!(err, SessionError::SnapshotTooLarge { max_bytes: 1, .. }), "{err}");
 }
+
+#[test]
+fn a_snapshot_saved_to_a_store_comes_back_in_a_new_process_of_the_store() {
+    use capsa_session::{Store, StoreError};
+    let data = tempfile::tempdir().expect("data dir");
+    let (runtime, _cache) = runtime();
+    let shell = ShellVm::default();
+    let first = Session::start(&runtime, &shell, VmConfig::default()).unwrap();
+    first
+        .exec("mkdir -p src && echo kept > src/a.txt && ln -s src/a.txt link && chmod 640 src/a.txt", &captured())
+        .unwrap();
+    first.write_file("blob.bin", &[0, 159, 146, 150, 255]).unwrap();
+    let store = Store::open(data.path()).unwrap();
+    store.know(&capsa_suite::layer().unwrap());
+    store.save("box-1", &first.snapshot().unwrap()).unwrap();
+    // Saving again after a change replaces the image; unchanged files are
+    // not written twice.
+    first.exec("echo more >> src/a.txt", &captured()).unwrap();
+    store.save("box-1", &first.snapshot().unwrap()).unwrap();
+    drop(first);
+
+    // A new store over the same directory: as after a restart.
+    let store = Store::open(data.path()).unwrap();
+    assert_eq!(store.names().unwrap(), vec!["box-1".to_string()]);
+    let snapshot = store.load("box-1").unwrap();
+    let second = Session::restore(&runtime, &shell, VmConfig::default(), &snapshot).unwrap();
+    let out = second.exec("cat link; stat -c %a src/a.txt; ls /bin/sh", &captured()).unwrap();
+    assert_eq!(out.stdout_str(), "kept\nmore\n640\n/bin/sh\n", "{}", out.stderr_str());
+    assert_eq!(second.read_file("blob.bin", 16).unwrap(), [0, 159, 146, 150, 255]);
+
+    // Bad names, missing snapshots and damaged images are errors, not panics.
+    assert!(matches!(store.load("../etc"), Err(StoreError::BadName(_))));
+    assert!(matches!(store.load("nothing"), Err(StoreError::NotFound(_))));
+    std::fs::write(data.path().join("images/broken.json"), b"{\"format\":1,\"entries\":[{\"path\":\"x\"").unwrap();
+    assert!(matches!(store.load("broken"), Err(StoreError::BadImage { .. })));
+    store.remove("box-1").unwrap();
+    assert!(matches!(store.load("box-1"), Err(StoreError::NotFound(_))));
+}
