@@ -63,10 +63,13 @@ pub struct Store {
     dir: PathBuf,
     /// Digests of bytes saved before, by their address: frozen files keep
     /// their address until every VM lets go, and a held clone keeps it.
-    digests: Mutex<HashMap<(usize, usize), (SharedBytes, [u8; 32])>>,
+    digests: Mutex<HashMap<Address, (SharedBytes, [u8; 32])>>,
     /// Bytes the host holds anyway, by digest: loaded from here, not disk.
     known: Mutex<HashMap<[u8; 32], SharedBytes>>,
 }
+
+/// Where a file's bytes are, and how many: identifies them while held.
+type Address = (usize, usize);
 
 /// One entry of an image file.
 #[derive(Debug, Serialize, Deserialize)]
