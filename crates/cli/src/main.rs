@@ -5,6 +5,7 @@ mod build;
 mod exec;
 mod report;
 mod run;
+mod serve;
 mod sh;
 mod vm_args;
 
@@ -34,6 +35,8 @@ enum Command {
     Check(build::CheckArgs),
     /// List the language lanes and their limits; install a lane's toolchain.
     Lanes(build::LanesArgs),
+    /// Serve sandboxes over HTTP to programs (the /v1 API; README "Service").
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Build(args) => build::main(args),
         Command::Check(args) => build::check_main(args),
         Command::Lanes(args) => build::lanes_main(args),
+        Command::Serve(args) => serve::main(args),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

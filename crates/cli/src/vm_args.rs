@@ -228,6 +228,11 @@ pub struct CacheArgs {
 }
 
 impl CacheArgs {
+    /// The cache directory given, if one was.
+    pub fn dir(&self) -> Option<PathBuf> {
+        self.cache_dir.clone()
+    }
+
     /// The runtime over this cache.
     ///
     /// # Errors

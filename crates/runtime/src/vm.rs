@@ -18,7 +18,7 @@ use crate::engine::{EngineEntry, EngineKey};
 use crate::host::stdio::{self, Capture};
 use crate::host::{self, GrantError, Stream};
 use crate::modules::digest;
-use crate::outcome::{Outcome, killed_by};
+use crate::outcome::{ExitStatus, Limit, Outcome, killed_by};
 use crate::process::{Ended, ProcessData};
 use crate::programs::{self, GuestPrograms, PrepareError, Program};
 use crate::{RuntimeError, RuntimeInner, process};
@@ -291,7 +291,11 @@ impl Vm {
         shared.lock_tops().retain(|&top| top != pid);
         shared.kernel.kill_descendants(pid, KillReason::Signal(SIGKILL));
         shared.wait_for_threads();
-        let ended = result??;
+        let mut ended = result??;
+        // A run with its own wall clock was killed by that one, not the VM's.
+        if let (Some(wall), ExitStatus::Killed(Limit::WallClock(_))) = (options.wall, &ended.status) {
+            ended.status = ExitStatus::Killed(Limit::WallClock(wall));
+        }
         Ok(shared.outcome(ended, cpu_before, &stdio.captures))
     }
 }

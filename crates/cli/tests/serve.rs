@@ -1,0 +1,357 @@
+//! `capsa serve` driven as its users drive it: a real server process on
+//! 127.0.0.1, a real HTTP client (reqwest; curl from a shell in one test),
+//! and `kill -9` in the middle of the work.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde_json::{Value, json};
+
+const TOKEN: &str = "test-token";
+
+/// A running `capsa serve`, killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+    client: Client,
+}
+
+impl Server {
+    /// Starts a server over `data`, with `CAPSA_TOKEN` unless `args` says
+    /// otherwise, and waits until it answers.
+    fn start(data: &Path, args: &[&str], token: Option<&str>) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_capsa"));
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .arg(data)
+            .args(args)
+            .env_remove("CAPSA_TOKEN")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(token) = token {
+            cmd.env("CAPSA_TOKEN", token);
+        }
+        let child = cmd.spawn().expect("capsa serve");
+        let client = Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
+        let server = Server { child, url: format!("http://127.0.0.1:{port}"), client };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while server.client.get(server.at("/v1/health")).send().is_err() {
+            assert!(Instant::now() < deadline, "capsa serve did not come up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    fn get(&self, path: &str) -> RequestBuilder {
+        self.client.get(self.at(path)).bearer_auth(TOKEN)
+    }
+
+    fn post(&self, path: &str, body: Value) -> RequestBuilder {
+        self.client.post(self.at(path)).bearer_auth(TOKEN).json(&body)
+    }
+
+    fn create(&self, spec: Value) -> String {
+        let response = self.post("/v1/sandboxes", spec).send().unwrap();
+        let status = response.status();
+        let body: Value = response.json().unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    fn exec(&self, id: &str, body: Value) -> Value {
+        let response = self.post(&format!("/v1/sandboxes/{id}/exec"), body).send().unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().unwrap()
+    }
+
+    fn kill9(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn error_code(response: Response) -> (StatusCode, String) {
+    let status = response.status();
+    let body: Value = response.json().unwrap_or(Value::Null);
+    (status, body["error"]["code"].as_str().unwrap_or("").to_string())
+}
+
+#[test]
+fn sandboxes_commands_files_and_snapshots_over_http() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), &[], Some(TOKEN));
+
+    // No token, a wrong one: 401, as JSON.
+    let response = server.client.get(server.at("/v1/sandboxes")).send().unwrap();
+    assert_eq!(error_code(response), (StatusCode::UNAUTHORIZED, "unauthorized".into()));
+    let response = server.client.get(server.at("/v1/sandboxes")).bearer_auth("nope").send().unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    let id = server.create(json!({"env": {"GREETING": "hi"}, "limits": {"memory": "256MiB", "timeout": "30s"}}));
+    // A command's output, status and state that the next command sees.
+    let out = server.exec(&id, json!({"command": "echo $GREETING; echo oops >&2; echo kept > f.txt; exit 3"}));
+    assert_eq!(
+        (out["stdout"].as_str(), out["stderr"].as_str(), out["exit_code"].as_i64()),
+        (Some("hi\n"), Some("oops\n"), Some(3))
+    );
+    assert!(out["killed"].is_null());
+    let out = server.exec(&id, json!({"command": "cat /home/user/f.txt; pwd; cat; echo $X", "stdin": "in\n", "env": {"X": "y"}, "cwd": "/tmp"}));
+    assert_eq!(out["stdout"], "kept\n/tmp\nin\ny\n", "{out}");
+    // Bytes that are not UTF-8 go in and come back as base64.
+    let out = server.exec(&id, json!({"command": "cat", "stdin_b64": "//4="}));
+    assert_eq!(out["stdout_b64"], "//4=", "{out}");
+    // A spinning command ends at its own timeout, with the reason.
+    let out = server.exec(&id, json!({"command": "while :; do :; done", "timeout_s": 0.5}));
+    assert_eq!((out["exit_code"].as_i64(), out["killed"].as_str()), (Some(137), Some("wall-clock limit 500ms")));
+
+    // Streamed: events as the command writes, then the exit.
+    let response = server
+        .post(&format!("/v1/sandboxes/{id}/exec"), json!({"command": "for i in 1 2 3; do echo $i; done; echo e >&2"}))
+        .header("Accept", "text/event-stream")
+        .send()
+        .unwrap();
+    let mut events = Vec::new();
+    let mut name = String::new();
+    for line in BufReader::new(response).lines() {
+        let line = line.unwrap();
+        if let Some(event) = line.strip_prefix("event: ") {
+            name = event.to_string();
+        } else if let Some(data) = line.strip_prefix("data: ") {
+            let data: Value = serde_json::from_str(data).unwrap();
+            events.push((name.clone(), data));
+        }
+    }
+    let out: String = events.iter().filter(|(n, _)| n == "stdout").map(|(_, d)| d["data"].as_str().unwrap()).collect();
+    assert_eq!(out, "1\n2\n3\n");
+    assert!(events.iter().any(|(n, d)| n == "stderr" && d["data"] == "e\n"));
+    let (last, exit) = events.last().unwrap();
+    assert_eq!((last.as_str(), exit["exit_code"].as_i64()), ("exit", Some(0)));
+
+    // Files in and out; a directory lists; parents are made.
+    let file = format!("/v1/sandboxes/{id}/files/home/user/deep/er/data.bin");
+    let response = server.client.put(server.at(&file)).bearer_auth(TOKEN).body(vec![0u8, 1, 2, 255]).send().unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(server.get(&file).send().unwrap().bytes().unwrap().to_vec(), vec![0u8, 1, 2, 255]);
+    let listing: Value =
+        server.get(&format!("/v1/sandboxes/{id}/files/home/user/deep/er")).send().unwrap().json().unwrap();
+    assert_eq!(listing["entries"][0]["name"], "data.bin");
+    assert_eq!(listing["entries"][0]["size"], 4);
+    let out = server.exec(&id, json!({"command": "wc -c < deep/er/data.bin"}));
+    assert_eq!(out["stdout"], "4\n");
+    let response = server.client.delete(server.at(&file)).bearer_auth(TOKEN).send().unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(error_code(server.get(&file).send().unwrap()), (StatusCode::NOT_FOUND, "not_found".into()));
+    // Writing where the sandbox's user may not: 403.
+    let response = server
+        .client
+        .put(server.at(&format!("/v1/sandboxes/{id}/files/etc/passwd")))
+        .bearer_auth(TOKEN)
+        .body("x")
+        .send()
+        .unwrap();
+    assert_eq!(error_code(response).0, StatusCode::FORBIDDEN);
+
+    // Bad input: malformed JSON, unknown fields, bad limits, an unknown snapshot.
+    let bad = |body: &str| {
+        let response =
+            server.client.post(server.at("/v1/sandboxes")).bearer_auth(TOKEN).body(body.to_string()).send().unwrap();
+        error_code(response)
+    };
+    assert_eq!(bad("{not json"), (StatusCode::BAD_REQUEST, "bad_request".into()));
+    assert_eq!(bad(r#"{"persistant": true}"#), (StatusCode::BAD_REQUEST, "bad_request".into()));
+    assert_eq!(bad(r#"{"limits": {"memory": "lots"}}"#), (StatusCode::BAD_REQUEST, "bad_request".into()));
+    assert_eq!(bad(r#"{"from_snapshot": "snap-0000"}"#).0, StatusCode::NOT_FOUND);
+    assert_eq!(error_code(server.get("/v1/sandboxes/sb-none").send().unwrap()).0, StatusCode::NOT_FOUND);
+
+    // A snapshot: a sandbox made from it has the files; the two then differ.
+    server.exec(&id, json!({"command": "echo v1 > state.txt"}));
+    let snap: Value = server.post(&format!("/v1/sandboxes/{id}/snapshots"), json!({})).send().unwrap().json().unwrap();
+    let snap = snap["id"].as_str().unwrap().to_string();
+    let fork = server.create(json!({"from_snapshot": snap}));
+    server.exec(&fork, json!({"command": "echo v2 > state.txt"}));
+    assert_eq!(server.exec(&id, json!({"command": "cat state.txt"}))["stdout"], "v1\n");
+    assert_eq!(server.exec(&fork, json!({"command": "cat state.txt f.txt"}))["stdout"], "v2\nkept\n");
+    let listed: Value = server.get("/v1/snapshots").send().unwrap().json().unwrap();
+    assert_eq!(listed["snapshots"][0]["id"], snap.as_str());
+
+    // State and usage; the list; delete.
+    let shown: Value = server.get(&format!("/v1/sandboxes/{id}")).send().unwrap().json().unwrap();
+    assert_eq!(shown["state"], "running");
+    assert!(shown["usage"]["disk_bytes"].as_u64().unwrap() > 0, "{shown}");
+    let listed: Value = server.get("/v1/sandboxes").send().unwrap().json().unwrap();
+    assert_eq!(listed["sandboxes"].as_array().unwrap().len(), 2);
+    let response = server.client.delete(server.at(&format!("/v1/sandboxes/{fork}"))).bearer_auth(TOKEN).send().unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(server.get(&format!("/v1/sandboxes/{fork}")).send().unwrap().status(), StatusCode::NOT_FOUND);
+
+    // What is not built yet says so.
+    let response = server.post(&format!("/v1/sandboxes/{id}/processes"), json!({"command": "true"})).send().unwrap();
+    assert_eq!(error_code(response), (StatusCode::NOT_IMPLEMENTED, "not_implemented".into()));
+
+    // The schema names every route; the metrics count what happened.
+    let openapi: Value = server.client.get(server.at("/v1/openapi.json")).send().unwrap().json().unwrap();
+    for path in [
+        "/v1/sandboxes",
+        "/v1/sandboxes/{id}",
+        "/v1/sandboxes/{id}/exec",
+        "/v1/sandboxes/{id}/files/{path}",
+        "/v1/sandboxes/{id}/snapshots",
+        "/v1/snapshots/{snapshot}",
+    ] {
+        assert!(openapi["paths"][path].is_object(), "{path} is not in the schema");
+    }
+    let metrics = server.client.get(server.at("/metrics")).send().unwrap().text().unwrap();
+    assert!(metrics.contains("capsa_kills_total{reason=\"wall_clock\"} 1"), "{metrics}");
+    assert!(metrics.contains("capsa_sandboxes{state=\"running\"} 1"), "{metrics}");
+
+    // The same API from a shell, with curl.
+    let script = format!(
+        "set -e; curl -sf -H 'Authorization: Bearer {TOKEN}' -X POST -d '{{\"command\":\"echo from curl\"}}' {}/v1/sandboxes/{id}/exec",
+        server.url
+    );
+    let output = Command::new("bash").arg("-c").arg(script).output().unwrap();
+    let body: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(body["stdout"], "from curl\n");
+}
+
+#[test]
+fn tenants_see_only_their_own_sandboxes_and_quotas_answer_429() {
+    let data = tempfile::tempdir().unwrap();
+    let sha = |token: &str| {
+        let out = Command::new("sha256sum").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+        use std::io::Write;
+        out.stdin.as_ref().unwrap().write_all(token.as_bytes()).unwrap();
+        let out = out.wait_with_output().unwrap();
+        String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_string()
+    };
+    let tokens = data.path().join("tokens.toml");
+    std::fs::write(
+        &tokens,
+        format!(
+            "[[tenant]]\nname = \"alice\"\ntoken_sha256 = \"{}\"\n\n[[tenant]]\nname = \"bob\"\ntoken_sha256 = \"{}\"\nquotas = {{ sandboxes = 1 }}\n",
+            sha(TOKEN),
+            sha("bob-token")
+        ),
+    )
+    .unwrap();
+    let server = Server::start(&data.path().join("data"), &["--tokens", tokens.to_str().unwrap()], None);
+    let alices = server.create(json!({}));
+    let as_bob = |req: RequestBuilder| req.bearer_auth("bob-token").send().unwrap();
+    let response = as_bob(server.client.get(server.at(&format!("/v1/sandboxes/{alices}"))));
+    assert_eq!(error_code(response).0, StatusCode::NOT_FOUND);
+    let response = as_bob(
+        server.client.post(server.at(&format!("/v1/sandboxes/{alices}/exec"))).json(&json!({"command": "true"})),
+    );
+    assert_eq!(error_code(response).0, StatusCode::NOT_FOUND);
+    let response = as_bob(server.client.post(server.at("/v1/sandboxes")).json(&json!({})));
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let response = as_bob(server.client.post(server.at("/v1/sandboxes")).json(&json!({})));
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(error_code(response), (StatusCode::TOO_MANY_REQUESTS, "too_many_requests".into()));
+    let listed: Value = as_bob(server.client.get(server.at("/v1/sandboxes"))).json().unwrap();
+    assert_eq!(listed["sandboxes"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_generated_token_is_kept_private_in_the_data_dir() {
+    use std::os::unix::fs::PermissionsExt;
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), &[], None);
+    let path = data.path().join("token");
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    let token = std::fs::read_to_string(&path).unwrap();
+    let response = server.client.get(server.at("/v1/sandboxes")).bearer_auth(token.trim()).send().unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(server.get("/v1/sandboxes").send().unwrap().status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Many clients on persistent sandboxes, one sending garbage, one leaving
+/// mid-stream, and `kill -9` in the middle: afterwards every write that
+/// was answered is there.
+#[test]
+fn persistent_sandboxes_survive_kill_9_under_load() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = Server::start(data.path(), &[], Some(TOKEN));
+    let ephemeral = server.create(json!({}));
+    let ids: Vec<String> = (0..4).map(|_| server.create(json!({"persistent": true}))).collect();
+    let url = server.url.clone();
+    let clients: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| {
+            let (id, url) = (id.clone(), url.clone());
+            std::thread::spawn(move || {
+                let client = Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+                let mut answered = 0;
+                for round in 0..1000 {
+                    let command = format!("echo {round} >> log.txt");
+                    let sent = client
+                        .post(format!("{url}/v1/sandboxes/{id}/exec"))
+                        .bearer_auth(TOKEN)
+                        .json(&json!({"command": command}))
+                        .send();
+                    match sent {
+                        Ok(response) if response.status() == StatusCode::OK => answered = round + 1,
+                        _ => break,
+                    }
+                    if n == 0 && round % 5 == 0 {
+                        // Garbage from the same client does no harm.
+                        let _ = client
+                            .post(format!("{url}/v1/sandboxes/{id}/exec"))
+                            .bearer_auth(TOKEN)
+                            .body("\u{0}{{garbage")
+                            .send();
+                    }
+                }
+                answered
+            })
+        })
+        .collect();
+    // A client that leaves in the middle of a stream.
+    let response = server
+        .post(
+            &format!("/v1/sandboxes/{}/exec", ids[0]),
+            json!({"command": "for i in $(seq 1 200); do echo line $i; done; sleep 1"}),
+        )
+        .header("Accept", "text/event-stream")
+        .send()
+        .unwrap();
+    let mut lines = BufReader::new(response).lines();
+    let _ = lines.next();
+    drop(lines);
+
+    std::thread::sleep(Duration::from_secs(2));
+    server.kill9();
+    let answered: Vec<usize> = clients.into_iter().map(|c| c.join().unwrap()).collect();
+    assert!(answered.iter().all(|&n| n > 0), "{answered:?}");
+
+    let server = Server::start(data.path(), &[], Some(TOKEN));
+    for (id, &answered) in ids.iter().zip(&answered) {
+        let shown: Value = server.get(&format!("/v1/sandboxes/{id}")).send().unwrap().json().unwrap();
+        assert_eq!(shown["state"], "paused", "{shown}");
+        let log = server.exec(id, json!({"command": "cat log.txt"}));
+        let rounds: Vec<usize> = log["stdout"].as_str().unwrap().lines().map(|l| l.parse().unwrap()).collect();
+        // Every answered write is there, in order, whole; at most the one in
+        // flight at the kill is there too.
+        assert!(rounds.len() == answered || rounds.len() == answered + 1, "{id}: {answered} answered, log {rounds:?}");
+        assert!(rounds.iter().enumerate().all(|(i, &r)| i == r), "{id}: {rounds:?}");
+    }
+    // A sandbox that was not persistent is gone.
+    assert_eq!(server.get(&format!("/v1/sandboxes/{ephemeral}")).send().unwrap().status(), StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,303 @@
+//! `capsa serve`: sandboxes a program drives over HTTP.
+//!
+//! A sandbox is a [`capsa_session::Session`] — one long-lived VM — owned by
+//! a tenant. The API (`/v1`, JSON; see [`openapi`] for the schema) creates
+//! and deletes sandboxes, runs shell commands in them (answered whole, or
+//! streamed as server-sent events), moves files in and out, and takes
+//! snapshots that new sandboxes start from. A persistent sandbox's files
+//! are on disk after every call that changed them ([`registry`]).
+//!
+//! The HTTP side is async (axum on tokio); every VM call runs on tokio's
+//! blocking pool behind a bounded queue ([`App::blocking`]), so a guest
+//! never blocks the executor, and a request past the queue's bound gets
+//! `429` with `Retry-After`.
+//!
+//! Not done yet, answered `501 not_implemented`: background processes, the
+//! interactive shell over a WebSocket, tar archives in and out.
+
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod error;
+mod exec;
+mod files;
+pub mod metrics;
+pub mod openapi;
+pub mod registry;
+mod routes;
+pub mod spec;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use capsa_runtime::Runtime;
+use serde::de::DeserializeOwned;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+pub use auth::{Quotas, Tenant, TokenSource};
+pub use error::ApiError;
+pub use spec::{NamedMount, Spec};
+
+use auth::Tenants;
+use metrics::Metrics;
+use registry::Registry;
+
+/// How a server is set up.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Where to listen (default `127.0.0.1:8420`).
+    pub listen: SocketAddr,
+    /// Where persistent sandboxes, snapshots and a generated token live.
+    pub data_dir: PathBuf,
+    /// Where the tokens come from.
+    pub tokens: TokenSource,
+    /// Host directories sandboxes may ask for by name.
+    pub mounts: Vec<NamedMount>,
+    /// The largest request body, in bytes (default 64 MiB).
+    pub max_body: usize,
+    /// VM calls running at once (default: 8 per core).
+    pub max_running: usize,
+    /// VM calls waiting for a slot before `429` (default 1024).
+    pub max_queued: usize,
+    /// The compiled-module cache (default: the runtime's).
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl ServerConfig {
+    /// The defaults, with `data_dir` and `tokens`.
+    pub fn new(data_dir: PathBuf, tokens: TokenSource) -> ServerConfig {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8420)),
+            data_dir,
+            tokens,
+            mounts: Vec::new(),
+            max_body: 64 << 20,
+            max_running: 8 * cores,
+            max_queued: 1024,
+            cache_dir: None,
+        }
+    }
+}
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The data dir or the tokens.
+    #[error(transparent)]
+    Auth(#[from] auth::AuthError),
+    /// The data dir's sandboxes or snapshots.
+    #[error(transparent)]
+    Registry(#[from] registry::RegistryError),
+    /// The runtime (engine, module cache).
+    #[error(transparent)]
+    Runtime(#[from] capsa_runtime::RuntimeError),
+    /// The listening socket, or the data dir.
+    #[error("{what}: {source}")]
+    Io {
+        /// What failed.
+        what: String,
+        /// What the host said.
+        source: std::io::Error,
+    },
+}
+
+/// The state every handler shares.
+#[derive(Debug)]
+pub struct App {
+    tenants: Tenants,
+    registry: Registry,
+    metrics: Metrics,
+    max_body: usize,
+    running: Semaphore,
+    queued: AtomicUsize,
+    max_queued: usize,
+    tenant_running: Mutex<HashMap<String, Arc<AtomicUsize>>>,
+}
+
+/// A bound server, ready to run.
+#[derive(Debug)]
+pub struct Server {
+    app: Arc<App>,
+    listener: TcpListener,
+    /// Where a generated token was written, if one was.
+    pub generated_token: Option<PathBuf>,
+}
+
+impl Server {
+    /// Opens the data dir, loads the tenants and binds the socket.
+    ///
+    /// # Errors
+    /// See [`ServerError`].
+    pub async fn bind(config: ServerConfig) -> Result<Server, ServerError> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|source| ServerError::Io { what: config.data_dir.display().to_string(), source })?;
+        let tenants = Tenants::load(&config.tokens, &config.data_dir)?;
+        let options = capsa_runtime::RuntimeOptions { cache_dir: config.cache_dir.clone(), ..Default::default() };
+        let runtime = Arc::new(Runtime::new(options)?);
+        let registry = Registry::open(&config.data_dir, runtime, config.mounts.clone())?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServerError::Io { what: format!("listening on {}", config.listen), source })?;
+        let generated_token = tenants.generated.clone();
+        let app = Arc::new(App {
+            tenants,
+            registry,
+            metrics: Metrics::default(),
+            max_body: config.max_body,
+            running: Semaphore::new(config.max_running.max(1)),
+            queued: AtomicUsize::new(0),
+            max_queued: config.max_queued,
+            tenant_running: Mutex::default(),
+        });
+        Ok(Server { app, listener, generated_token })
+    }
+
+    /// The address it listens on.
+    ///
+    /// # Errors
+    /// The socket has no local address.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then stops taking connections and
+    /// lets the calls in flight finish (their saves included).
+    ///
+    /// # Errors
+    /// The listener failed.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
+        let reaper = tokio::spawn(reap(self.app.clone()));
+        let router = routes::router(self.app.clone());
+        let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await;
+        reaper.abort();
+        served.map_err(|source| ServerError::Io { what: "serving".into(), source })
+    }
+}
+
+/// Pauses idle sandboxes and deletes expired ones, once a second.
+async fn reap(app: Arc<App>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let worker = app.clone();
+        if let Ok((paused, deleted)) = tokio::task::spawn_blocking(move || worker.registry.reap()).await {
+            app.metrics.reaped(paused, deleted);
+        }
+    }
+}
+
+impl App {
+    /// Runs `work` (VM work: blocking) on the blocking pool once a slot is
+    /// free, counted against `tenant`'s concurrent calls.
+    ///
+    /// # Errors
+    /// `429` when the tenant is at its quota or the queue is full;
+    /// whatever `work` returns.
+    pub async fn blocking<T: Send + 'static>(
+        self: &Arc<Self>,
+        tenant: &Tenant,
+        work: impl FnOnce(&App) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let counter = {
+            let mut running = self.tenant_running.lock().unwrap_or_else(PoisonError::into_inner);
+            running.entry(tenant.name.clone()).or_default().clone()
+        };
+        if counter.fetch_add(1, Ordering::SeqCst) >= tenant.quotas.concurrent_execs {
+            counter.fetch_sub(1, Ordering::SeqCst);
+            let limit = tenant.quotas.concurrent_execs;
+            return Err(ApiError::too_many(format!("tenant quota: {limit} calls at once"), 1));
+        }
+        let _tenant_slot = CountGuard(counter);
+        if self.queued.fetch_add(1, Ordering::SeqCst) >= self.max_queued {
+            self.queued.fetch_sub(1, Ordering::SeqCst);
+            self.metrics.rejected();
+            return Err(ApiError::too_many("the server's queue is full", 1));
+        }
+        let permit = self.running.acquire().await;
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        let _permit =
+            permit.map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", "shutting down"))?;
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || work(&app))
+            .await
+            .map_err(|err| ApiError::internal(format!("the call failed: {err}")))?
+    }
+
+    /// VM calls waiting for a slot.
+    pub fn queue_depth(&self) -> usize {
+        self.queued.load(Ordering::SeqCst)
+    }
+}
+
+/// Decrements a counter when dropped.
+struct CountGuard(Arc<AtomicUsize>);
+
+impl Drop for CountGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The calling tenant, from `Authorization: Bearer TOKEN`.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Tenant);
+
+impl FromRequestParts<Arc<App>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let unauthorized = || {
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid `Authorization: Bearer TOKEN` is required")
+        };
+        let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(unauthorized)?;
+        let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(unauthorized)?;
+        app.tenants.find(token.trim()).cloned().map(Caller).ok_or_else(unauthorized)
+    }
+}
+
+/// A JSON body parsed strictly (unknown fields refused), with our errors.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<Arc<App>> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let RawBody(bytes) = RawBody::from_request(req, app).await?;
+        let bytes = if bytes.is_empty() { Bytes::from_static(b"{}") } else { bytes };
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|err| ApiError::bad_request(format!("the body is not the JSON expected: {err}")))
+    }
+}
+
+/// A raw body, at most the server's body cap.
+#[derive(Debug)]
+pub struct RawBody(pub Bytes);
+
+impl FromRequest<Arc<App>> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let limit = app.max_body;
+        let body = req.into_body();
+        match axum::body::to_bytes(body, limit).await {
+            Ok(bytes) => Ok(RawBody(bytes)),
+            Err(err) => Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the body is larger than {limit} bytes, or was cut off: {err}"),
+            )),
+        }
+    }
+}

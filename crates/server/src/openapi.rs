@@ -1,0 +1,112 @@
+//! `GET /v1/openapi.json`: the API's schema (OpenAPI 3.1), written beside
+//! the handlers it describes; a test checks that every route is in it.
+
+use serde_json::{Value, json};
+
+/// The document.
+pub fn document() -> Value {
+    let error = json!({"$ref": "#/components/schemas/Error"});
+    let err = |what: &str| json!({"description": what, "content": {"application/json": {"schema": error}}});
+    let json_ok =
+        |what: &str, schema: Value| json!({"description": what, "content": {"application/json": {"schema": schema}}});
+    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let path = json!({"name": "path", "in": "path", "required": true, "schema": {"type": "string"},
+        "description": "an absolute path in the sandbox, without its leading /"});
+    let snapshot = json!({"name": "snapshot", "in": "path", "required": true, "schema": {"type": "string"}});
+    let not_done = json!({"501": err("not implemented yet")});
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "capsa serve", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Sandboxes a program drives: commands, files, snapshots. Every /v1 call but health needs `Authorization: Bearer TOKEN`."},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
+                    "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
+                "Size": {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "examples": ["256MiB"]}]},
+                "Time": {"oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "examples": ["30s", "500ms"]}]},
+                "Limits": {"type": "object", "additionalProperties": false, "properties": {
+                    "cpu": {"$ref": "#/components/schemas/Time"}, "timeout": {"$ref": "#/components/schemas/Time"},
+                    "memory": {"$ref": "#/components/schemas/Size"}, "stack": {"$ref": "#/components/schemas/Size"},
+                    "max_stdout": {"$ref": "#/components/schemas/Size"}, "max_stderr": {"$ref": "#/components/schemas/Size"},
+                    "disk": {"$ref": "#/components/schemas/Size"}, "inodes": {"type": "integer"},
+                    "fds": {"type": "integer"}, "processes": {"type": "integer"}, "fuel": {"type": "integer"}}},
+                "SandboxSpec": {"type": "object", "additionalProperties": false, "properties": {
+                    "persistent": {"type": "boolean", "default": false},
+                    "env": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "limits": {"$ref": "#/components/schemas/Limits"},
+                    "allow_net": {"type": "array", "items": {"type": "string", "examples": ["example.org:443"]}},
+                    "idle_timeout_s": {"type": "integer", "default": 600},
+                    "ttl_s": {"type": "integer"},
+                    "from_snapshot": {"type": "string"},
+                    "mounts": {"type": "array", "items": {"type": "string"}, "description": "names of the operator's mounts, at /mnt/NAME"},
+                    "root": {"type": "boolean", "default": false}}},
+                "Sandbox": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "state": {"enum": ["running", "paused"]},
+                    "persistent": {"type": "boolean"}, "created": {"type": "integer"}, "idle_s": {"type": "integer"},
+                    "calls_running": {"type": "integer"},
+                    "usage": {"type": ["object", "null"], "properties": {
+                        "memory_bytes": {"type": "integer"}, "memory_peak_bytes": {"type": "integer"},
+                        "disk_bytes": {"type": "integer"}, "disk_names": {"type": "integer"}, "cpu_ms": {"type": "integer"}}},
+                    "spec": {"$ref": "#/components/schemas/SandboxSpec"}}},
+                "ExecRequest": {"type": "object", "additionalProperties": false, "required": ["command"], "properties": {
+                    "command": {"type": "string"}, "stdin": {"type": "string"}, "stdin_b64": {"type": "string"},
+                    "env": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "cwd": {"type": "string"}, "timeout_s": {"type": "number"}}},
+                "ExecResult": {"type": "object", "properties": {
+                    "exit_code": {"type": "integer"}, "stdout": {"type": "string"}, "stdout_b64": {"type": "string"},
+                    "stderr": {"type": "string"}, "stderr_b64": {"type": "string"},
+                    "duration_ms": {"type": "integer"}, "cpu_ms": {"type": "integer"},
+                    "killed": {"type": ["string", "null"]}, "truncated": {"type": "boolean"}}},
+                "Snapshot": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "sandbox": {"type": "string"}, "created": {"type": "integer"},
+                    "bytes": {"type": "integer"}, "tenant": {"type": "string"}}},
+                "Listing": {"type": "object", "properties": {"entries": {"type": "array", "items": {"type": "object", "properties": {
+                    "name": {"type": "string"}, "type": {"enum": ["file", "dir", "symlink", "other"]},
+                    "size": {"type": "integer"}, "mode": {"type": "string"}, "mtime": {"type": "integer"}}}}}}
+            }
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/v1/health": {"get": {"security": [], "responses": {"200": json_ok("up", json!({"type": "object"}))}}},
+            "/metrics": {"get": {"security": [], "responses": {"200": {"description": "Prometheus text"}}}},
+            "/v1/openapi.json": {"get": {"security": [], "responses": {"200": {"description": "this document"}}}},
+            "/v1/sandboxes": {
+                "post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/SandboxSpec"}}}},
+                         "responses": {"201": json_ok("created", json!({"$ref": "#/components/schemas/Sandbox"})),
+                                       "400": err("bad spec"), "401": err("no or wrong token"),
+                                       "404": err("no such snapshot"), "429": err("over a quota or the queue is full")}},
+                "get": {"responses": {"200": json_ok("the tenant's sandboxes", json!({"type": "object",
+                        "properties": {"sandboxes": {"type": "array", "items": {"$ref": "#/components/schemas/Sandbox"}}}}))}}},
+            "/v1/sandboxes/{id}": {"parameters": [id],
+                "get": {"responses": {"200": json_ok("the sandbox", json!({"$ref": "#/components/schemas/Sandbox"})), "404": err("not the tenant's")}},
+                "delete": {"responses": {"204": {"description": "deleted"}, "404": err("not the tenant's")}}},
+            "/v1/sandboxes/{id}/exec": {"parameters": [id],
+                "post": {"description": "A shell command line. With `Accept: text/event-stream`: SSE events `stdout` and `stderr` ({\"data\"} or {\"data_b64\"}) as written, then `exit` (ExecResult without the output) or `error`.",
+                         "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ExecRequest"}}}},
+                         "responses": {"200": json_ok("how it ended", json!({"$ref": "#/components/schemas/ExecResult"})),
+                                       "400": err("bad request"), "404": err("no such sandbox"), "429": err("busy")}}},
+            "/v1/sandboxes/{id}/files/{path}": {"parameters": [id, path],
+                "get": {"responses": {"200": {"description": "a file's bytes (application/octet-stream), or a directory's Listing (application/json)"},
+                                      "404": err("no such file"), "413": err("larger than the body cap")}},
+                "put": {"requestBody": {"content": {"application/octet-stream": {}}},
+                        "responses": {"201": json_ok("written, parents made", json!({"type": "object"})),
+                                      "403": err("permission denied"), "507": err("over the sandbox's disk")}},
+                "delete": {"responses": {"204": {"description": "removed (a directory with its contents)"}, "404": err("no such file")}}},
+            "/v1/sandboxes/{id}/snapshots": {"parameters": [id],
+                "post": {"responses": {"201": json_ok("taken", json!({"$ref": "#/components/schemas/Snapshot"}))}},
+                "get": {"responses": {"200": json_ok("the sandbox's snapshots", json!({"type": "object",
+                        "properties": {"snapshots": {"type": "array", "items": {"$ref": "#/components/schemas/Snapshot"}}}}))}}},
+            "/v1/snapshots": {
+                "get": {"responses": {"200": json_ok("the tenant's snapshots", json!({"type": "object",
+                        "properties": {"snapshots": {"type": "array", "items": {"$ref": "#/components/schemas/Snapshot"}}}}))}}},
+            "/v1/snapshots/{snapshot}": {"parameters": [snapshot],
+                "get": {"responses": {"200": json_ok("the snapshot", json!({"$ref": "#/components/schemas/Snapshot"})), "404": err("not the tenant's")}},
+                "delete": {"responses": {"204": {"description": "deleted"}, "404": err("not the tenant's")}}},
+            "/v1/sandboxes/{id}/processes": {"parameters": [id], "post": {"responses": not_done}, "get": {"responses": not_done}},
+            "/v1/sandboxes/{id}/shell": {"parameters": [id], "get": {"responses": not_done}},
+            "/v1/sandboxes/{id}/archive": {"parameters": [id], "get": {"responses": not_done}, "put": {"responses": not_done}}
+        }
+    })
+}
