@@ -1,5 +1,5 @@
 //! A session: one long-lived VM that a program drives — `capsa sh` at a
-//! terminal now, `capsa serve` over HTTP next. It owns the VM, booted with
+//! terminal and `capsa serve` over HTTP. It owns the VM, booted with
 //! its grants, limits and [`Identity`], and offers:
 //!
 //! - [`Session::exec`]: a shell command line in a fresh `sh -c` with its
