@@ -28,7 +28,9 @@ pub struct Quotas {
 
 impl Default for Quotas {
     fn default() -> Self {
-        Quotas { sandboxes: 1000, concurrent_execs: 64, memory: 64 << 30, disk: 256 << 30 }
+        // Memory and disk are sums of limits (reservations), not use: the
+        // defaults let 1000 sandboxes at the default limits fit.
+        Quotas { sandboxes: 1000, concurrent_execs: 64, memory: 1 << 40, disk: 1 << 40 }
     }
 }
 
