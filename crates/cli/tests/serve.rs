@@ -126,17 +126,7 @@ fn sandboxes_commands_files_and_snapshots_over_http() {
         .header("Accept", "text/event-stream")
         .send()
         .unwrap();
-    let mut events = Vec::new();
-    let mut name = String::new();
-    for line in BufReader::new(response).lines() {
-        let line = line.unwrap();
-        if let Some(event) = line.strip_prefix("event: ") {
-            name = event.to_string();
-        } else if let Some(data) = line.strip_prefix("data: ") {
-            let data: Value = serde_json::from_str(data).unwrap();
-            events.push((name.clone(), data));
-        }
-    }
+    let events = read_events(response);
     let out: String = events.iter().filter(|(n, _)| n == "stdout").map(|(_, d)| d["data"].as_str().unwrap()).collect();
     assert_eq!(out, "1\n2\n3\n");
     assert!(events.iter().any(|(n, d)| n == "stderr" && d["data"] == "e\n"));
@@ -201,7 +191,7 @@ fn sandboxes_commands_files_and_snapshots_over_http() {
     assert_eq!(server.get(&format!("/v1/sandboxes/{fork}")).send().unwrap().status(), StatusCode::NOT_FOUND);
 
     // What is not built yet says so.
-    let response = server.post(&format!("/v1/sandboxes/{id}/processes"), json!({"command": "true"})).send().unwrap();
+    let response = server.get(&format!("/v1/sandboxes/{id}/shell")).send().unwrap();
     assert_eq!(error_code(response), (StatusCode::NOT_IMPLEMENTED, "not_implemented".into()));
 
     // The schema names every route; the metrics count what happened.
@@ -354,4 +344,71 @@ fn persistent_sandboxes_survive_kill_9_under_load() {
     }
     // A sandbox that was not persistent is gone.
     assert_eq!(server.get(&format!("/v1/sandboxes/{ephemeral}")).send().unwrap().status(), StatusCode::NOT_FOUND);
+}
+
+/// Reads server-sent events until the stream ends: (event, data) pairs.
+fn read_events(response: Response) -> Vec<(String, Value)> {
+    let mut events = Vec::new();
+    let mut name = String::new();
+    for line in BufReader::new(response).lines() {
+        let line = line.unwrap();
+        if let Some(event) = line.strip_prefix("event: ") {
+            name = event.to_string();
+        } else if let Some(data) = line.strip_prefix("data: ") {
+            events.push((name.clone(), serde_json::from_str(data).unwrap()));
+        }
+    }
+    events
+}
+
+#[test]
+fn background_processes_take_stdin_stream_their_output_and_end_when_killed() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), &[], Some(TOKEN));
+    let id = server.create(json!({}));
+    let processes = format!("/v1/sandboxes/{id}/processes");
+    let start = |command: &str| -> u64 {
+        let response = server.post(&processes, json!({"command": command, "timeout_s": 60})).send().unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json::<Value>().unwrap()["pid"].as_u64().unwrap()
+    };
+
+    // Followed live: the stream is open before the process has written.
+    let echo = start("read first; echo got $first; while read l; do echo $l; done > rest.txt; echo done >&2");
+    let follower = {
+        let (client, url) = (server.client.clone(), server.at(&format!("{processes}/{echo}/events")));
+        std::thread::spawn(move || read_events(client.get(url).bearer_auth(TOKEN).send().unwrap()))
+    };
+    let stdin = |pid: u64, query: &str, body: &str| {
+        let url = server.at(&format!("{processes}/{pid}/stdin{query}"));
+        server.client.post(url).bearer_auth(TOKEN).body(body.to_string()).send().unwrap().status()
+    };
+    assert_eq!(stdin(echo, "", "one\n"), StatusCode::NO_CONTENT);
+    assert_eq!(stdin(echo, "?eof=1", "two\nthree\n"), StatusCode::NO_CONTENT);
+    let live = follower.join().unwrap();
+    let names: Vec<&str> = live.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["stdout", "stderr", "exit"], "{live:?}");
+    assert_eq!(live[0].1["data"], "got one\n");
+    assert_eq!(live[2].1["exit_code"], 0);
+    // Replayed from the start once it has ended; its files stay.
+    let replay = read_events(server.get(&format!("{processes}/{echo}/events")).send().unwrap());
+    assert_eq!(replay.len(), 3);
+    assert_eq!(server.exec(&id, json!({"command": "cat rest.txt"}))["stdout"], "two\nthree\n");
+    assert_eq!(stdin(echo, "", "late\n"), StatusCode::CONFLICT);
+
+    // A process that would run for minutes ends when killed, with its
+    // children; the sandbox goes on.
+    let sleeper = start("sleep 300 & sleep 300; wait");
+    let shown: Value = server.get(&format!("{processes}/{sleeper}")).send().unwrap().json().unwrap();
+    assert_eq!(shown["running"], true);
+    let response =
+        server.client.post(server.at(&format!("{processes}/{sleeper}/kill"))).bearer_auth(TOKEN).send().unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let ended = read_events(server.get(&format!("{processes}/{sleeper}/events")).send().unwrap());
+    let (last, exit) = ended.last().unwrap();
+    assert_eq!((last.as_str(), exit["exit_code"].as_i64()), ("exit", Some(137)), "{ended:?}");
+    let listed: Value = server.get(&processes).send().unwrap().json().unwrap();
+    assert_eq!(listed["processes"].as_array().unwrap().len(), 2);
+    assert_eq!(server.exec(&id, json!({"command": "echo still here"}))["stdout"], "still here\n");
+    assert_eq!(server.get(&format!("{processes}/99")).send().unwrap().status(), StatusCode::NOT_FOUND);
 }

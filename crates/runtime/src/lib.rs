@@ -35,6 +35,7 @@ mod net;
 pub mod outcome;
 pub mod process;
 pub mod programs;
+pub mod stop;
 pub mod streams;
 pub mod vm;
 mod workers;
@@ -50,6 +51,7 @@ pub use host::{GrantError, Stream};
 pub use identity::Identity;
 pub use net::HOST_LOOPBACK_ALIAS;
 pub use outcome::{ExitStatus, Limit, Outcome};
+pub use stop::StopHandle;
 pub use vm::{Interrupter, RunOptions, Vm};
 
 /// Why the runtime could not run something. A guest's own failure is not an

@@ -21,6 +21,7 @@ use crate::modules::digest;
 use crate::outcome::{ExitStatus, Limit, Outcome, killed_by};
 use crate::process::{Ended, ProcessData};
 use crate::programs::{self, GuestPrograms, PrepareError, Program};
+use crate::stop::StopHandle;
 use crate::{RuntimeError, RuntimeInner, process};
 
 /// File-creation mask of a VM's first process.
@@ -49,6 +50,8 @@ pub struct RunOptions {
     pub cwd: Option<String>,
     /// Its wall clock instead of the VM's.
     pub wall: Option<Duration>,
+    /// A handle that can end this run (and only it) from another thread.
+    pub stop: Option<StopHandle>,
 }
 
 /// A run's stdio: the streams, and the captures the outcome takes.
@@ -287,7 +290,13 @@ impl Vm {
             StartError::Runtime(err) => err,
         })?;
         shared.lock_tops().push(pid);
+        if let Some(stop) = &options.stop {
+            stop.started(&shared.kernel, pid);
+        }
         let result = handle.join().map_err(|_| RuntimeError::Internal("a process thread panicked".into()));
+        if let Some(stop) = &options.stop {
+            stop.ended();
+        }
         shared.lock_tops().retain(|&top| top != pid);
         shared.kernel.kill_descendants(pid, KillReason::Signal(SIGKILL));
         shared.wait_for_threads();

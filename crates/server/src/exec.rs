@@ -58,7 +58,7 @@ pub struct ExecRequest {
 
 impl ExecRequest {
     /// The session's view of it, with the given stdout and stderr.
-    fn exec(&self, stdout: Output, stderr: Output) -> Result<Exec, ApiError> {
+    pub(crate) fn exec(&self, stdout: Output, stderr: Output) -> Result<Exec, ApiError> {
         if self.command.contains('\0') {
             return Err(ApiError::bad_request("command: contains a NUL byte"));
         }
@@ -89,6 +89,7 @@ impl ExecRequest {
             env: self.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             cwd: self.cwd.clone(),
             timeout,
+            stop: None,
         })
     }
 }
@@ -205,7 +206,7 @@ async fn stream(app: Arc<App>, tenant: crate::Tenant, sandbox: Arc<Sandbox>, req
 }
 
 /// The fields every exec answer has.
-fn summary(outcome: &Outcome, took: Duration, truncated: bool) -> Value {
+pub(crate) fn summary(outcome: &Outcome, took: Duration, truncated: bool) -> Value {
     let killed = match &outcome.status {
         ExitStatus::Exited(_) => None,
         ExitStatus::Killed(limit) => Some(format!("{limit}")),
@@ -225,7 +226,7 @@ fn summary(outcome: &Outcome, took: Duration, truncated: bool) -> Value {
 }
 
 /// `name` as text if it is UTF-8, else `name_b64`.
-fn put_output(body: &mut Value, name: &str, bytes: &[u8]) {
+pub(crate) fn put_output(body: &mut Value, name: &str, bytes: &[u8]) {
     match std::str::from_utf8(bytes) {
         Ok(text) => body[name] = json!(text),
         Err(_) => body[format!("{name}_b64")] = json!(BASE64.encode(bytes)),

@@ -12,8 +12,8 @@
 //! never blocks the executor, and a request past the queue's bound gets
 //! `429` with `Retry-After`.
 //!
-//! Not done yet, answered `501 not_implemented`: background processes, the
-//! interactive shell over a WebSocket, tar archives in and out.
+//! Not done yet, answered `501 not_implemented`: the interactive shell
+//! over a WebSocket, tar archives in and out.
 
 #![forbid(unsafe_code)]
 
@@ -23,6 +23,7 @@ mod exec;
 mod files;
 pub mod metrics;
 pub mod openapi;
+mod processes;
 pub mod registry;
 mod routes;
 pub mod spec;

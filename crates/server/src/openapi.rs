@@ -12,6 +12,7 @@ pub fn document() -> Value {
     let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
     let path = json!({"name": "path", "in": "path", "required": true, "schema": {"type": "string"},
         "description": "an absolute path in the sandbox, without its leading /"});
+    let pid = json!({"name": "pid", "in": "path", "required": true, "schema": {"type": "integer"}});
     let snapshot = json!({"name": "snapshot", "in": "path", "required": true, "schema": {"type": "string"}});
     let not_done = json!({"501": err("not implemented yet")});
     json!({
@@ -59,6 +60,9 @@ pub fn document() -> Value {
                     "stderr": {"type": "string"}, "stderr_b64": {"type": "string"},
                     "duration_ms": {"type": "integer"}, "cpu_ms": {"type": "integer"},
                     "killed": {"type": ["string", "null"]}, "truncated": {"type": "boolean"}}},
+                "Process": {"type": "object", "properties": {
+                    "pid": {"type": "integer"}, "command": {"type": "string"}, "started": {"type": "integer"},
+                    "running": {"type": "boolean"}, "exit": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/ExecResult"}]}}},
                 "Snapshot": {"type": "object", "properties": {
                     "id": {"type": "string"}, "sandbox": {"type": "string"}, "created": {"type": "integer"},
                     "bytes": {"type": "integer"}, "tenant": {"type": "string"}}},
@@ -104,7 +108,23 @@ pub fn document() -> Value {
             "/v1/snapshots/{snapshot}": {"parameters": [snapshot],
                 "get": {"responses": {"200": json_ok("the snapshot", json!({"$ref": "#/components/schemas/Snapshot"})), "404": err("not the tenant's")}},
                 "delete": {"responses": {"204": {"description": "deleted"}, "404": err("not the tenant's")}}},
-            "/v1/sandboxes/{id}/processes": {"parameters": [id], "post": {"responses": not_done}, "get": {"responses": not_done}},
+            "/v1/sandboxes/{id}/processes": {"parameters": [id],
+                "post": {"description": "Starts a background process (an exec's body, without stdin).",
+                         "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ExecRequest"}}}},
+                         "responses": {"201": json_ok("started", json!({"type": "object", "properties": {"pid": {"type": "integer"}}})),
+                                       "429": err("16 are running")}},
+                "get": {"responses": {"200": json_ok("its processes", json!({"type": "object",
+                        "properties": {"processes": {"type": "array", "items": {"$ref": "#/components/schemas/Process"}}}}))}}},
+            "/v1/sandboxes/{id}/processes/{pid}": {"parameters": [id, pid],
+                "get": {"responses": {"200": json_ok("the process", json!({"$ref": "#/components/schemas/Process"})), "404": err("no such process")}}},
+            "/v1/sandboxes/{id}/processes/{pid}/events": {"parameters": [id, pid],
+                "get": {"description": "SSE: `stdout`, `stderr` ({\"data\"} or {\"data_b64\"}) and `exit`, replayed from the start, then live.",
+                        "responses": {"200": {"description": "text/event-stream"}}}},
+            "/v1/sandboxes/{id}/processes/{pid}/stdin": {"parameters": [id, pid, {"name": "eof", "in": "query", "schema": {"type": "integer"}}],
+                "post": {"requestBody": {"content": {"application/octet-stream": {}}},
+                         "responses": {"204": {"description": "queued (and closed with eof=1)"}, "409": err("stdin is closed"), "429": err("stdin is full")}}},
+            "/v1/sandboxes/{id}/processes/{pid}/kill": {"parameters": [id, pid, {"name": "signal", "in": "query", "schema": {"type": "integer", "default": 9}}],
+                "post": {"responses": {"202": {"description": "signalled, with what it started"}}}},
             "/v1/sandboxes/{id}/shell": {"parameters": [id], "get": {"responses": not_done}},
             "/v1/sandboxes/{id}/archive": {"parameters": [id], "get": {"responses": not_done}, "put": {"responses": not_done}}
         }

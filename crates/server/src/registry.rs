@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Tenant;
 use crate::error::ApiError;
+use crate::processes::Processes;
 use crate::spec::{NamedMount, Spec};
 
 /// A sandbox: a spec, and its session while it is in memory.
@@ -44,8 +45,10 @@ pub struct Sandbox {
     saving: Mutex<()>,
     last_used: Mutex<Instant>,
     born: Instant,
-    /// Calls running in it now.
+    /// Calls and background processes running in it now.
     pub running: AtomicUsize,
+    /// Its background processes.
+    pub processes: Mutex<Processes>,
 }
 
 /// On disk for each persistent sandbox.
@@ -137,6 +140,7 @@ impl Sandbox {
             last_used: Mutex::new(Instant::now()),
             born: Instant::now(),
             running: AtomicUsize::new(0),
+            processes: Mutex::default(),
         }
     }
 
@@ -284,6 +288,7 @@ impl Registry {
     pub fn delete(&self, tenant: &str, id: &str) -> Result<(), ApiError> {
         let sandbox = self.get(tenant, id)?;
         self.sandboxes.lock().unwrap_or_else(PoisonError::into_inner).remove(id);
+        sandbox.processes.lock().unwrap_or_else(PoisonError::into_inner).kill_all();
         if let Some(session) = sandbox.session.lock().unwrap_or_else(PoisonError::into_inner).take() {
             session.interrupter().interrupt();
         }

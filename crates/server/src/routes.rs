@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::registry::Sandbox;
-use crate::{ApiError, App, Caller, JsonBody, Spec, exec, files, metrics, openapi};
+use crate::{ApiError, App, Caller, JsonBody, Spec, exec, files, metrics, openapi, processes};
 
 /// Every route of the API.
 pub(crate) fn router(app: Arc<App>) -> Router {
@@ -28,8 +28,11 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/v1/sandboxes/{id}/snapshots", post(take_snapshot).get(list_snapshots))
         .route("/v1/snapshots", get(all_snapshots))
         .route("/v1/snapshots/{snapshot}", get(show_snapshot).delete(delete_snapshot))
-        .route("/v1/sandboxes/{id}/processes", post(not_done).get(not_done))
-        .route("/v1/sandboxes/{id}/processes/{*rest}", get(not_done).post(not_done))
+        .route("/v1/sandboxes/{id}/processes", post(processes::start).get(processes::list))
+        .route("/v1/sandboxes/{id}/processes/{pid}", get(processes::show))
+        .route("/v1/sandboxes/{id}/processes/{pid}/events", get(processes::events))
+        .route("/v1/sandboxes/{id}/processes/{pid}/stdin", post(processes::stdin))
+        .route("/v1/sandboxes/{id}/processes/{pid}/kill", post(processes::kill))
         .route("/v1/sandboxes/{id}/shell", get(not_done))
         .route("/v1/sandboxes/{id}/archive", get(not_done).put(not_done))
         .fallback(|| async { ApiError::not_found("no such endpoint (see /v1/openapi.json)") })
@@ -52,7 +55,7 @@ async fn not_done(_caller: Caller) -> ApiError {
     ApiError::new(
         StatusCode::NOT_IMPLEMENTED,
         "not_implemented",
-        "not implemented yet in this capsa: background processes, the WebSocket shell and tar archives (README, \"Service\")",
+        "not implemented yet in this capsa: the WebSocket shell and tar archives (README, \"Service\")",
     )
 }
 

@@ -49,7 +49,9 @@ use std::sync::atomic::AtomicI32;
 use std::time::Duration;
 
 use capsa_kernel::{KernelError, Layer, Usage};
-use capsa_runtime::{Identity, Input, Interrupter, Outcome, Output, RunOptions, Runtime, RuntimeError, Vm, VmConfig};
+use capsa_runtime::{
+    Identity, Input, Interrupter, Outcome, Output, RunOptions, Runtime, RuntimeError, StopHandle, Vm, VmConfig,
+};
 use capsa_suite::SuiteError;
 use capsa_suite::shell::{SH, ShellVm, sh_c};
 
@@ -127,6 +129,8 @@ pub struct Exec {
     pub cwd: Option<String>,
     /// Its wall clock.
     pub timeout: Option<Duration>,
+    /// Ends this command (and what it started) from another thread.
+    pub stop: Option<StopHandle>,
 }
 
 /// A session's filesystem, frozen: what [`Session::restore`] boots from.
@@ -270,6 +274,7 @@ impl Session {
             env: Some(env),
             cwd: Some(cwd),
             wall: exec.timeout,
+            stop: exec.stop.clone(),
         };
         Ok(self.vm.run_path_with(SH, &sh_c(command), &options)?)
     }
