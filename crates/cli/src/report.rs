@@ -56,6 +56,7 @@ pub fn session_error(what: &str, err: &SessionError) -> i32 {
         | SessionError::BadPath { .. }
         | SessionError::File { .. }
         | SessionError::SnapshotTooLarge { .. }
+        | SessionError::Archive(_)
         | SessionError::TooLarge { .. } => {
             eprintln!("capsa: {what}: {err}");
             EXIT_USAGE

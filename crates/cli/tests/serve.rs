@@ -157,6 +157,36 @@ fn sandboxes_commands_files_and_snapshots_over_http() {
         .unwrap();
     assert_eq!(error_code(response).0, StatusCode::FORBIDDEN);
 
+    // A tar in (made by the host's tar) and back out; a hostile one is refused.
+    let host = tempfile::tempdir().unwrap();
+    std::fs::create_dir(host.path().join("pkg")).unwrap();
+    std::fs::write(host.path().join("pkg/main.py"), "print(1)\n").unwrap();
+    let made = Command::new("tar").arg("-C").arg(host.path()).args(["-cf", "-", "pkg"]).output().unwrap();
+    assert!(made.status.success());
+    let archive = format!("/v1/sandboxes/{id}/archive?path=/home/user/proj");
+    let response = server.client.put(server.at(&archive)).bearer_auth(TOKEN).body(made.stdout).send().unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(server.exec(&id, json!({"command": "cat proj/pkg/main.py"}))["stdout"], "print(1)\n");
+    let tar = server.get(&archive).send().unwrap().bytes().unwrap();
+    let listed = host.path().join("out.tar");
+    std::fs::write(&listed, &tar).unwrap();
+    let names = Command::new("tar").arg("-tf").arg(&listed).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&names.stdout), "pkg/\npkg/main.py\n");
+    let mut hostile = vec![0u8; 512];
+    hostile[..10].copy_from_slice(b"../escape\0");
+    hostile[100..108].copy_from_slice(b"0000644\0");
+    hostile[124..136].copy_from_slice(b"00000000000\0");
+    hostile[156] = b'0';
+    hostile[148..156].copy_from_slice(b"        ");
+    let sum: u32 = hostile.iter().map(|&b| u32::from(b)).sum();
+    hostile[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+    hostile.extend_from_slice(&[0; 1024]);
+    let response = server.client.put(server.at(&archive)).bearer_auth(TOKEN).body(hostile).send().unwrap();
+    let status = response.status();
+    let body: Value = response.json().unwrap();
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("`..`"), "{body}");
+
     // Bad input: malformed JSON, unknown fields, bad limits, an unknown snapshot.
     let bad = |body: &str| {
         let response =

@@ -67,7 +67,7 @@ impl From<SessionError> for ApiError {
     fn from(err: SessionError) -> Self {
         let message = err.to_string();
         match &err {
-            SessionError::BadPath { .. } => ApiError::bad_request(message),
+            SessionError::BadPath { .. } | SessionError::Archive(_) => ApiError::bad_request(message),
             SessionError::File { source, .. } => file_error(source, message),
             SessionError::TooLarge { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message),
             SessionError::SnapshotTooLarge { .. } => {

@@ -136,3 +136,35 @@ pub(crate) async fn delete(
     with_session(&app, &tenant, &id, true, move |session| Ok(session.remove(&path)?)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `?path=P` of the archive endpoints.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ArchiveQuery {
+    path: String,
+}
+
+/// `GET /v1/sandboxes/{id}/archive?path=P`: a tar of `P`.
+pub(crate) async fn get_archive(
+    State(app): State<Arc<App>>,
+    Caller(tenant): Caller,
+    Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<ArchiveQuery>,
+) -> Result<Response, ApiError> {
+    let limit = app.max_body as u64;
+    let tar = with_session(&app, &tenant, &id, false, move |session| Ok(session.pack(&query.path, limit)?)).await?;
+    Ok(([(header::CONTENT_TYPE, "application/x-tar")], tar).into_response())
+}
+
+/// `PUT /v1/sandboxes/{id}/archive?path=P`: unpacks a tar (or .tar.gz)
+/// into `P`.
+pub(crate) async fn put_archive(
+    State(app): State<Arc<App>>,
+    Caller(tenant): Caller,
+    Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<ArchiveQuery>,
+    RawBody(body): RawBody,
+) -> Result<Json<Value>, ApiError> {
+    let made = with_session(&app, &tenant, &id, true, move |session| Ok(session.unpack(&query.path, &body)?)).await?;
+    Ok(Json(json!({"entries": made.entries, "bytes": made.bytes})))
+}

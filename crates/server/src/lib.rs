@@ -13,7 +13,7 @@
 //! `429` with `Retry-After`.
 //!
 //! Not done yet, answered `501 not_implemented`: the interactive shell
-//! over a WebSocket, tar archives in and out.
+//! over a WebSocket.
 
 #![forbid(unsafe_code)]
 

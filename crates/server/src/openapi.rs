@@ -126,7 +126,12 @@ pub fn document() -> Value {
             "/v1/sandboxes/{id}/processes/{pid}/kill": {"parameters": [id, pid, {"name": "signal", "in": "query", "schema": {"type": "integer", "default": 9}}],
                 "post": {"responses": {"202": {"description": "signalled, with what it started"}}}},
             "/v1/sandboxes/{id}/shell": {"parameters": [id], "get": {"responses": not_done}},
-            "/v1/sandboxes/{id}/archive": {"parameters": [id], "get": {"responses": not_done}, "put": {"responses": not_done}}
+            "/v1/sandboxes/{id}/archive": {"parameters": [id, {"name": "path", "in": "query", "required": true, "schema": {"type": "string"}}],
+                "get": {"responses": {"200": {"description": "a tar of the file or directory (application/x-tar)"}, "404": err("no such path"), "413": err("larger than the body cap")}},
+                "put": {"description": "Unpacks a tar or .tar.gz into the directory, made if missing. Checked whole first: absolute names, `..`, links leading out, writes through symlinks, devices and archives larger than the sandbox's free disk are refused (400) and nothing is written.",
+                        "requestBody": {"content": {"application/x-tar": {}, "application/gzip": {}}},
+                        "responses": {"200": json_ok("unpacked", json!({"type": "object", "properties": {"entries": {"type": "integer"}, "bytes": {"type": "integer"}}})),
+                                      "400": err("the archive was refused")}}}
         }
     })
 }

@@ -34,7 +34,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/v1/sandboxes/{id}/processes/{pid}/stdin", post(processes::stdin))
         .route("/v1/sandboxes/{id}/processes/{pid}/kill", post(processes::kill))
         .route("/v1/sandboxes/{id}/shell", get(not_done))
-        .route("/v1/sandboxes/{id}/archive", get(not_done).put(not_done))
+        .route("/v1/sandboxes/{id}/archive", get(files::get_archive).put(files::put_archive))
         .fallback(|| async { ApiError::not_found("no such endpoint (see /v1/openapi.json)") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -55,7 +55,7 @@ async fn not_done(_caller: Caller) -> ApiError {
     ApiError::new(
         StatusCode::NOT_IMPLEMENTED,
         "not_implemented",
-        "not implemented yet in this capsa: the WebSocket shell and tar archives (README, \"Service\")",
+        "not implemented yet in this capsa: the interactive shell over a WebSocket (README, \"Service\")",
     )
 }
 

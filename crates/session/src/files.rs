@@ -39,11 +39,11 @@ pub struct FileInfo {
 const WRITE_CHUNK: usize = 1 << 20;
 
 impl Session {
-    fn cred(&self) -> Cred {
+    pub(crate) fn cred(&self) -> Cred {
         self.identity.cred()
     }
 
-    fn fail(path: &str) -> impl FnOnce(KernelError) -> SessionError + '_ {
+    pub(crate) fn fail(path: &str) -> impl FnOnce(KernelError) -> SessionError + '_ {
         move |source| SessionError::File { path: path.to_string(), source }
     }
 
@@ -55,7 +55,7 @@ impl Session {
         self.stat_as(path, true)
     }
 
-    fn stat_as(&self, path: &str, follow: bool) -> Result<FileInfo, SessionError> {
+    pub(crate) fn stat_as(&self, path: &str, follow: bool) -> Result<FileInfo, SessionError> {
         let path = self.absolute(path)?;
         let vfs = self.vm.kernel().vfs();
         let stat = vfs.stat_at(&self.cred(), &vfs.root(), &path, follow).map_err(Self::fail(&path))?;

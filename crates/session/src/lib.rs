@@ -39,6 +39,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod archive;
 mod commands;
 pub mod files;
 pub mod line;
@@ -55,6 +56,7 @@ use capsa_runtime::{
 use capsa_suite::SuiteError;
 use capsa_suite::shell::{SH, ShellVm, sh_c};
 
+pub use archive::Unpacked;
 pub use files::{FileInfo, FileKind};
 pub use line::LineOutcome;
 pub use store::{Store, StoreError};
@@ -101,6 +103,9 @@ pub enum SessionError {
         /// Its name limit.
         max_names: u64,
     },
+    /// A tar archive was refused (nothing of it was written).
+    #[error("archive refused: {0}")]
+    Archive(String),
     /// A file is larger than the caller would read.
     #[error("{path}: larger than {limit} bytes")]
     TooLarge {

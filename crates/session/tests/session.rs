@@ -9,10 +9,13 @@ use capsa_runtime::{DirGrant, Input, Output, Runtime, RuntimeOptions, VmConfig};
 use capsa_session::{Exec, FileKind, LineOutcome, Session, SessionError};
 use capsa_suite::shell::ShellVm;
 
+/// A runtime whose compiled modules are cached under cargo's per-target
+/// temp dir, so the suite compiles once across tests and runs. (The temp
+/// dir returned is the caller's scratch space.)
 fn runtime() -> (Runtime, tempfile::TempDir) {
-    let cache = tempfile::tempdir().expect("cache dir");
-    let options = RuntimeOptions { cache_dir: Some(cache.path().to_path_buf()), ..RuntimeOptions::default() };
-    (Runtime::new(options).expect("runtime"), cache)
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("session-module-cache");
+    let options = RuntimeOptions { cache_dir: Some(cache), ..RuntimeOptions::default() };
+    (Runtime::new(options).expect("runtime"), tempfile::tempdir().expect("scratch dir"))
 }
 
 fn session(shell: &ShellVm, base: VmConfig) -> (Session, tempfile::TempDir) {

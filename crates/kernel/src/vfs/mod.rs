@@ -299,6 +299,11 @@ impl Vfs {
         self.lock().usage
     }
 
+    /// The quota.
+    pub fn quota(&self) -> Quota {
+        self.lock().quota
+    }
+
     /// The inode table, recovering from a poisoned lock (the table is kept
     /// consistent at every point a panic could occur).
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
