@@ -3,6 +3,7 @@
 
 mod build;
 mod exec;
+mod remote_sh;
 mod report;
 mod run;
 mod serve;

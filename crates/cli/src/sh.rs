@@ -28,24 +28,32 @@ const LINE_WALL: Duration = Duration::from_secs(24 * 60 * 60);
 pub struct ShArgs {
     #[command(flatten)]
     vm: ShellArgs,
+    /// Attach to a `capsa serve` at URL (token from CAPSA_TOKEN) instead of
+    /// a local VM; the sandbox's own grants and limits apply there.
+    #[arg(long, value_name = "URL")]
+    server: Option<String>,
+    /// With --server: the sandbox to attach to (default: a new one, deleted
+    /// at the end).
+    #[arg(long, value_name = "ID", requires = "server")]
+    sandbox: Option<String>,
 }
 
 /// Where lines come from: the terminal's line editor, or plain lines when
 /// stdin is not a terminal (a script piped in).
-enum Reader {
+pub(crate) enum Reader {
     Editor(Box<DefaultEditor>, Option<PathBuf>),
     Plain,
 }
 
 /// What the reader produced.
-enum Input {
+pub(crate) enum Input {
     Line(String),
     Interrupted,
     End,
 }
 
 impl Reader {
-    fn new() -> Reader {
+    pub(crate) fn new() -> Reader {
         if !std::io::stdin().is_terminal() {
             return Reader::Plain;
         }
@@ -61,7 +69,7 @@ impl Reader {
         }
     }
 
-    fn read(&mut self, prompt: &str) -> Input {
+    pub(crate) fn read(&mut self, prompt: &str) -> Input {
         match self {
             Reader::Editor(editor, _) => match editor.readline(prompt) {
                 Ok(line) => {
@@ -75,7 +83,7 @@ impl Reader {
         }
     }
 
-    fn save(&mut self) {
+    pub(crate) fn save(&mut self) {
         if let Reader::Editor(editor, Some(path)) = self {
             let _ = editor.save_history(path);
         }
@@ -101,9 +109,25 @@ fn read_plain_line() -> Input {
     Input::Line(String::from_utf8_lossy(&line).into_owned())
 }
 
+/// The prompt: `user@capsa:~/dir$ `, or `> ` for a continued line.
+pub(crate) fn prompt(user: &str, home: &str, cwd: &str, pending: &str) -> String {
+    if !pending.is_empty() {
+        return "> ".to_string();
+    }
+    let shown = match cwd.strip_prefix(home) {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("~{rest}"),
+        _ => cwd.to_string(),
+    };
+    let sign = if user == "root" { '#' } else { '$' };
+    format!("{user}@capsa:{shown}{sign} ")
+}
+
 /// Runs `capsa sh` and returns capsa's exit code (the last line's status,
 /// or `exit`'s).
 pub fn main(args: ShArgs) -> i32 {
+    if let Some(server) = &args.server {
+        return crate::remote_sh::main(server, args.sandbox.as_deref());
+    }
     // A session's VM spends CPU time over all its lines: as long as a line may run.
     let limits = Limits { wall: LINE_WALL, cpu: LINE_WALL, ..Limits::default() };
     let session = match args.vm.start(limits) {
@@ -127,16 +151,7 @@ pub fn main(args: ShArgs) -> i32 {
     let mut pending = String::new();
     let mut status = 0;
     loop {
-        let prompt = if pending.is_empty() {
-            let shown = match cwd.strip_prefix(identity.home) {
-                Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("~{rest}"),
-                _ => cwd.clone(),
-            };
-            let sign = if identity.is_root() { '#' } else { '$' };
-            format!("{}@capsa:{shown}{sign} ", identity.user)
-        } else {
-            "> ".to_string()
-        };
+        let prompt = prompt(identity.user, identity.home, &cwd, &pending);
         let line = match reader.read(&prompt) {
             Input::Line(line) => line,
             Input::Interrupted => {

@@ -220,9 +220,9 @@ fn sandboxes_commands_files_and_snapshots_over_http() {
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(server.get(&format!("/v1/sandboxes/{fork}")).send().unwrap().status(), StatusCode::NOT_FOUND);
 
-    // What is not built yet says so.
+    // The shell is a WebSocket: a plain GET is told so.
     let response = server.get(&format!("/v1/sandboxes/{id}/shell")).send().unwrap();
-    assert_eq!(error_code(response), (StatusCode::NOT_IMPLEMENTED, "not_implemented".into()));
+    assert_eq!(error_code(response), (StatusCode::UPGRADE_REQUIRED, "upgrade_required".into()));
 
     // The schema names every route; the metrics count what happened.
     let openapi: Value = server.client.get(server.at("/v1/openapi.json")).send().unwrap().json().unwrap();
@@ -441,4 +441,47 @@ fn background_processes_take_stdin_stream_their_output_and_end_when_killed() {
     assert_eq!(listed["processes"].as_array().unwrap().len(), 2);
     assert_eq!(server.exec(&id, json!({"command": "echo still here"}))["stdout"], "still here\n");
     assert_eq!(server.get(&format!("{processes}/99")).send().unwrap().status(), StatusCode::NOT_FOUND);
+}
+
+#[test]
+fn capsa_sh_attaches_to_a_sandbox_over_the_shell_websocket() {
+    use std::io::Write;
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), &[], Some(TOKEN));
+    let id = server.create(json!({}));
+    server.exec(&id, json!({"command": "echo from-exec > note.txt"}));
+    let sh = |args: &[&str], input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_capsa"))
+            .args(["sh", "--server", &server.url])
+            .args(args)
+            .env("CAPSA_TOKEN", TOKEN)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    // Lines keep the shell's state; a continued line waits for its end;
+    // output and the last status come back.
+    let input = "cat note.txt\nx=5; cd /tmp\necho $x $(pwd)\nif true; then\necho multi\nfi\necho oops >&2\nexit 3\n";
+    let out = sh(&["--sandbox", &id], input);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "from-exec\n5 /tmp\nmulti\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "oops\n");
+    assert_eq!(out.status.code(), Some(3));
+    // Without --sandbox: a new one, deleted at the end.
+    let out = sh(&[], "echo fresh; ls\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "fresh\n");
+    let listed: Value = server.get("/v1/sandboxes").send().unwrap().json().unwrap();
+    assert_eq!(listed["sandboxes"].as_array().unwrap().len(), 1);
+    // A wrong token: a clear error, no shell.
+    let out = Command::new(env!("CARGO_BIN_EXE_capsa"))
+        .args(["sh", "--server", &server.url, "--sandbox", &id])
+        .env("CAPSA_TOKEN", "wrong")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("401"), "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -11,9 +11,7 @@
 //! blocking pool behind a bounded queue ([`App::blocking`]), so a guest
 //! never blocks the executor, and a request past the queue's bound gets
 //! `429` with `Retry-After`.
-//!
-//! Not done yet, answered `501 not_implemented`: the interactive shell
-//! over a WebSocket.
+//! The interactive shell is a WebSocket (its protocol: `src/shell.rs`).
 
 #![forbid(unsafe_code)]
 
@@ -26,6 +24,7 @@ pub mod openapi;
 mod processes;
 pub mod registry;
 mod routes;
+mod shell;
 pub mod spec;
 
 use std::collections::HashMap;

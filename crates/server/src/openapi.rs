@@ -14,7 +14,6 @@ pub fn document() -> Value {
         "description": "an absolute path in the sandbox, without its leading /"});
     let pid = json!({"name": "pid", "in": "path", "required": true, "schema": {"type": "integer"}});
     let snapshot = json!({"name": "snapshot", "in": "path", "required": true, "schema": {"type": "string"}});
-    let not_done = json!({"501": err("not implemented yet")});
     json!({
         "openapi": "3.1.0",
         "info": {"title": "capsa serve", "version": env!("CARGO_PKG_VERSION"),
@@ -125,7 +124,9 @@ pub fn document() -> Value {
                          "responses": {"204": {"description": "queued (and closed with eof=1)"}, "409": err("stdin is closed"), "429": err("stdin is full")}}},
             "/v1/sandboxes/{id}/processes/{pid}/kill": {"parameters": [id, pid, {"name": "signal", "in": "query", "schema": {"type": "integer", "default": 9}}],
                 "post": {"responses": {"202": {"description": "signalled, with what it started"}}}},
-            "/v1/sandboxes/{id}/shell": {"parameters": [id], "get": {"responses": not_done}},
+            "/v1/sandboxes/{id}/shell": {"parameters": [id], "get": {
+                "description": "Upgrades to a WebSocket running the interactive shell. Client frames (JSON text): {type: line, data}, {type: stdin, data|data_b64}, {type: eof}, {type: interrupt}. Server frames: {type: ready, cwd, user, home}, {type: stdout|stderr, data|data_b64}, {type: done, exit_code, cwd, killed}, {type: more}, {type: exit, exit_code}, {type: error, code, message}.",
+                "responses": {"101": {"description": "switching to the WebSocket protocol"}, "404": err("no such sandbox")}}},
             "/v1/sandboxes/{id}/archive": {"parameters": [id, {"name": "path", "in": "query", "required": true, "schema": {"type": "string"}}],
                 "get": {"responses": {"200": {"description": "a tar of the file or directory (application/x-tar)"}, "404": err("no such path"), "413": err("larger than the body cap")}},
                 "put": {"description": "Unpacks a tar or .tar.gz into the directory, made if missing. Checked whole first: absolute names, `..`, links leading out, writes through symlinks, devices and archives larger than the sandbox's free disk are refused (400) and nothing is written.",

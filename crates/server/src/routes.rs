@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::registry::Sandbox;
-use crate::{ApiError, App, Caller, JsonBody, Spec, exec, files, metrics, openapi, processes};
+use crate::{ApiError, App, Caller, JsonBody, Spec, exec, files, metrics, openapi, processes, shell};
 
 /// Every route of the API.
 pub(crate) fn router(app: Arc<App>) -> Router {
@@ -33,7 +33,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/v1/sandboxes/{id}/processes/{pid}/events", get(processes::events))
         .route("/v1/sandboxes/{id}/processes/{pid}/stdin", post(processes::stdin))
         .route("/v1/sandboxes/{id}/processes/{pid}/kill", post(processes::kill))
-        .route("/v1/sandboxes/{id}/shell", get(not_done))
+        .route("/v1/sandboxes/{id}/shell", get(shell::shell))
         .route("/v1/sandboxes/{id}/archive", get(files::get_archive).put(files::put_archive))
         .fallback(|| async { ApiError::not_found("no such endpoint (see /v1/openapi.json)") })
         .method_not_allowed_fallback(|| async {
@@ -48,15 +48,6 @@ pub(crate) fn router(app: Arc<App>) -> Router {
 
 async fn health() -> Json<Value> {
     Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
-}
-
-/// What is not built yet says so.
-async fn not_done(_caller: Caller) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "not_implemented",
-        "not implemented yet in this capsa: the interactive shell over a WebSocket (README, \"Service\")",
-    )
 }
 
 async fn create(State(app): State<Arc<App>>, Caller(tenant): Caller, JsonBody(spec): JsonBody<Spec>) -> Response {

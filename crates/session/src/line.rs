@@ -15,10 +15,10 @@
 use std::sync::atomic::Ordering;
 
 use capsa_kernel::{KernelError, OpenOptions};
-use capsa_runtime::Outcome;
+use capsa_runtime::{Outcome, RunOptions};
 use capsa_suite::shell::SH;
 
-use crate::{Session, SessionError};
+use crate::{Exec, Session, SessionError};
 
 /// Where the shell keeps a session's state inside the VM.
 pub const SESSION_DIR: &str = "/tmp/.capsa-sh";
@@ -60,6 +60,17 @@ impl Session {
     /// The shell could not be started (the guest's own failures are in the
     /// outcome).
     pub fn run_line(&self, text: &str) -> Result<LineOutcome, SessionError> {
+        self.run_line_with(text, &Exec::default())
+    }
+
+    /// [`Session::run_line`] with the line's own stdio, wall clock and stop
+    /// handle from `exec` (its environment and working directory are the
+    /// shell's state, so `exec.env` and `exec.cwd` are not used): how a
+    /// remote terminal runs lines.
+    ///
+    /// # Errors
+    /// As [`Session::run_line`].
+    pub fn run_line_with(&self, text: &str, exec: &Exec) -> Result<LineOutcome, SessionError> {
         self.prepare_line_state()?;
         let vfs = self.vm.kernel().vfs();
         let report = format!("{SESSION_DIR}/result");
@@ -67,7 +78,15 @@ impl Session {
         let _ = vfs.unlink_at(&self.identity.cred(), &vfs.root(), &report);
         let status = self.last_status.load(Ordering::Relaxed).to_string();
         let argv = ["sh", "--capsa-session", SESSION_DIR, "--status", &status, "-c", text].map(String::from);
-        let outcome = self.vm.run_path(SH, &argv)?;
+        let options = RunOptions {
+            stdin: exec.stdin.clone(),
+            stdout: exec.stdout.clone(),
+            stderr: exec.stderr.clone(),
+            wall: exec.timeout,
+            stop: exec.stop.clone(),
+            ..RunOptions::default()
+        };
+        let outcome = self.vm.run_path_with(SH, &argv, &options)?;
         let report = self.read_report(&report).unwrap_or_default();
         let (word, rest) = report.split_once('\n').unwrap_or((report.as_str(), ""));
         if word != "more" {
