@@ -233,6 +233,12 @@ fn sandboxes_commands_files_and_snapshots_over_http() {
         "/v1/sandboxes/{id}/files/{path}",
         "/v1/sandboxes/{id}/snapshots",
         "/v1/snapshots/{snapshot}",
+        "/v1/sandboxes/{id}/processes",
+        "/v1/sandboxes/{id}/processes/{pid}/events",
+        "/v1/sandboxes/{id}/processes/{pid}/stdin",
+        "/v1/sandboxes/{id}/processes/{pid}/kill",
+        "/v1/sandboxes/{id}/shell",
+        "/v1/sandboxes/{id}/archive",
     ] {
         assert!(openapi["paths"][path].is_object(), "{path} is not in the schema");
     }
@@ -484,4 +490,33 @@ fn capsa_sh_attaches_to_a_sandbox_over_the_shell_websocket() {
         .unwrap();
     assert_ne!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("401"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn sigterm_stops_the_server_and_keeps_what_running_work_wrote() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = Server::start(data.path(), &[], Some(TOKEN));
+    let id = server.create(json!({"persistent": true}));
+    // A background process that writes, then would run for minutes.
+    let response = server
+        .post(
+            &format!("/v1/sandboxes/{id}/processes"),
+            json!({"command": "echo written > bg.txt; sleep 300", "timeout_s": 600}),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.get(&format!("/v1/sandboxes/{id}/files/home/user/bg.txt")).send().unwrap().status() != StatusCode::OK {
+        assert!(Instant::now() < deadline, "the process did not write");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let started = Instant::now();
+    let term = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+    let server = Server::start(data.path(), &[], Some(TOKEN));
+    assert_eq!(server.exec(&id, json!({"command": "cat bg.txt"}))["stdout"], "written\n");
 }

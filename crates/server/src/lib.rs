@@ -111,6 +111,9 @@ pub enum ServerError {
     },
 }
 
+/// How long a stopping server waits for the calls in flight.
+pub const DRAIN: Duration = Duration::from_secs(10);
+
 /// The state every handler shares.
 #[derive(Debug)]
 pub struct App {
@@ -170,17 +173,37 @@ impl Server {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes, then stops taking connections and
-    /// lets the calls in flight finish (their saves included).
+    /// Serves until `shutdown` completes, then stops taking connections,
+    /// lets the calls in flight finish (their saves included) for up to
+    /// [`DRAIN`], and saves every persistent sandbox as it is then, so that
+    /// what background processes and shell lines changed so far is kept.
     ///
     /// # Errors
     /// The listener failed.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
         let reaper = tokio::spawn(reap(self.app.clone()));
         let router = routes::router(self.app.clone());
-        let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await;
+        let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            shutdown.await;
+            let _ = stopping.send(());
+        };
+        let served = axum::serve(self.listener, router).with_graceful_shutdown(signal);
+        // Open WebSockets and streams do not hold the server past DRAIN.
+        let mut served = tokio::spawn(async move { served.await });
+        let finished = tokio::select! {
+            finished = &mut served => Some(finished),
+            _ = stopped => tokio::time::timeout(DRAIN, &mut served).await.ok(),
+        };
+        let result = match finished {
+            Some(Ok(result)) => result.map_err(|source| ServerError::Io { what: "serving".into(), source }),
+            // Drained past DRAIN, or the serving task failed: stop anyway.
+            Some(Err(_)) | None => Ok(()),
+        };
         reaper.abort();
-        served.map_err(|source| ServerError::Io { what: "serving".into(), source })
+        let app = self.app.clone();
+        let _ = tokio::task::spawn_blocking(move || app.registry.save_all()).await;
+        result
     }
 }
 

@@ -339,6 +339,20 @@ impl Registry {
         Ok(())
     }
 
+    /// Saves every persistent sandbox in memory (blocking): at shutdown,
+    /// so that what running work changed so far is kept. Returns how many
+    /// could not be saved.
+    pub fn save_all(&self) -> usize {
+        let mut failed = 0;
+        for sandbox in self.all() {
+            if let Err(err) = self.save(&sandbox) {
+                tracing::warn!("saving sandbox {} at shutdown: {}", sandbox.id, err.message);
+                failed += 1;
+            }
+        }
+        failed
+    }
+
     /// Pauses or deletes what has been idle too long or lived past its TTL;
     /// returns how many were paused and deleted.
     pub fn reap(&self) -> (usize, usize) {
