@@ -34,6 +34,10 @@ pub struct ServeArgs {
     /// The largest request body, e.g. a file uploaded (bytes).
     #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
     max_body: usize,
+    /// Requests without credentials act as tenant `anonymous` (Piston's
+    /// clients send none).
+    #[arg(long)]
+    allow_anonymous: bool,
     /// VM calls waiting for a slot before requests get 429.
     #[arg(long, value_name = "N", default_value_t = 1024)]
     max_queued: usize,
@@ -105,6 +109,7 @@ fn config(args: &ServeArgs) -> Result<ServerConfig> {
     config.max_body = args.max_body;
     config.max_queued = args.max_queued;
     config.cache_dir = args.cache.dir();
+    config.allow_anonymous = args.allow_anonymous;
     for spec in &args.mounts {
         config.mounts.push(parse_mount(spec)?);
     }

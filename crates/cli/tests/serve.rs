@@ -520,3 +520,85 @@ fn sigterm_stops_the_server_and_keeps_what_running_work_wrote() {
     let server = Server::start(data.path(), &[], Some(TOKEN));
     assert_eq!(server.exec(&id, json!({"command": "cat bg.txt"}))["stdout"], "written\n");
 }
+
+mod common;
+
+/// npm's `piston-client`, installed from the registry into `dir`, driven by
+/// a node script against our server: what a Piston user's code does.
+fn piston_client(dir: &Path, server: &str, script: &str) -> Value {
+    if !dir.join("node_modules/piston-client").exists() {
+        let out = Command::new("npm")
+            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+            .arg(dir)
+            .arg("piston-client@1.0.2")
+            .output()
+            .expect("npm");
+        assert!(out.status.success(), "npm install piston-client: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let program = format!(
+        "import piston from '{}/node_modules/piston-client/index.js';\n\
+         const client = piston({{ server: '{server}' }});\n\
+         const results = {{}};\n{script}\n\
+         console.log(JSON.stringify(results));\n",
+        dir.display()
+    );
+    let path = dir.join("drive.mjs");
+    std::fs::write(&path, program).unwrap();
+    let out = Command::new("node").arg(&path).output().expect("node");
+    assert!(out.status.success(), "node: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|err| panic!("{err}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn piston_client_runs_c_python_and_js_with_compile_errors_and_timeouts() {
+    for lane in ["c", "python", "javascript"] {
+        common::lane::install(lane);
+    }
+    let data = tempfile::tempdir().unwrap();
+    let cache = common::cache();
+    let args = ["--allow-anonymous", "--cache-dir", cache.to_str().unwrap()];
+    let server = Server::start(data.path(), &args, Some(TOKEN));
+    let node = tempfile::tempdir().unwrap();
+    let results = piston_client(
+        node.path(),
+        &server.url,
+        r#"
+        results.runtimes = await client.runtimes();
+        results.c = await client.execute('c', '#include <stdio.h>\nint main(int c, char **v) { printf("%d %s\\n", c, v[1]); return 3; }');
+        results.python = await client.execute('python', 'import sys\nprint(input().upper(), sys.argv[1:])', { stdin: 'hello\n' });
+        results.js = await client.execute('javascript', 'console.log([1, 2, 3].map(x => x * 2).join(","))');
+        results.broken = await client.execute('c', 'int main(void) { return missing; }');
+        results.spin = await client.execute('python', 'while True: pass', { runTimeout: 500 });
+        "#,
+    );
+    let languages: Vec<&str> =
+        results["runtimes"].as_array().unwrap().iter().map(|r| r["language"].as_str().unwrap()).collect();
+    for language in ["c", "c++", "python", "javascript", "typescript", "lua", "go", "bash"] {
+        assert!(languages.contains(&language), "{language} is not in {languages:?}");
+    }
+    let run = |name: &str| results[name]["run"].clone();
+    assert_eq!((run("c")["stdout"].as_str(), run("c")["code"].as_i64()), (Some("4 1\n"), Some(3)), "{}", results["c"]);
+    assert_eq!(run("c")["status"], "RE");
+    assert_eq!(results["c"]["compile"]["code"], 0);
+    assert_eq!(run("python")["stdout"], "HELLO ['1', '2', '3']\n", "{}", results["python"]);
+    assert_eq!(run("js")["output"], "2,4,6\n", "{}", results["js"]);
+    let broken = &results["broken"];
+    assert_eq!(broken["compile"]["code"], 1, "{broken}");
+    assert!(broken["compile"]["stderr"].as_str().unwrap().contains("main.c:1:"), "{broken}");
+    assert!(!broken["compile"]["stderr"].as_str().unwrap().contains("/tmp"), "{broken}");
+    assert!(broken["run"].is_null(), "{broken}");
+    assert_eq!(
+        (run("spin")["status"].as_str(), run("spin")["signal"].as_str()),
+        (Some("TO"), Some("SIGKILL")),
+        "{}",
+        results["spin"]
+    );
+
+    // Piston's answer to a bad request, and to an unknown language.
+    let response = server.client.post(server.at("/api/v2/execute")).body("{").send().unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.json::<Value>().unwrap()["message"].is_string());
+    let body = json!({"language": "cobol", "version": "*", "files": [{"content": "x"}]});
+    let response = server.client.post(server.at("/api/v2/execute")).json(&body).send().unwrap();
+    assert_eq!(response.json::<Value>().unwrap()["message"], "cobol-* runtime is unknown");
+}

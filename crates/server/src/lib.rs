@@ -21,6 +21,7 @@ mod exec;
 mod files;
 pub mod metrics;
 pub mod openapi;
+mod piston;
 mod processes;
 pub mod registry;
 mod routes;
@@ -70,6 +71,9 @@ pub struct ServerConfig {
     pub max_queued: usize,
     /// The compiled-module cache (default: the runtime's).
     pub cache_dir: Option<PathBuf>,
+    /// Requests without credentials act as tenant `anonymous` (for
+    /// Piston's clients, which send none); off by default.
+    pub allow_anonymous: bool,
 }
 
 impl ServerConfig {
@@ -85,6 +89,7 @@ impl ServerConfig {
             max_running: 8 * cores,
             max_queued: 1024,
             cache_dir: None,
+            allow_anonymous: false,
         }
     }
 }
@@ -118,6 +123,7 @@ pub const DRAIN: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct App {
     tenants: Tenants,
+    anonymous: Option<Tenant>,
     registry: Registry,
     metrics: Metrics,
     max_body: usize,
@@ -152,8 +158,10 @@ impl Server {
             .await
             .map_err(|source| ServerError::Io { what: format!("listening on {}", config.listen), source })?;
         let generated_token = tenants.generated.clone();
+        let anonymous = config.allow_anonymous.then(|| Tenant { name: "anonymous".into(), quotas: Quotas::default() });
         let app = Arc::new(App {
             tenants,
+            anonymous,
             registry,
             metrics: Metrics::default(),
             max_body: config.max_body,
@@ -282,7 +290,9 @@ impl FromRequestParts<Arc<App>> for Caller {
         let unauthorized = || {
             ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid `Authorization: Bearer TOKEN` is required")
         };
-        let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(unauthorized)?;
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return app.anonymous.clone().map(Caller).ok_or_else(unauthorized);
+        };
         let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(unauthorized)?;
         app.tenants.find(token.trim()).cloned().map(Caller).ok_or_else(unauthorized)
     }

@@ -256,6 +256,11 @@ impl Registry {
         Ok(sandbox)
     }
 
+    /// The runtime every VM of the server runs on.
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
     /// `tenant`'s sandbox `id` (another tenant's is not found).
     ///
     /// # Errors

@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::registry::Sandbox;
-use crate::{ApiError, App, Caller, JsonBody, Spec, exec, files, metrics, openapi, processes, shell};
+use crate::{ApiError, App, Caller, JsonBody, Spec, exec, files, metrics, openapi, piston, processes, shell};
 
 /// Every route of the API.
 pub(crate) fn router(app: Arc<App>) -> Router {
@@ -19,6 +19,8 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/v1/health", get(health))
         .route("/metrics", get(metrics::render))
         .route("/v1/openapi.json", get(|| async { Json(openapi::document()) }))
+        .route("/api/v2/runtimes", get(piston::runtimes))
+        .route("/api/v2/execute", post(piston::execute))
         .route("/v1/sandboxes", post(create).get(list))
         .route("/v1/sandboxes/{id}", get(show).delete(delete))
         .route("/v1/sandboxes/{id}/exec", post(exec::exec))
