@@ -38,6 +38,12 @@ pub struct ServeArgs {
     /// clients send none).
     #[arg(long)]
     allow_anonymous: bool,
+    /// How long a finished Judge0 submission is kept, e.g. 1h, 30m.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = capsa_runtime::manifest::parse_duration)]
+    submission_retention: std::time::Duration,
+    /// A host (HOST or HOST:PORT) Judge0 callback_urls may name; none by default.
+    #[arg(long = "judge0-callback-host", value_name = "HOST")]
+    callback_hosts: Vec<String>,
     /// VM calls waiting for a slot before requests get 429.
     #[arg(long, value_name = "N", default_value_t = 1024)]
     max_queued: usize,
@@ -110,6 +116,8 @@ fn config(args: &ServeArgs) -> Result<ServerConfig> {
     config.max_queued = args.max_queued;
     config.cache_dir = args.cache.dir();
     config.allow_anonymous = args.allow_anonymous;
+    config.submission_retention = args.submission_retention;
+    config.callback_hosts = args.callback_hosts.clone();
     for spec in &args.mounts {
         config.mounts.push(parse_mount(spec)?);
     }

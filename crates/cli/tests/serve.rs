@@ -602,3 +602,67 @@ fn piston_client_runs_c_python_and_js_with_compile_errors_and_timeouts() {
     let response = server.client.post(server.at("/api/v2/execute")).json(&body).send().unwrap();
     assert_eq!(response.json::<Value>().unwrap()["message"], "cobol-* runtime is unknown");
 }
+
+#[test]
+fn judge0s_official_sdk_runs_submissions_batches_and_compile_errors() {
+    for lane in ["c", "python"] {
+        common::lane::install(lane);
+    }
+    let data = tempfile::tempdir().unwrap();
+    let cache = common::cache();
+    let server = Server::start(data.path(), &["--cache-dir", cache.to_str().unwrap()], Some(TOKEN));
+    // PyPI's judge0 (the official SDK) in a virtual environment of its own.
+    let venv = tempfile::tempdir().unwrap();
+    let made = Command::new("python3").args(["-m", "venv"]).arg(venv.path()).status().unwrap();
+    assert!(made.success(), "python3 -m venv");
+    let python = venv.path().join("bin/python");
+    let pip = Command::new(&python).args(["-m", "pip", "install", "-q", "judge0==0.0.8"]).output().unwrap();
+    assert!(pip.status.success(), "pip install judge0: {}", String::from_utf8_lossy(&pip.stderr));
+    let script = format!(
+        r#"
+import json, judge0
+client = judge0.Client("{url}", {{"X-Auth-Token": "{TOKEN}"}})
+out = {{}}
+r = judge0.run(client=client, source_code="print(input()[::-1])", language=judge0.PYTHON, stdin="hello", expected_output="olleh")
+out["reverse"] = [r.status.value, r.stdout, float(r.time) >= 0]
+r = judge0.run(client=client, source_code="print(1)", language=judge0.PYTHON, expected_output="2")
+out["wrong"] = r.status.value
+r = judge0.run(client=client, source_code="int main(void) {{ return missing; }}", language=judge0.C)
+out["compile"] = [r.status.value, r.compile_output]
+r = judge0.run(client=client, source_code="import sys\nsys.exit(4)", language=judge0.PYTHON)
+out["nzec"] = [r.status.value, r.exit_code]
+r = judge0.run(client=client, source_code="while True: pass", language=judge0.PYTHON, cpu_time_limit=0.5, wall_time_limit=1)
+out["tle"] = r.status.value
+subs = [judge0.Submission(source_code="print(%d * 2)" % i, language=judge0.PYTHON) for i in range(3)]
+out["batch"] = [[s.status.value, s.stdout] for s in judge0.run(client=client, submissions=subs)]
+print(json.dumps(out))
+"#,
+        url = server.url
+    );
+    let run = Command::new(&python).arg("-c").arg(script).output().unwrap();
+    assert!(run.status.success(), "the SDK: {}", String::from_utf8_lossy(&run.stderr));
+    let out: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(out["reverse"], json!([3, "olleh\n", true]), "{out}");
+    assert_eq!(out["wrong"], 4, "{out}");
+    assert_eq!(out["compile"][0], 6, "{out}");
+    assert!(out["compile"][1].as_str().unwrap().contains("main.c:1:"), "{out}");
+    assert_eq!(out["nzec"], json!([11, 4]), "{out}");
+    assert_eq!(out["tle"], 5, "{out}");
+    assert_eq!(out["batch"], json!([[3, "0\n"], [3, "2\n"], [3, "4\n"]]), "{out}");
+
+    // Judge0's own answers to bad input; another tenant's token sees nothing.
+    let post = |body: Value| {
+        server.client.post(server.at("/submissions")).header("X-Auth-Token", TOKEN).json(&body).send().unwrap()
+    };
+    let response = post(json!({"source_code": "print(1)", "language_id": 999}));
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.json::<Value>().unwrap()["language_id"].is_array());
+    let response =
+        post(json!({"source_code": "x", "language_id": 71, "callback_url": "http://169.254.169.254/latest"}));
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let response = server.client.get(server.at("/about")).send().unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let about: Value =
+        server.client.get(server.at("/about")).header("X-Auth-Token", TOKEN).send().unwrap().json().unwrap();
+    assert_eq!(about["version"], "1.13.1");
+}

@@ -19,7 +19,9 @@ pub mod auth;
 pub mod error;
 mod exec;
 mod files;
+pub mod judge0;
 pub mod metrics;
+mod oneshot;
 pub mod openapi;
 mod piston;
 mod processes;
@@ -74,6 +76,10 @@ pub struct ServerConfig {
     /// Requests without credentials act as tenant `anonymous` (for
     /// Piston's clients, which send none); off by default.
     pub allow_anonymous: bool,
+    /// How long a finished Judge0 submission is kept (default 1 hour).
+    pub submission_retention: Duration,
+    /// Hosts a Judge0 `callback_url` may name (default none: no callbacks).
+    pub callback_hosts: Vec<String>,
 }
 
 impl ServerConfig {
@@ -90,6 +96,8 @@ impl ServerConfig {
             max_queued: 1024,
             cache_dir: None,
             allow_anonymous: false,
+            submission_retention: Duration::from_secs(3600),
+            callback_hosts: Vec::new(),
         }
     }
 }
@@ -126,6 +134,7 @@ pub struct App {
     anonymous: Option<Tenant>,
     registry: Registry,
     metrics: Metrics,
+    judge0: judge0::Submissions,
     max_body: usize,
     running: Semaphore,
     queued: AtomicUsize,
@@ -164,6 +173,7 @@ impl Server {
             anonymous,
             registry,
             metrics: Metrics::default(),
+            judge0: judge0::Submissions::new(config.submission_retention, config.callback_hosts.clone()),
             max_body: config.max_body,
             running: Semaphore::new(config.max_running.max(1)),
             queued: AtomicUsize::new(0),
@@ -224,6 +234,7 @@ async fn reap(app: Arc<App>) {
         if let Ok((paused, deleted)) = tokio::task::spawn_blocking(move || worker.registry.reap()).await {
             app.metrics.reaped(paused, deleted);
         }
+        app.judge0.expire();
     }
 }
 
@@ -290,10 +301,13 @@ impl FromRequestParts<Arc<App>> for Caller {
         let unauthorized = || {
             ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid `Authorization: Bearer TOKEN` is required")
         };
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return app.anonymous.clone().map(Caller).ok_or_else(unauthorized);
+        // Judge0's clients send their token as `X-Auth-Token`.
+        let judge0 = parts.headers.get("x-auth-token").and_then(|v| v.to_str().ok());
+        let token = match (parts.headers.get(header::AUTHORIZATION), judge0) {
+            (Some(value), _) => value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(unauthorized)?,
+            (None, Some(token)) => token,
+            (None, None) => return app.anonymous.clone().map(Caller).ok_or_else(unauthorized),
         };
-        let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(unauthorized)?;
         app.tenants.find(token.trim()).cloned().map(Caller).ok_or_else(unauthorized)
     }
 }

@@ -8,26 +8,25 @@
 //! by a signal), `TO` (wall clock or CPU time), `OL`/`EL` (stdout/stderr
 //! limit), `XX` (capsa failed).
 
-use std::path::{Path as FsPath, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use capsa_lanes::{BuildRequest, CompilerBudget, LaneError, Lanes, Manifest, Status};
-use capsa_runtime::streams::OutputSink;
-use capsa_runtime::{ExitStatus, Input, Limit, Outcome, Output, Runtime, VmConfig};
+use capsa_lanes::{CompilerBudget, Lanes, Manifest, Status};
+use capsa_runtime::{ExitStatus, Limit};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::oneshot::{self, Compile, CompileStage, Job, RunStage};
 use crate::spec::default_limits;
 use crate::{App, Caller, RawBody};
 
 /// A Piston runtime: the lane behind it, its names and its real version.
-struct Runtime_ {
+struct PistonRuntime {
     lane: &'static str,
     language: &'static str,
     version: &'static str,
@@ -39,8 +38,8 @@ struct Runtime_ {
 
 /// Our lanes as Piston names them; the versions are the toolchains' own
 /// (lanes/*/manifest.org).
-const RUNTIMES: &[Runtime_] = &[
-    Runtime_ {
+const RUNTIMES: &[PistonRuntime] = &[
+    PistonRuntime {
         lane: "c",
         language: "c",
         version: "22.0.0",
@@ -48,7 +47,7 @@ const RUNTIMES: &[Runtime_] = &[
         runtime: Some("clang"),
         main: "main.c",
     },
-    Runtime_ {
+    PistonRuntime {
         lane: "cpp",
         language: "c++",
         version: "22.0.0",
@@ -56,7 +55,7 @@ const RUNTIMES: &[Runtime_] = &[
         runtime: Some("clang"),
         main: "main.cpp",
     },
-    Runtime_ {
+    PistonRuntime {
         lane: "python",
         language: "python",
         version: "3.11.0",
@@ -64,7 +63,7 @@ const RUNTIMES: &[Runtime_] = &[
         runtime: None,
         main: "main.py",
     },
-    Runtime_ {
+    PistonRuntime {
         lane: "javascript",
         language: "javascript",
         version: "0.16.2",
@@ -72,7 +71,7 @@ const RUNTIMES: &[Runtime_] = &[
         runtime: Some("quickjs-ng"),
         main: "main.js",
     },
-    Runtime_ {
+    PistonRuntime {
         lane: "typescript",
         language: "typescript",
         version: "6.0.3",
@@ -80,8 +79,8 @@ const RUNTIMES: &[Runtime_] = &[
         runtime: Some("quickjs-ng"),
         main: "main.ts",
     },
-    Runtime_ { lane: "lua", language: "lua", version: "5.4.9", aliases: &[], runtime: None, main: "main.lua" },
-    Runtime_ {
+    PistonRuntime { lane: "lua", language: "lua", version: "5.4.9", aliases: &[], runtime: None, main: "main.lua" },
+    PistonRuntime {
         lane: "go",
         language: "go",
         version: "1.21.13",
@@ -89,7 +88,7 @@ const RUNTIMES: &[Runtime_] = &[
         runtime: Some("yaegi"),
         main: "main.go",
     },
-    Runtime_ {
+    PistonRuntime {
         lane: "sh",
         language: "bash",
         version: "5.2.0",
@@ -107,7 +106,7 @@ fn message(status: StatusCode, text: impl Into<String>) -> Response {
 pub(crate) async fn runtimes(_caller: Caller) -> Json<Value> {
     let lanes = Lanes::builtin().ok();
     let usable = |lane: &str| {
-        lane == "sh"
+        lane == oneshot::SHELL
             || lanes.as_ref().and_then(|l| l.get(lane)).is_some_and(|m: &Manifest| m.status == Status::InSandbox)
     };
     let list: Vec<Value> = RUNTIMES
@@ -165,12 +164,22 @@ pub(crate) async fn execute(State(app): State<Arc<App>>, Caller(tenant): Caller,
             format!("{}-{} runtime is unknown", request.language, request.version),
         );
     };
-    if request.files.is_empty() {
-        return message(StatusCode::BAD_REQUEST, "files: at least one file is needed");
-    }
-    let result = app.blocking(&tenant, move |app| Ok(run(app.registry.runtime(), runtime, &request))).await;
-    match result {
-        Ok(Ok(body)) => Json(body).into_response(),
+    let job = match job(runtime, &request) {
+        Ok(job) => job,
+        Err(text) => return message(StatusCode::BAD_REQUEST, text),
+    };
+    let ran = app.blocking(&tenant, move |app| Ok(oneshot::run(app.registry.runtime(), &job))).await;
+    match ran {
+        Ok(Ok(result)) => {
+            let mut body = json!({"language": runtime.language, "version": runtime.version});
+            if let Some(compile) = &result.compile {
+                body["compile"] = compile_stage(compile);
+            }
+            if let Some(run) = &result.run {
+                body["run"] = run_stage(run);
+            }
+            Json(body).into_response()
+        }
         Ok(Err(text)) => message(StatusCode::BAD_REQUEST, text),
         Err(err) => (err.status, Json(json!({"message": err.message}))).into_response(),
     }
@@ -184,19 +193,19 @@ fn millis(value: Option<i64>, default: Duration) -> Duration {
     }
 }
 
-/// The request's files written to `dir`; the entry point's path.
-fn write_files(dir: &FsPath, runtime: &Runtime_, files: &[File]) -> Result<PathBuf, String> {
-    let mut entry = None;
-    for (n, file) in files.iter().enumerate() {
+/// The one-shot job of a request.
+fn job(runtime: &PistonRuntime, request: &ExecuteRequest) -> Result<Job, String> {
+    if request.files.is_empty() {
+        return Err("files: at least one file is needed".into());
+    }
+    let mut files = Vec::new();
+    for (n, file) in request.files.iter().enumerate() {
         let name = match &file.name {
             Some(name) if !name.is_empty() => name.clone(),
             _ if n == 0 => runtime.main.to_string(),
             _ => format!("file{n}"),
         };
-        let safe = !name.starts_with('/')
-            && !name.contains('\0')
-            && name.split('/').all(|part| !part.is_empty() && part != "." && part != "..");
-        if !safe {
+        if !oneshot::safe_name(&name) {
             return Err(format!("files[{n}].name: {name:?} is not a relative name"));
         }
         let bytes = match file.encoding.as_deref().unwrap_or("utf8") {
@@ -207,209 +216,63 @@ fn write_files(dir: &FsPath, runtime: &Runtime_, files: &[File]) -> Result<PathB
             "hex" => hex::decode(&file.content).map_err(|err| format!("files[{n}]: not hex: {err}"))?,
             other => return Err(format!("files[{n}].encoding: {other:?} is not utf8, base64 or hex")),
         };
-        let path = dir.join(&name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|err| format!("files[{n}]: {err}"))?;
-        }
-        std::fs::write(&path, bytes).map_err(|err| format!("files[{n}]: {err}"))?;
-        entry.get_or_insert(path);
+        files.push((name, bytes));
     }
-    entry.ok_or_else(|| "files: at least one file is needed".to_string())
-}
-
-/// Output of one stage, in order, as Piston gives it.
-#[derive(Default)]
-struct Streams {
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-    output: Vec<u8>,
-}
-
-fn sinks(streams: &Arc<Mutex<Streams>>) -> (Output, Output) {
-    let sink = |err: bool| {
-        let streams = streams.clone();
-        Output::Stream(OutputSink::new(move |chunk: &[u8]| {
-            let mut s = streams.lock().unwrap_or_else(PoisonError::into_inner);
-            if err {
-                s.stderr.extend_from_slice(chunk)
-            } else {
-                s.stdout.extend_from_slice(chunk)
-            }
-            s.output.extend_from_slice(chunk);
-        }))
-    };
-    (sink(false), sink(true))
-}
-
-/// Runs one request: `Err` is a 400's message.
-fn run(rt: &Runtime, runtime: &Runtime_, request: &ExecuteRequest) -> Result<Value, String> {
-    let dir = tempfile::tempdir().map_err(|err| format!("no temporary directory: {err}"))?;
-    let entry = write_files(dir.path(), runtime, &request.files)?;
     let mut limits = default_limits();
     limits.wall = millis(request.run_timeout, Duration::from_secs(3));
     limits.cpu = millis(request.run_cpu_time, limits.wall.max(Duration::from_secs(1)));
     if let Some(bytes) = request.run_memory_limit.filter(|b| *b > 0) {
         limits.memory = bytes as u64;
     }
-    let streams = Arc::new(Mutex::new(Streams::default()));
-    let (stdout, stderr) = sinks(&streams);
-    let mut config = VmConfig { limits, ..VmConfig::default() };
-    config.grants.stdin = Input::Bytes(request.stdin.clone().into_bytes());
-    config.grants.stdout = stdout;
-    config.grants.stderr = stderr;
-    config.grants.vm_fs = true;
-    config.grants.clock = true;
-    config.grants.random = true;
-    let mut body = json!({"language": runtime.language, "version": runtime.version});
-    let started = Instant::now();
-    let ran = if runtime.lane == "sh" {
-        run_shell(rt, &entry, request, config)
-    } else {
-        let lanes = Lanes::builtin().map_err(|err| err.to_string())?;
-        let lane = lanes.get(runtime.lane).ok_or_else(|| format!("lane {} is missing", runtime.lane))?;
-        match capsa_lanes::prepare(rt, &lanes, lane, &entry, &request.args, &mut config, true) {
-            Ok(Some(prepared)) => {
-                let toolchain = &prepared.toolchain;
-                rt.vm(config).and_then(|vm| {
-                    let outcome =
-                        vm.run_digested(&toolchain.sha256, &mut || toolchain.module_bytes(), &prepared.argv)?;
-                    Ok((outcome, vm.kernel().budget().usage().memory_peak))
-                })
-            }
-            Ok(None) => {
-                let (artifact, compile) = build(rt, &lanes, lane, dir.path(), &entry, request);
-                body["compile"] = compile;
-                let Some(artifact) = artifact else { return Ok(body) };
-                let wasm = std::fs::read(&artifact).map_err(|err| format!("the built program: {err}"))?;
-                let name = entry.file_stem().map_or("main".into(), |s| s.to_string_lossy().into_owned());
-                let argv: Vec<String> = std::iter::once(name).chain(request.args.iter().cloned()).collect();
-                let started_run = Instant::now();
-                let ran = rt.vm(config).and_then(|vm| {
-                    let outcome = vm.run(&wasm, &argv)?;
-                    Ok((outcome, vm.kernel().budget().usage().memory_peak))
-                });
-                let streams = std::mem::take(&mut *streams.lock().unwrap_or_else(PoisonError::into_inner));
-                body["run"] = stage(ran, streams, started_run.elapsed());
-                return Ok(body);
-            }
-            Err(err) => Err(capsa_runtime::RuntimeError::Internal(err.to_string())),
-        }
-    };
-    let streams = std::mem::take(&mut *streams.lock().unwrap_or_else(PoisonError::into_inner));
-    body["run"] = stage(ran, streams, started.elapsed());
-    Ok(body)
-}
-
-/// `bash main.sh args…`: the shell of the command suite, in a shell VM.
-fn run_shell(
-    rt: &Runtime,
-    entry: &FsPath,
-    request: &ExecuteRequest,
-    base: VmConfig,
-) -> Result<(Outcome, u64), capsa_runtime::RuntimeError> {
-    let internal = |err: capsa_session::SessionError| capsa_runtime::RuntimeError::Internal(err.to_string());
-    let script = std::fs::read(entry).map_err(|err| capsa_runtime::RuntimeError::Internal(err.to_string()))?;
-    let session = capsa_session::Session::start(rt, &capsa_suite::shell::ShellVm::default(), base).map_err(internal)?;
-    session.write_file("main.sh", &script).map_err(internal)?;
-    let mut line = String::from("sh main.sh");
-    for arg in &request.args {
-        line.push(' ');
-        line.push_str(&shell_quote(arg));
-    }
-    let outcome = session.exec(&line, &capsa_session::Exec::default()).map_err(internal)?;
-    Ok((outcome, session.vm().kernel().budget().usage().memory_peak))
-}
-
-fn shell_quote(arg: &str) -> String {
-    format!("'{}'", arg.replace('\'', r"'\''"))
-}
-
-/// Builds a compiled lane's program: its path, and Piston's compile stage.
-fn build(
-    rt: &Runtime,
-    lanes: &Lanes,
-    lane: &Manifest,
-    dir: &FsPath,
-    entry: &FsPath,
-    request: &ExecuteRequest,
-) -> (Option<PathBuf>, Value) {
-    let started = Instant::now();
     let mut budget = CompilerBudget::default();
     budget.wall = millis(request.compile_timeout, Duration::from_secs(10));
     budget.cpu = millis(request.compile_cpu_time, budget.wall.max(Duration::from_secs(10)));
     if let Some(bytes) = request.compile_memory_limit.filter(|b| *b > 0) {
         budget.memory = bytes as u64;
     }
-    // A C-family program is every source beside the entry point.
-    let input = if lane.id == "c" || lane.id == "cpp" { dir.to_path_buf() } else { entry.to_path_buf() };
-    // Installing (a download and a module compile, once) is not the
-    // program's compile time.
-    let missing = capsa_lanes::installed(rt, lanes, lane).ok().flatten() == Some(false);
-    if missing && let Err(err) = capsa_lanes::install(rt, lanes, &lane.id, capsa_lanes::Source::Registry, true) {
-        return (None, compile_stage(1, "", &err.to_string(), Some("XX"), None, started.elapsed()));
-    }
-    let started = Instant::now();
-    let request = BuildRequest {
-        inputs: vec![input],
-        lang: Some(lane.id.clone()),
+    Ok(Job {
+        lane: runtime.lane,
+        files,
+        stdin: request.stdin.clone().into_bytes(),
+        args: request.args.clone(),
+        limits,
         budget,
-        quiet: true,
-        ..BuildRequest::default()
-    };
-    match capsa_lanes::build(rt, lanes, &request) {
-        Ok(artifact) => {
-            let stage = compile_stage(0, "", &artifact.diagnostics, None, None, started.elapsed());
-            (Some(artifact.path), stage)
-        }
-        Err(LaneError::Failed { diagnostics, .. }) => {
-            // The program's own names, not the server's temporary directory.
-            let prefix = format!("{}/", dir.display());
-            let diagnostics = diagnostics.replace(&prefix, "");
-            (None, compile_stage(1, "", &diagnostics, Some("RE"), None, started.elapsed()))
-        }
-        Err(LaneError::Budget { diagnostics, limit, .. }) => {
-            let status = if limit.contains("memory") { "XX" } else { "TO" };
-            (None, compile_stage(137, "", &diagnostics, Some(status), Some("SIGKILL"), started.elapsed()))
-        }
-        Err(err) => (None, compile_stage(1, "", &err.to_string(), Some("XX"), None, started.elapsed())),
-    }
-}
-
-fn compile_stage(
-    code: i32,
-    stdout: &str,
-    stderr: &str,
-    status: Option<&str>,
-    signal: Option<&str>,
-    took: Duration,
-) -> Value {
-    json!({
-        "stdout": stdout, "stderr": stderr, "output": format!("{stdout}{stderr}"),
-        "code": if signal.is_some() { Value::Null } else { json!(code) },
-        "signal": signal, "message": status.map(|_| stderr.lines().last().unwrap_or("").to_string()),
-        "status": status, "cpu_time": took.as_millis() as u64, "wall_time": took.as_millis() as u64, "memory": 0,
+        merge_stderr: false,
     })
 }
 
-/// Piston's view of one stage's outcome.
-fn stage(ran: Result<(Outcome, u64), capsa_runtime::RuntimeError>, streams: Streams, took: Duration) -> Value {
-    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-    let (outcome, memory) = match ran {
-        Ok(ran) => ran,
-        Err(err) => {
-            return json!({
-                "stdout": text(&streams.stdout), "stderr": text(&streams.stderr), "output": text(&streams.output),
-                "code": null, "signal": null, "message": err.to_string(), "status": "XX",
-                "cpu_time": 0, "wall_time": took.as_millis() as u64, "memory": 0,
-            });
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Piston's compile stage.
+fn compile_stage(stage: &CompileStage) -> Value {
+    let (code, signal, status, stderr) = match &stage.result {
+        Compile::Built { diagnostics } => (json!(0), None, None, diagnostics.clone()),
+        Compile::Failed { diagnostics } => (json!(1), None, Some("RE"), diagnostics.clone()),
+        Compile::Stopped { diagnostics, limit } => {
+            let status = if limit.contains("memory") { "XX" } else { "TO" };
+            (Value::Null, Some("SIGKILL"), Some(status), format!("{diagnostics}{limit}\n"))
         }
+        Compile::Error(message) => (json!(1), None, Some("XX"), format!("{message}\n")),
     };
-    let (code, signal, status, message): (Value, Option<String>, Option<&str>, Option<String>) = match &outcome.status {
-        ExitStatus::Exited(0) => (json!(0), None, None, None),
-        ExitStatus::Exited(code) => (json!(code), None, Some("RE"), None),
-        ExitStatus::Trapped(trap) => (json!(134), None, Some("RE"), Some(format!("trapped: {trap}"))),
-        ExitStatus::Signaled(n) => (Value::Null, Some(signal_name(*n)), Some("SG"), None),
-        ExitStatus::Killed(limit) => {
+    let ms = stage.took.as_millis() as u64;
+    json!({
+        "stdout": "", "stderr": stderr, "output": stderr, "code": code, "signal": signal,
+        "message": status.map(|_| stderr.lines().last().unwrap_or("").to_string()), "status": status,
+        "cpu_time": ms, "wall_time": ms, "memory": 0,
+    })
+}
+
+/// Piston's run stage.
+fn run_stage(stage: &RunStage) -> Value {
+    let (code, signal, status, message): (Value, Option<String>, Option<&str>, Option<String>) = match &stage.status {
+        None => (Value::Null, None, Some("XX"), stage.error.clone()),
+        Some(ExitStatus::Exited(0)) => (json!(0), None, None, None),
+        Some(ExitStatus::Exited(code)) => (json!(code), None, Some("RE"), None),
+        Some(ExitStatus::Trapped(trap)) => (json!(134), None, Some("RE"), Some(format!("trapped: {trap}"))),
+        Some(ExitStatus::Signaled(n)) => (Value::Null, Some(signal_name(*n)), Some("SG"), None),
+        Some(ExitStatus::Killed(limit)) => {
             let status = match limit {
                 Limit::CpuTime(_) | Limit::WallClock(_) | Limit::Fuel(_) => "TO",
                 Limit::Stdout(_) => "OL",
@@ -419,22 +282,26 @@ fn stage(ran: Result<(Outcome, u64), capsa_runtime::RuntimeError>, streams: Stre
         }
     };
     json!({
-        "stdout": text(&streams.stdout), "stderr": text(&streams.stderr), "output": text(&streams.output),
+        "stdout": text(&stage.stdout), "stderr": text(&stage.stderr), "output": text(&stage.output),
         "code": code, "signal": signal, "message": message, "status": status,
-        "cpu_time": outcome.cpu.as_millis() as u64, "wall_time": took.as_millis() as u64, "memory": memory,
+        "cpu_time": stage.cpu.as_millis() as u64, "wall_time": stage.wall.as_millis() as u64, "memory": stage.memory,
     })
 }
 
-fn signal_name(n: u8) -> String {
+/// A signal's name, as Piston shows it.
+pub(crate) fn signal_name(n: u8) -> String {
     let name = match n {
         1 => "SIGHUP",
         2 => "SIGINT",
         3 => "SIGQUIT",
         6 => "SIGABRT",
+        8 => "SIGFPE",
         9 => "SIGKILL",
+        11 => "SIGSEGV",
         13 => "SIGPIPE",
         14 => "SIGALRM",
         15 => "SIGTERM",
+        25 => "SIGXFSZ",
         _ => return format!("SIG{n}"),
     };
     name.to_string()

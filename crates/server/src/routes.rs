@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::registry::Sandbox;
-use crate::{ApiError, App, Caller, JsonBody, Spec, exec, files, metrics, openapi, piston, processes, shell};
+use crate::{ApiError, App, Caller, JsonBody, Spec, exec, files, judge0, metrics, openapi, piston, processes, shell};
 
 /// Every route of the API.
 pub(crate) fn router(app: Arc<App>) -> Router {
@@ -21,6 +21,14 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/v1/openapi.json", get(|| async { Json(openapi::document()) }))
         .route("/api/v2/runtimes", get(piston::runtimes))
         .route("/api/v2/execute", post(piston::execute))
+        .route("/about", get(judge0::about))
+        .route("/config_info", get(judge0::config_info))
+        .route("/languages", get(judge0::languages))
+        .route("/languages/{id}", get(judge0::language))
+        .route("/statuses", get(judge0::statuses))
+        .route("/submissions", post(judge0::create))
+        .route("/submissions/batch", post(judge0::create_batch).get(judge0::show_batch))
+        .route("/submissions/{token}", get(judge0::show))
         .route("/v1/sandboxes", post(create).get(list))
         .route("/v1/sandboxes/{id}", get(show).delete(delete))
         .route("/v1/sandboxes/{id}/exec", post(exec::exec))
