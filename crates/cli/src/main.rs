@@ -3,6 +3,7 @@
 
 mod build;
 mod exec;
+mod mcp;
 mod remote_sh;
 mod report;
 mod run;
@@ -38,6 +39,8 @@ enum Command {
     Lanes(build::LanesArgs),
     /// Serve sandboxes over HTTP to programs (the /v1 API; README "Service").
     Serve(serve::ServeArgs),
+    /// Offer sandboxes to an agent as MCP tools over stdio.
+    Mcp(mcp::McpArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Check(args) => build::check_main(args),
         Command::Lanes(args) => build::lanes_main(args),
         Command::Serve(args) => serve::main(args),
+        Command::Mcp(args) => mcp::main(args),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

@@ -603,6 +603,17 @@ fn piston_client_runs_c_python_and_js_with_compile_errors_and_timeouts() {
     assert_eq!(response.json::<Value>().unwrap()["message"], "cobol-* runtime is unknown");
 }
 
+/// A Python virtual environment in `dir` with `package` from PyPI; its
+/// interpreter.
+fn venv_with(dir: &Path, package: &str) -> std::path::PathBuf {
+    let made = Command::new("python3").args(["-m", "venv"]).arg(dir).status().unwrap();
+    assert!(made.success(), "python3 -m venv");
+    let python = dir.join("bin/python");
+    let pip = Command::new(&python).args(["-m", "pip", "install", "-q", package]).output().unwrap();
+    assert!(pip.status.success(), "pip install {package}: {}", String::from_utf8_lossy(&pip.stderr));
+    python
+}
+
 #[test]
 fn judge0s_official_sdk_runs_submissions_batches_and_compile_errors() {
     for lane in ["c", "python"] {
@@ -613,11 +624,7 @@ fn judge0s_official_sdk_runs_submissions_batches_and_compile_errors() {
     let server = Server::start(data.path(), &["--cache-dir", cache.to_str().unwrap()], Some(TOKEN));
     // PyPI's judge0 (the official SDK) in a virtual environment of its own.
     let venv = tempfile::tempdir().unwrap();
-    let made = Command::new("python3").args(["-m", "venv"]).arg(venv.path()).status().unwrap();
-    assert!(made.success(), "python3 -m venv");
-    let python = venv.path().join("bin/python");
-    let pip = Command::new(&python).args(["-m", "pip", "install", "-q", "judge0==0.0.8"]).output().unwrap();
-    assert!(pip.status.success(), "pip install judge0: {}", String::from_utf8_lossy(&pip.stderr));
+    let python = venv_with(venv.path(), "judge0==0.0.8");
     let script = format!(
         r#"
 import json, judge0
@@ -665,4 +672,96 @@ print(json.dumps(out))
     let about: Value =
         server.client.get(server.at("/about")).header("X-Auth-Token", TOKEN).send().unwrap().json().unwrap();
     assert_eq!(about["version"], "1.13.1");
+}
+
+/// The official MCP SDK's client (PyPI `mcp`) over stdio (`capsa mcp`) and
+/// over streamable HTTP (`/mcp`): the same tools, answers and tool errors.
+#[test]
+fn the_mcp_sdk_uses_the_tools_over_stdio_and_http() {
+    let data = tempfile::tempdir().unwrap();
+    let cache = common::cache();
+    let server = Server::start(data.path(), &["--cache-dir", cache.to_str().unwrap()], Some(TOKEN));
+    let venv = tempfile::tempdir().unwrap();
+    let python = venv_with(venv.path(), "mcp==2.3.0");
+    let script = r#"
+import asyncio, json, sys
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+capsa, data, cache, url, token = sys.argv[1:6]
+
+def text(result):
+    error = result.is_error if hasattr(result, "is_error") else result.isError
+    return [error, "".join(c.text for c in result.content if getattr(c, "type", "") == "text")]
+
+async def drive(session):
+    await session.initialize()
+    out = {"tools": sorted(t.name for t in (await session.list_tools()).tools)}
+    out["exec"] = text(await session.call_tool("exec", {"command": "echo hi; echo $((6*7))"}))
+    out["write"] = text(await session.call_tool("write_file", {"path": "notes.txt", "content": "abc"}))
+    out["read"] = text(await session.call_tool("read_file", {"path": "notes.txt"}))
+    out["missing"] = text(await session.call_tool("read_file", {"path": "/nope"}))
+    out["no_command"] = text(await session.call_tool("exec", {}))
+    out["run_code"] = text(await session.call_tool("run_code", {"language": "bash", "code": "echo one-shot"}))
+    return out
+
+async def main():
+    out = {}
+    params = StdioServerParameters(command=capsa, args=["mcp", "--data-dir", data, "--cache-dir", cache])
+    async with stdio_client(params) as (r, w):
+        async with ClientSession(r, w) as s:
+            out["stdio"] = await drive(s)
+    client = create_mcp_http_client(headers={"Authorization": "Bearer " + token})
+    async with streamable_http_client(url + "/mcp", http_client=client) as (r, w, *_):
+        async with ClientSession(r, w) as s:
+            out["http"] = await drive(s)
+    print(json.dumps(out))
+
+asyncio.run(main())
+"#;
+    let mcp_data = tempfile::tempdir().unwrap();
+    let run = Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_capsa"))
+        .arg(mcp_data.path())
+        .arg(&cache)
+        .arg(&server.url)
+        .arg(TOKEN)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "the MCP client: {}", String::from_utf8_lossy(&run.stderr));
+    let out: Value = serde_json::from_slice(&run.stdout).unwrap();
+    for transport in ["stdio", "http"] {
+        let out = &out[transport];
+        let tools: Vec<&str> = out["tools"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        assert_eq!(
+            tools,
+            [
+                "exec",
+                "list_files",
+                "read_file",
+                "run_code",
+                "sandbox_create",
+                "sandbox_delete",
+                "sandbox_list",
+                "snapshot",
+                "write_file"
+            ]
+        );
+        assert_eq!(out["exec"], json!([false, "exit code: 0\nstdout:\nhi\n42\n"]), "{transport}: {out}");
+        assert_eq!(out["read"], json!([false, "abc"]), "{transport}: {out}");
+        assert_eq!(out["missing"][0], true, "{transport}: {out}");
+        assert_eq!(out["no_command"][0], true, "{transport}: {out}");
+        assert_eq!(out["run_code"], json!([false, "exit code: 0\nstdout:\none-shot\n"]), "{transport}: {out}");
+    }
+    // /mcp without a token is refused like every other call.
+    let response = server
+        .client
+        .post(server.at("/mcp"))
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }

@@ -52,6 +52,9 @@ pub enum TokenSource {
     File(PathBuf),
     /// Generate one and write it to the data dir (nothing configured).
     Generate,
+    /// No tokens at all: nothing over HTTP is authorized (`capsa mcp` over
+    /// stdio, whose caller is the local user).
+    None,
 }
 
 /// Why the tenants could not be loaded.
@@ -135,6 +138,7 @@ impl Tenants {
                     return Err(invalid("no [[tenant]] entries".into()));
                 }
             }
+            TokenSource::None => {}
             TokenSource::Generate => {
                 let path = data_dir.join("token");
                 let token = match std::fs::read_to_string(&path) {

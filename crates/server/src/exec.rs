@@ -131,7 +131,7 @@ async fn whole(app: Arc<App>, tenant: crate::Tenant, sandbox: Arc<Sandbox>, requ
 }
 
 /// Runs one command in the sandbox and saves what it changed.
-fn run(app: &App, sandbox: &Sandbox, command: &str, exec: &Exec) -> Result<Outcome, ApiError> {
+pub(crate) fn run(app: &App, sandbox: &Sandbox, command: &str, exec: &Exec) -> Result<Outcome, ApiError> {
     sandbox.touch();
     sandbox.running.fetch_add(1, Ordering::SeqCst);
     let result = (|| {

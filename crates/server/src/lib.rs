@@ -20,6 +20,7 @@ pub mod error;
 mod exec;
 mod files;
 pub mod judge0;
+pub mod mcp;
 pub mod metrics;
 mod oneshot;
 pub mod openapi;
@@ -135,6 +136,7 @@ pub struct App {
     registry: Registry,
     metrics: Metrics,
     judge0: judge0::Submissions,
+    mcp: mcp::Sessions,
     max_body: usize,
     running: Semaphore,
     queued: AtomicUsize,
@@ -157,29 +159,11 @@ impl Server {
     /// # Errors
     /// See [`ServerError`].
     pub async fn bind(config: ServerConfig) -> Result<Server, ServerError> {
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|source| ServerError::Io { what: config.data_dir.display().to_string(), source })?;
-        let tenants = Tenants::load(&config.tokens, &config.data_dir)?;
-        let options = capsa_runtime::RuntimeOptions { cache_dir: config.cache_dir.clone(), ..Default::default() };
-        let runtime = Arc::new(Runtime::new(options)?);
-        let registry = Registry::open(&config.data_dir, runtime, config.mounts.clone())?;
+        let app = App::open(&config)?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| ServerError::Io { what: format!("listening on {}", config.listen), source })?;
-        let generated_token = tenants.generated.clone();
-        let anonymous = config.allow_anonymous.then(|| Tenant { name: "anonymous".into(), quotas: Quotas::default() });
-        let app = Arc::new(App {
-            tenants,
-            anonymous,
-            registry,
-            metrics: Metrics::default(),
-            judge0: judge0::Submissions::new(config.submission_retention, config.callback_hosts.clone()),
-            max_body: config.max_body,
-            running: Semaphore::new(config.max_running.max(1)),
-            queued: AtomicUsize::new(0),
-            max_queued: config.max_queued,
-            tenant_running: Mutex::default(),
-        });
+        let generated_token = app.tenants.generated.clone();
         Ok(Server { app, listener, generated_token })
     }
 
@@ -239,6 +223,34 @@ async fn reap(app: Arc<App>) {
 }
 
 impl App {
+    /// Opens the data dir, loads the tenants and the runtime: everything
+    /// but the socket (`capsa mcp` over stdio needs no socket).
+    ///
+    /// # Errors
+    /// See [`ServerError`].
+    pub fn open(config: &ServerConfig) -> Result<Arc<App>, ServerError> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|source| ServerError::Io { what: config.data_dir.display().to_string(), source })?;
+        let tenants = Tenants::load(&config.tokens, &config.data_dir)?;
+        let options = capsa_runtime::RuntimeOptions { cache_dir: config.cache_dir.clone(), ..Default::default() };
+        let runtime = Arc::new(Runtime::new(options)?);
+        let registry = Registry::open(&config.data_dir, runtime, config.mounts.clone())?;
+        let anonymous = config.allow_anonymous.then(|| Tenant { name: "anonymous".into(), quotas: Quotas::default() });
+        Ok(Arc::new(App {
+            tenants,
+            anonymous,
+            registry,
+            metrics: Metrics::default(),
+            judge0: judge0::Submissions::new(config.submission_retention, config.callback_hosts.clone()),
+            mcp: mcp::Sessions::default(),
+            max_body: config.max_body,
+            running: Semaphore::new(config.max_running.max(1)),
+            queued: AtomicUsize::new(0),
+            max_queued: config.max_queued,
+            tenant_running: Mutex::default(),
+        }))
+    }
+
     /// Runs `work` (VM work: blocking) on the blocking pool once a slot is
     /// free, counted against `tenant`'s concurrent calls.
     ///

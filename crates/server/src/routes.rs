@@ -11,7 +11,9 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::registry::Sandbox;
-use crate::{ApiError, App, Caller, JsonBody, Spec, exec, files, judge0, metrics, openapi, piston, processes, shell};
+use crate::{
+    ApiError, App, Caller, JsonBody, Spec, exec, files, judge0, mcp, metrics, openapi, piston, processes, shell,
+};
 
 /// Every route of the API.
 pub(crate) fn router(app: Arc<App>) -> Router {
@@ -29,6 +31,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/submissions", post(judge0::create))
         .route("/submissions/batch", post(judge0::create_batch).get(judge0::show_batch))
         .route("/submissions/{token}", get(judge0::show))
+        .route("/mcp", post(mcp::post).get(mcp::get).delete(mcp::delete))
         .route("/v1/sandboxes", post(create).get(list))
         .route("/v1/sandboxes/{id}", get(show).delete(delete))
         .route("/v1/sandboxes/{id}/exec", post(exec::exec))
