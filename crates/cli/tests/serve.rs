@@ -765,3 +765,35 @@ asyncio.run(main())
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// The Python SDK (`clients/python`) installed with pip and its pytest suite
+/// run against a real server.
+#[test]
+fn python_sdk_tests_pass_against_a_real_server() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), &[], Some(TOKEN));
+    let venv = tempfile::tempdir().unwrap();
+    let python = venv_with(venv.path(), "pytest");
+    let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../clients/python");
+    // Built from a copy, so the checkout gets no build/ or egg-info.
+    let copy = venv.path().join("sdk");
+    std::fs::create_dir_all(copy.join("capsa")).unwrap();
+    for file in ["pyproject.toml", "README.md", "capsa/__init__.py"] {
+        std::fs::copy(sdk.join(file), copy.join(file)).unwrap();
+    }
+    let pip = Command::new(&python).args(["-m", "pip", "install", "-q"]).arg(&copy).output().unwrap();
+    assert!(pip.status.success(), "pip install clients/python: {}", String::from_utf8_lossy(&pip.stderr));
+    let run = Command::new(&python)
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .arg(sdk.join("tests"))
+        .env("CAPSA_URL", &server.url)
+        .env("CAPSA_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "pytest: {}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
