@@ -5,18 +5,23 @@
 # per second of `true` from 8 clients; host memory per idle sandbox; N
 # sandboxes each running 20 execs with no error.
 #
+# Also Piston's execute of a trivial Python program through the server (p50,
+# runs/s from 8 clients); the Python lane is installed into the cache first.
+#
 # Needs: python3, hyperfine (apt-get install hyperfine).
-# Usage: bench/service.sh [CREATES] [SANDBOXES]
+# Usage: bench/service.sh [CREATES] [SANDBOXES] [CACHE_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 creates=${1:-1000}
 sandboxes=${2:-500}
+cache=(); [ -n "${3:-}" ] && cache=(--cache-dir "$3")
 command -v hyperfine >/dev/null || { echo "bench: hyperfine is missing (apt-get install hyperfine)" >&2; exit 2; }
 cargo build --release -q -p capsa-cli
 capsa=$PWD/target/release/capsa
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-CAPSA_TOKEN=bench "$capsa" serve --listen "127.0.0.1:$port" --data-dir "$work/data" 2>"$work/serve.log" &
+"$capsa" lanes install python "${cache[@]}" >/dev/null
+CAPSA_TOKEN=bench "$capsa" serve --listen "127.0.0.1:$port" --data-dir "$work/data" "${cache[@]}" 2>"$work/serve.log" &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 until curl -sf "http://127.0.0.1:$port/v1/health" >/dev/null; do sleep 0.1; done
@@ -105,4 +110,30 @@ t = time.perf_counter()
 for th in threads: th.start()
 for th in threads: th.join()
 print(f"{sandboxes} sandboxes x 20 execs: {errors[0]} errors, {time.perf_counter() - t:.1f} s")
+for sid in ids:
+    call(conn, "DELETE", f"/v1/sandboxes/{sid}")
+
+# Piston: a trivial Python program, one client (p50), then 8 clients (runs/s).
+job = {"language": "python", "version": "*", "files": [{"content": "print('hi')"}]}
+call(conn, "POST", "/api/v2/execute", job)
+lat = []
+for _ in range(100):
+    t = time.perf_counter()
+    out = call(conn, "POST", "/api/v2/execute", job)
+    lat.append(time.perf_counter() - t)
+    assert out["run"]["stdout"] == "hi\n", out
+lat.sort()
+print(f"Piston execute, Python print: p50 {lat[50] * 1000:.1f} ms, p95 {lat[95] * 1000:.1f} ms")
+count = [0] * 8
+stop = time.perf_counter() + 5
+def piston(n):
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    while time.perf_counter() < stop:
+        call(c, "POST", "/api/v2/execute", job)
+        count[n] += 1
+threads = [threading.Thread(target=piston, args=(n,)) for n in range(8)]
+t = time.perf_counter()
+for th in threads: th.start()
+for th in threads: th.join()
+print(f"Piston executes of Python per second, 8 clients: {sum(count) / (time.perf_counter() - t):.0f}")
 PY
