@@ -150,19 +150,38 @@ def _event(kind: str, data: str) -> Event:
     return Event(kind, data=json.dumps(payload))
 
 
-def _sse(lines: Iterator[str]) -> Iterator[Event]:
-    kind, data = "message", []
-    for line in lines:
+class _SseParser:
+    """Server-sent events, one line at a time."""
+
+    def __init__(self) -> None:
+        self.kind, self.data = "message", []
+
+    def feed(self, line: str) -> Optional[Event]:
+        """The event this line completes, if any."""
         if line == "":
-            if data:
-                yield _event(kind, "\n".join(data))
-            kind, data = "message", []
-        elif line.startswith("event:"):
-            kind = line[6:].strip()
+            return self.finish()
+        if line.startswith("event:"):
+            self.kind = line[6:].strip()
         elif line.startswith("data:"):
-            data.append(line[5:].lstrip(" "))
-    if data:
-        yield _event(kind, "\n".join(data))
+            self.data.append(line[5:].lstrip(" "))
+        return None
+
+    def finish(self) -> Optional[Event]:
+        """The event still pending, if any."""
+        event = _event(self.kind, "\n".join(self.data)) if self.data else None
+        self.kind, self.data = "message", []
+        return event
+
+
+def _sse(lines: Iterator[str]) -> Iterator[Event]:
+    parser = _SseParser()
+    for line in lines:
+        event = parser.feed(line)
+        if event is not None:
+            yield event
+    event = parser.finish()
+    if event is not None:
+        yield event
 
 
 def _exec_body(command: str, stdin: Optional[str | bytes], env: Optional[Dict[str, str]], cwd: Optional[str], timeout: Optional[float]) -> Dict[str, Any]:
@@ -399,18 +418,14 @@ class AsyncSandbox:
         headers = {"Accept": "text/event-stream"}
         async with self._client.stream("POST", self._url("/exec"), json=body, headers=headers, timeout=None) as response:
             _raise_for(response)
-            kind, data = "message", []
+            parser = _SseParser()
             async for line in response.aiter_lines():
-                if line == "":
-                    if data:
-                        yield _event(kind, "\n".join(data))
-                    kind, data = "message", []
-                elif line.startswith("event:"):
-                    kind = line[6:].strip()
-                elif line.startswith("data:"):
-                    data.append(line[5:].lstrip(" "))
-            if data:
-                yield _event(kind, "\n".join(data))
+                event = parser.feed(line)
+                if event is not None:
+                    yield event
+            event = parser.finish()
+            if event is not None:
+                yield event
 
     async def write_file(self, path: str, content: str | bytes) -> None:
         """Writes a file, making its parents."""

@@ -17,7 +17,7 @@ use tungstenite::client::IntoClientRequest;
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
-use crate::sh::{Input, Reader, prompt};
+use crate::sh::{Reader, Step, prompt};
 
 type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
 
@@ -84,21 +84,11 @@ fn attach(server: &str, id: &str, bearer: &str) -> Result<i32> {
     let mut pending = String::new();
     let mut status = 0;
     loop {
-        let line = match reader.read(&prompt(&user, &home, &cwd, &pending)) {
-            Input::Line(line) => line,
-            Input::Interrupted => {
-                pending.clear();
-                continue;
-            }
-            Input::End => break,
-        };
-        if pending.is_empty() && line.trim().is_empty() {
-            continue;
+        match reader.read_into(&prompt(&user, &home, &cwd, &pending), &mut pending) {
+            Step::Run => {}
+            Step::Skip => continue,
+            Step::End => break,
         }
-        if !pending.is_empty() {
-            pending.push('\n');
-        }
-        pending.push_str(&line);
         interrupted.store(false, Ordering::SeqCst);
         send(&mut socket, json!({"type": "line", "data": pending}))?;
         send(&mut socket, json!({"type": "eof"}))?;

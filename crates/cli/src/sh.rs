@@ -45,8 +45,18 @@ pub(crate) enum Reader {
     Plain,
 }
 
+/// What to do after [`Reader::read_into`].
+pub(crate) enum Step {
+    /// Run the pending text.
+    Run,
+    /// Nothing to run (an empty line, or Ctrl-C cleared the input).
+    Skip,
+    /// The input ended.
+    End,
+}
+
 /// What the reader produced.
-pub(crate) enum Input {
+enum Input {
     Line(String),
     Interrupted,
     End,
@@ -69,7 +79,7 @@ impl Reader {
         }
     }
 
-    pub(crate) fn read(&mut self, prompt: &str) -> Input {
+    fn read(&mut self, prompt: &str) -> Input {
         match self {
             Reader::Editor(editor, _) => match editor.readline(prompt) {
                 Ok(line) => {
@@ -81,6 +91,27 @@ impl Reader {
             },
             Reader::Plain => read_plain_line(),
         }
+    }
+
+    /// Reads a line onto `pending` (a continued input joins it with a
+    /// newline), as both terminals do.
+    pub(crate) fn read_into(&mut self, prompt: &str, pending: &mut String) -> Step {
+        let line = match self.read(prompt) {
+            Input::Line(line) => line,
+            Input::Interrupted => {
+                pending.clear();
+                return Step::Skip;
+            }
+            Input::End => return Step::End,
+        };
+        if pending.is_empty() && line.trim().is_empty() {
+            return Step::Skip;
+        }
+        if !pending.is_empty() {
+            pending.push('\n');
+        }
+        pending.push_str(&line);
+        Step::Run
     }
 
     pub(crate) fn save(&mut self) {
@@ -152,21 +183,11 @@ pub fn main(args: ShArgs) -> i32 {
     let mut status = 0;
     loop {
         let prompt = prompt(identity.user, identity.home, &cwd, &pending);
-        let line = match reader.read(&prompt) {
-            Input::Line(line) => line,
-            Input::Interrupted => {
-                pending.clear();
-                continue;
-            }
-            Input::End => break,
-        };
-        if pending.is_empty() && line.trim().is_empty() {
-            continue;
+        match reader.read_into(&prompt, &mut pending) {
+            Step::Run => {}
+            Step::Skip => continue,
+            Step::End => break,
         }
-        if !pending.is_empty() {
-            pending.push('\n');
-        }
-        pending.push_str(&line);
         match session.run_line(&pending) {
             Ok(LineOutcome::More) => continue,
             Ok(LineOutcome::Done { outcome, cwd: now }) => {
