@@ -6,6 +6,8 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -25,10 +27,15 @@ impl Server {
     /// Starts a server over `data`, with `CAPSA_TOKEN` unless `args` says
     /// otherwise, and waits until it answers.
     fn start(data: &Path, args: &[&str], token: Option<&str>) -> Server {
+        // The module cache the CLI tests share, warm: no server's first
+        // command compiles the suite.
+        common::warm_cache();
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_capsa"));
         cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(data)
+            .arg("--cache-dir")
+            .arg(common::cache())
             .args(args)
             .env_remove("CAPSA_TOKEN")
             .stdout(Stdio::null())
@@ -317,15 +324,17 @@ fn persistent_sandboxes_survive_kill_9_under_load() {
     let ephemeral = server.create(json!({}));
     let ids: Vec<String> = (0..4).map(|_| server.create(json!({"persistent": true}))).collect();
     let url = server.url.clone();
+    // Appends answered so far, per client: the kill waits for some from each.
+    let progress: Arc<Vec<AtomicUsize>> = Arc::new((0..ids.len()).map(|_| AtomicUsize::new(0)).collect());
     let clients: Vec<_> = ids
         .iter()
         .enumerate()
         .map(|(n, id)| {
-            let (id, url) = (id.clone(), url.clone());
+            let (id, url, progress) = (id.clone(), url.clone(), progress.clone());
             std::thread::spawn(move || {
                 let client = Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
                 let mut answered = 0;
-                for round in 0..1000 {
+                for round in 0..100_000 {
                     let command = format!("echo {round} >> log.txt");
                     let sent = client
                         .post(format!("{url}/v1/sandboxes/{id}/exec"))
@@ -336,6 +345,7 @@ fn persistent_sandboxes_survive_kill_9_under_load() {
                         Ok(response) if response.status() == StatusCode::OK => answered = round + 1,
                         _ => break,
                     }
+                    progress[n].store(answered, Ordering::SeqCst);
                     if n == 0 && round % 5 == 0 {
                         // Garbage from the same client does no harm.
                         let _ = client
@@ -362,7 +372,14 @@ fn persistent_sandboxes_survive_kill_9_under_load() {
     let _ = lines.next();
     drop(lines);
 
-    std::thread::sleep(Duration::from_secs(2));
+    // Kill in the middle of the work: once every client has had a few
+    // appends answered, however loaded the machine.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while progress.iter().any(|p| p.load(Ordering::SeqCst) < 5) {
+        assert!(Instant::now() < deadline, "the clients made no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
     server.kill9();
     let answered: Vec<usize> = clients.into_iter().map(|c| c.join().unwrap()).collect();
     assert!(answered.iter().all(|&n| n > 0), "{answered:?}");
@@ -555,9 +572,7 @@ fn piston_client_runs_c_python_and_js_with_compile_errors_and_timeouts() {
         common::lane::install(lane);
     }
     let data = tempfile::tempdir().unwrap();
-    let cache = common::cache();
-    let args = ["--allow-anonymous", "--cache-dir", cache.to_str().unwrap()];
-    let server = Server::start(data.path(), &args, Some(TOKEN));
+    let server = Server::start(data.path(), &["--allow-anonymous"], Some(TOKEN));
     let node = tempfile::tempdir().unwrap();
     let results = piston_client(
         node.path(),
@@ -620,8 +635,7 @@ fn judge0s_official_sdk_runs_submissions_batches_and_compile_errors() {
         common::lane::install(lane);
     }
     let data = tempfile::tempdir().unwrap();
-    let cache = common::cache();
-    let server = Server::start(data.path(), &["--cache-dir", cache.to_str().unwrap()], Some(TOKEN));
+    let server = Server::start(data.path(), &[], Some(TOKEN));
     // PyPI's judge0 (the official SDK) in a virtual environment of its own.
     let venv = tempfile::tempdir().unwrap();
     let python = venv_with(venv.path(), "judge0==0.0.8");
@@ -680,7 +694,7 @@ print(json.dumps(out))
 fn the_mcp_sdk_uses_the_tools_over_stdio_and_http() {
     let data = tempfile::tempdir().unwrap();
     let cache = common::cache();
-    let server = Server::start(data.path(), &["--cache-dir", cache.to_str().unwrap()], Some(TOKEN));
+    let server = Server::start(data.path(), &[], Some(TOKEN));
     let venv = tempfile::tempdir().unwrap();
     let python = venv_with(venv.path(), "mcp==2.3.0");
     let script = r#"
