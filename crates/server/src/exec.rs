@@ -131,18 +131,12 @@ async fn whole(app: Arc<App>, tenant: crate::Tenant, sandbox: Arc<Sandbox>, requ
 }
 
 /// Runs one command in the sandbox and saves what it changed.
-pub(crate) fn run(app: &App, sandbox: &Sandbox, command: &str, exec: &Exec) -> Result<Outcome, ApiError> {
-    sandbox.touch();
-    sandbox.running.fetch_add(1, Ordering::SeqCst);
-    let result = (|| {
-        let session = app.registry.session(sandbox)?;
-        let outcome = session.exec(command, exec)?;
-        app.registry.save(sandbox)?;
-        Ok(outcome)
-    })();
-    sandbox.running.fetch_sub(1, Ordering::SeqCst);
-    sandbox.touch();
-    result
+pub(crate) fn run(app: &App, sandbox: &Arc<Sandbox>, command: &str, exec: &Exec) -> Result<Outcome, ApiError> {
+    let _busy = sandbox.busy();
+    let session = app.registry.session(sandbox)?;
+    let outcome = session.exec(command, exec)?;
+    app.registry.save(sandbox)?;
+    Ok(outcome)
 }
 
 /// One stream's chunks, forwarded while the client keeps up.

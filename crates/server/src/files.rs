@@ -5,7 +5,6 @@
 //! the VM), never through a host path.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -27,19 +26,13 @@ async fn with_session<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     let sandbox = app.registry.get(&tenant.name, id)?;
     app.blocking(tenant, move |app| {
-        sandbox.touch();
-        sandbox.running.fetch_add(1, Ordering::SeqCst);
-        let result = (|| {
-            let session = app.registry.session(&sandbox)?;
-            let value = work(&session)?;
-            if changes {
-                app.registry.save(&sandbox)?;
-            }
-            Ok(value)
-        })();
-        sandbox.running.fetch_sub(1, Ordering::SeqCst);
-        sandbox.touch();
-        result
+        let _busy = sandbox.busy();
+        let session = app.registry.session(&sandbox)?;
+        let value = work(&session)?;
+        if changes {
+            app.registry.save(&sandbox)?;
+        }
+        Ok(value)
     })
     .await
 }

@@ -16,7 +16,6 @@
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -200,8 +199,7 @@ pub(crate) async fn start(
     app.blocking(&tenant, move |app| app.registry.session(&loaded).map(drop)).await.inspect_err(|_| {
         process.finish(json!({"exit_code": null, "killed": "the sandbox could not be loaded"}));
     })?;
-    sandbox.running.fetch_add(1, Ordering::SeqCst);
-    sandbox.touch();
+    let busy = sandbox.busy();
     let command = request.command.clone();
     let worker = app.clone();
     let runner = process.clone();
@@ -219,8 +217,7 @@ pub(crate) async fn start(
             tracing::warn!("saving sandbox {} after process {pid}: {}", sandbox.id, err.message);
         }
         runner.finish(exit);
-        sandbox.running.fetch_sub(1, Ordering::SeqCst);
-        sandbox.touch();
+        drop(busy);
     });
     if let Err(err) = spawned {
         process.finish(json!({"exit_code": null, "killed": null}));

@@ -40,6 +40,9 @@ pub struct Sandbox {
     pub spec: Spec,
     /// When it was created (seconds since the epoch).
     pub created: u64,
+    /// Its memory and disk limits, as counted against its tenant's quotas
+    /// (worked out once, from its spec).
+    reserved: (u64, u64),
     session: Mutex<Option<Arc<Session>>>,
     /// Serializes saves, so an older state never lands after a newer one.
     saving: Mutex<()>,
@@ -49,6 +52,17 @@ pub struct Sandbox {
     pub running: AtomicUsize,
     /// Its background processes.
     pub processes: Mutex<Processes>,
+}
+
+/// Work running in a sandbox (see [`Sandbox::busy`]).
+#[derive(Debug)]
+pub struct Busy(Arc<Sandbox>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::SeqCst);
+        self.0.touch();
+    }
 }
 
 /// On disk for each persistent sandbox.
@@ -117,6 +131,11 @@ impl std::fmt::Debug for Registry {
     }
 }
 
+/// The memory and disk limits a sandbox of this configuration holds.
+fn reserved_by(base: &capsa_runtime::VmConfig) -> (u64, u64) {
+    (base.limits.memory, base.limits.disk_bytes)
+}
+
 fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
@@ -129,12 +148,13 @@ fn new_id(prefix: &str) -> Result<String, ApiError> {
 }
 
 impl Sandbox {
-    fn new(id: String, tenant: String, spec: Spec, created: u64, session: Option<Arc<Session>>) -> Sandbox {
+    fn new(id: String, tenant: String, spec: Spec, reserved: (u64, u64), session: Option<Arc<Session>>) -> Sandbox {
         Sandbox {
             id,
             tenant,
             spec,
-            created,
+            reserved,
+            created: now_secs(),
             session: Mutex::new(session),
             saving: Mutex::new(()),
             last_used: Mutex::new(Instant::now()),
@@ -157,6 +177,15 @@ impl Sandbox {
     /// How long it has existed in this server.
     pub fn age(&self) -> Duration {
         self.born.elapsed()
+    }
+
+    /// Counts a call or process as running in it (so it is neither paused
+    /// nor reaped under it) until the guard is dropped; both ends mark it
+    /// used.
+    pub fn busy(self: &Arc<Self>) -> Busy {
+        self.touch();
+        self.running.fetch_add(1, Ordering::SeqCst);
+        Busy(self.clone())
     }
 
     /// Its session if it is in memory.
@@ -192,7 +221,11 @@ impl Registry {
         }
         let mut sandboxes = HashMap::new();
         for record in read_records::<SandboxRecord>(&dir.join("sandboxes"))? {
-            let sandbox = Sandbox::new(record.id.clone(), record.tenant, record.spec, record.created, None);
+            // A spec that no longer fits this server (a mount gone) reserves
+            // nothing; it fails when the sandbox is next used.
+            let reserved = record.spec.vm(&mounts).map_or((0, 0), |(_, base)| reserved_by(&base));
+            let mut sandbox = Sandbox::new(record.id.clone(), record.tenant, record.spec, reserved, None);
+            sandbox.created = record.created;
             sandboxes.insert(record.id, Arc::new(sandbox));
         }
         let snapshots = read_records::<SnapshotRecord>(&dir.join("snapshots"))?
@@ -223,11 +256,9 @@ impl Registry {
             if mine.len() >= quotas.sandboxes {
                 return Err(ApiError::too_many(format!("tenant quota: {} sandboxes", quotas.sandboxes), 5));
             }
-            let limits = |sb: &Arc<Sandbox>| sb.spec.vm(&self.mounts).map(|(_, base)| base.limits).ok();
             let (memory, disk) = mine
                 .iter()
-                .filter_map(|sb| limits(sb))
-                .fold((0u64, 0u64), |(m, d), l| (m.saturating_add(l.memory), d.saturating_add(l.disk_bytes)));
+                .fold((0u64, 0u64), |(m, d), sb| (m.saturating_add(sb.reserved.0), d.saturating_add(sb.reserved.1)));
             if memory.saturating_add(base.limits.memory) > quotas.memory {
                 return Err(ApiError::too_many(format!("tenant quota: {} bytes of memory", quotas.memory), 5));
             }
@@ -235,6 +266,7 @@ impl Registry {
                 return Err(ApiError::too_many(format!("tenant quota: {} bytes of disk", quotas.disk), 5));
             }
         }
+        let reserved = reserved_by(&base);
         let session = match &spec.from_snapshot {
             Some(id) => {
                 let snapshot = self.snapshot(&tenant.name, id)?;
@@ -243,8 +275,8 @@ impl Registry {
             None => Session::start(&self.runtime, &shell, base)?,
         };
         let id = new_id("sb")?;
-        let created = now_secs();
-        let sandbox = Arc::new(Sandbox::new(id.clone(), tenant.name.clone(), spec, created, Some(Arc::new(session))));
+        let sandbox = Arc::new(Sandbox::new(id.clone(), tenant.name.clone(), spec, reserved, Some(Arc::new(session))));
+        let created = sandbox.created;
         if sandbox.spec.persistent {
             let record =
                 SandboxRecord { id: id.clone(), tenant: tenant.name.clone(), created, spec: sandbox.spec.clone() };

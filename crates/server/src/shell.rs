@@ -14,7 +14,6 @@
 //! `{"type":"exit","exit_code"}` before the server closes. A client that
 //! goes away kills its running line.
 
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -169,7 +168,7 @@ fn start_line(
         ..Exec::default()
     };
     *running.lock().unwrap_or_else(PoisonError::into_inner) = Some(Running { stdin, stop });
-    sandbox.running.fetch_add(1, Ordering::SeqCst);
+    let busy = sandbox.busy();
     let (app, sandbox, running, out) = (app.clone(), sandbox.clone(), running.clone(), out.clone());
     let spawned = std::thread::Builder::new().name("capsa-shell-line".into()).spawn({
         let (sandbox, running, out) = (sandbox.clone(), running.clone(), out.clone());
@@ -179,8 +178,7 @@ fn start_line(
                 tracing::warn!("saving sandbox {} after a shell line: {}", sandbox.id, err.message);
             }
             *running.lock().unwrap_or_else(PoisonError::into_inner) = None;
-            sandbox.running.fetch_sub(1, Ordering::SeqCst);
-            sandbox.touch();
+            drop(busy);
             let message = match result {
                 Ok(LineOutcome::More) => json!({"type": "more"}),
                 Ok(LineOutcome::Done { outcome, cwd }) => json!({
@@ -196,8 +194,8 @@ fn start_line(
         }
     });
     if spawned.is_err() {
+        // The closure, and the busy guard in it, are gone with the thread.
         *running.lock().unwrap_or_else(PoisonError::into_inner) = None;
-        sandbox.running.fetch_sub(1, Ordering::SeqCst);
         let _ = out.send(json!({"type": "error", "code": "internal", "message": "cannot start a thread"}));
     }
 }
