@@ -80,6 +80,13 @@ impl ProcessControl {
         pending.or_else(|| self.deadline.filter(|d| Instant::now() >= *d).map(|_| KillReason::WallClock))
     }
 
+    /// The kill asked for, if any (not the deadline): a process that was
+    /// killed and then exits on its own still ended by the kill, as on
+    /// Linux, where a pending SIGKILL is taken before `exit` returns.
+    pub fn killed(&self) -> Option<KillReason> {
+        *self.lock()
+    }
+
     /// Sleeps for `duration`, returning early with the reason if the process
     /// is killed or reaches its deadline meanwhile.
     ///
@@ -164,6 +171,8 @@ mod tests {
     fn the_deadline_counts_as_a_kill_and_current_is_per_thread() {
         let control = Arc::new(ProcessControl::new(Some(Instant::now())));
         assert_eq!(control.sleep(Duration::from_secs(1)), Err(KillReason::WallClock));
+        // Only a kill asked for overrides a process's own exit status.
+        assert_eq!(control.killed(), None);
         assert_eq!(current_pending(), None);
         set_current(control);
         assert_eq!(current_pending(), Some(KillReason::WallClock));

@@ -170,10 +170,15 @@ fn execute(program: &InstancePre<ProcessData>, ctx: WasiCtx, limits: &Limits) ->
         }
         Err(err) => Err(err),
     };
-    let status = match instance {
+    let mut status = match instance {
         Ok(instance) => run_start(instance, &mut store, limits)?,
         Err(err) => instantiate_failed(&err, limits)?,
     };
+    // A kill that raced with the guest's own exit (its children died, its
+    // `wait` returned, it exited before the next epoch tick) still wins.
+    if let (ExitStatus::Exited(_), Some(reason)) = (&status, store.data().wasi.control.killed()) {
+        status = killed_by(reason, limits);
+    }
     store.data_mut().meter.charge();
     let fuel_used = limits.fuel.map(|fuel| fuel.saturating_sub(store.get_fuel().unwrap_or(0)));
     Ok(Ended { status, fuel_used })
