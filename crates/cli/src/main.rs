@@ -10,6 +10,7 @@ mod run;
 mod serve;
 mod sh;
 mod vm_args;
+mod worker;
 
 use std::process::ExitCode;
 
@@ -41,6 +42,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Offer sandboxes to an agent as MCP tools over stdio.
     Mcp(mcp::McpArgs),
+    /// Run a cluster's VMs: take work from `capsa serve --nats` front-ends.
+    Worker(worker::WorkerArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Command::Lanes(args) => build::lanes_main(args),
         Command::Serve(args) => serve::main(args),
         Command::Mcp(args) => mcp::main(args),
+        Command::Worker(args) => worker::main(args),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

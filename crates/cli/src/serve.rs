@@ -1,6 +1,7 @@
 //! `capsa serve`: the HTTP service in one process (crates/server). Runs
 //! until SIGINT or SIGTERM, then stops taking requests and lets the calls
-//! in flight finish, saves included.
+//! in flight finish, saves included. With `--nats URL` it is a cluster's
+//! stateless front-end (crates/cluster): the VMs run on `capsa worker`s.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,6 +48,10 @@ pub struct ServeArgs {
     /// VM calls waiting for a slot before requests get 429.
     #[arg(long, value_name = "N", default_value_t = 1024)]
     max_queued: usize,
+    /// Be a stateless front-end of the cluster on this NATS server (with
+    /// JetStream); VMs run on `capsa worker --nats URL` processes.
+    #[arg(long, value_name = "URL")]
+    nats: Option<String>,
     #[command(flatten)]
     cache: CacheArgs,
 }
@@ -67,7 +72,7 @@ pub fn main(args: ServeArgs) -> i32 {
             return 1;
         }
     };
-    match runtime.block_on(serve(config)) {
+    match runtime.block_on(serve(config, args.nats)) {
         Ok(()) => 0,
         Err(err) => {
             eprintln!("capsa serve: {err:#}");
@@ -76,19 +81,32 @@ pub fn main(args: ServeArgs) -> i32 {
     }
 }
 
-async fn serve(config: ServerConfig) -> Result<()> {
+async fn serve(config: ServerConfig, nats: Option<String>) -> Result<()> {
+    let retention = config.submission_retention;
     let server = Server::bind(config).await?;
     if let Some(path) = &server.generated_token {
         eprintln!("capsa serve: the API token is in {} (Authorization: Bearer TOKEN)", path.display());
     }
-    eprintln!("capsa serve: listening on http://{}", server.local_addr()?);
-    server.run(shutdown()).await?;
+    let front = match &nats {
+        Some(url) => Some(capsa_cluster::Frontend::connect(url, server.app().clone(), retention).await?),
+        None => None,
+    };
+    match &nats {
+        Some(url) => {
+            eprintln!("capsa serve: listening on http://{} (cluster front-end on {url})", server.local_addr()?)
+        }
+        None => eprintln!("capsa serve: listening on http://{}", server.local_addr()?),
+    }
+    match front {
+        Some(front) => server.run_with(|router| front.wrap(router), shutdown()).await?,
+        None => server.run(shutdown()).await?,
+    }
     eprintln!("capsa serve: stopped");
     Ok(())
 }
 
 /// Completes on SIGINT or SIGTERM.
-async fn shutdown() {
+pub(crate) async fn shutdown() {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
         // Without signal handlers, only a kill stops the server.
@@ -124,7 +142,7 @@ fn config(args: &ServeArgs) -> Result<ServerConfig> {
     Ok(config)
 }
 
-fn default_data_dir() -> Result<PathBuf> {
+pub(crate) fn default_data_dir() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir).join("capsa/serve"));
     }
@@ -133,7 +151,7 @@ fn default_data_dir() -> Result<PathBuf> {
 }
 
 /// `NAME=DIR` or `NAME=DIR:rw`.
-fn parse_mount(spec: &str) -> Result<NamedMount> {
+pub(crate) fn parse_mount(spec: &str) -> Result<NamedMount> {
     let Some((name, rest)) = spec.split_once('=') else { bail!("--mount {spec}: expected NAME=DIR[:rw]") };
     let (dir, writable) = match rest.strip_suffix(":rw") {
         Some(dir) => (dir, true),

@@ -235,7 +235,7 @@ impl Lanes {
 /// The budget of each compiler and linker guest: CPU time (10 min), wall
 /// clock (180 s, seed 002) and memory. Seed 002's fuel budget (8e11) is an
 /// opt-in (`--compile-fuel`): metering costs compute speed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CompilerBudget {
     /// CPU time per guest's VM.
     pub cpu: Duration,

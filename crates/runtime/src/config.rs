@@ -164,8 +164,9 @@ impl std::str::FromStr for Publish {
 /// Resource limits of a VM. Always on; `Limits::default()` is the command
 /// budget, sized for one VM on a shared host. The memory, disk, inode,
 /// process and host-fd limits bound the VM as a whole: what all its
-/// processes hold together.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// processes hold together. Serializable: a cluster sends a job's limits
+/// to the worker that runs it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// CPU time the whole VM may spend: the sum over every process's thread
     /// (several spinning at once count together) and the compiles of

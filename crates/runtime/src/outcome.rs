@@ -17,7 +17,7 @@ pub const EXIT_NOT_RUNNABLE: i32 = 126;
 pub const EXIT_USAGE: i32 = 2;
 
 /// Which limit ended a guest.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Limit {
     /// Its VM spent its CPU time.
     CpuTime(Duration),
@@ -48,7 +48,7 @@ fn humantime(d: Duration) -> String {
 }
 
 /// How a guest process ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ExitStatus {
     /// It returned from `_start` (0) or called `proc_exit(code)`.
     Exited(u32),

@@ -12,6 +12,12 @@
 //! never blocks the executor, and a request past the queue's bound gets
 //! `429` with `Retry-After`.
 //! The interactive shell is a WebSocket (its protocol: `src/shell.rs`).
+//!
+//! Two seams let a cluster (the `capsa-cluster` crate) put this server's
+//! work on other machines without a second copy of the API: one-shot runs
+//! go through [`Jobs`] (here by default), and a request relayed from a
+//! cluster front-end carries its already-checked tenant as a [`Relayed`]
+//! request extension, which HTTP cannot forge.
 
 #![forbid(unsafe_code)]
 
@@ -22,7 +28,7 @@ mod files;
 pub mod judge0;
 pub mod mcp;
 pub mod metrics;
-mod oneshot;
+pub mod oneshot;
 pub mod openapi;
 mod piston;
 mod processes;
@@ -34,8 +40,9 @@ pub mod spec;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -142,7 +149,39 @@ pub struct App {
     queued: AtomicUsize,
     max_queued: usize,
     tenant_running: Mutex<HashMap<String, Arc<AtomicUsize>>>,
+    jobs: OnceLock<Arc<dyn Jobs>>,
 }
+
+/// What a one-shot run came to: the job's result, or why it could not be
+/// used (its files); the outer error is the service's (quota, queue, a
+/// cluster that lost it).
+pub type JobOutcome = Result<Result<oneshot::JobResult, String>, ApiError>;
+
+/// A future a [`Jobs`] returns.
+pub type JobFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// Where one-shot runs (Piston, Judge0, MCP's `run_code`) run, and where
+/// what outlives a request about them (a Judge0 submission) is kept: on
+/// this server unless a cluster installs its own ([`App::set_jobs`]).
+pub trait Jobs: Send + Sync + std::fmt::Debug {
+    /// Runs `job` for `tenant` under the id `id` and says how it went.
+    fn run(&self, app: Arc<App>, tenant: Tenant, job: oneshot::Job, id: String) -> JobFuture<JobOutcome>;
+
+    /// How job `id` went, if it has finished (asked by whoever did not
+    /// wait for it: a front-end restarted meanwhile).
+    fn finished(&self, id: String) -> JobFuture<Option<JobOutcome>>;
+
+    /// Keeps `bytes` under `name` for the server's retention time.
+    fn keep(&self, name: String, bytes: Vec<u8>) -> JobFuture<()>;
+
+    /// What was kept under `name`, if anything.
+    fn kept(&self, name: String) -> JobFuture<Option<Vec<u8>>>;
+}
+
+/// A request's tenant, as checked by the cluster front-end that relayed it
+/// (see the crate doc): a request extension, never a header.
+#[derive(Debug, Clone)]
+pub struct Relayed(pub Tenant);
 
 /// A bound server, ready to run.
 #[derive(Debug)]
@@ -183,8 +222,26 @@ impl Server {
     /// # Errors
     /// The listener failed.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
+        self.run_with(|router| router, shutdown).await
+    }
+
+    /// The app its handlers share.
+    pub fn app(&self) -> &Arc<App> {
+        &self.app
+    }
+
+    /// [`Server::run`] with the router passed through `wrap` first (a
+    /// cluster front-end puts its relays in front of it).
+    ///
+    /// # Errors
+    /// The listener failed.
+    pub async fn run_with(
+        self,
+        wrap: impl FnOnce(axum::Router) -> axum::Router,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
         let reaper = tokio::spawn(reap(self.app.clone()));
-        let router = routes::router(self.app.clone());
+        let router = wrap(routes::router(self.app.clone()));
         let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
         let signal = async move {
             shutdown.await;
@@ -209,8 +266,9 @@ impl Server {
     }
 }
 
-/// Pauses idle sandboxes and deletes expired ones, once a second.
-async fn reap(app: Arc<App>) {
+/// Pauses idle sandboxes and deletes expired ones, once a second, for ever
+/// (a server runs it; a cluster worker too).
+pub async fn reap(app: Arc<App>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
@@ -248,7 +306,54 @@ impl App {
             queued: AtomicUsize::new(0),
             max_queued: config.max_queued,
             tenant_running: Mutex::default(),
+            jobs: OnceLock::new(),
         }))
+    }
+
+    /// Sends this server's one-shot runs to `jobs` from now on (once; a
+    /// second call is ignored).
+    pub fn set_jobs(&self, jobs: Arc<dyn Jobs>) {
+        let _ = self.jobs.set(jobs);
+    }
+
+    /// Runs a one-shot job where this server's [`Jobs`] say, under the id
+    /// `id` (fresh for each job).
+    ///
+    /// # Errors
+    /// See [`JobOutcome`].
+    pub async fn run_job(self: &Arc<Self>, tenant: &Tenant, job: oneshot::Job, id: String) -> JobOutcome {
+        match self.jobs.get() {
+            Some(jobs) => jobs.run(self.clone(), tenant.clone(), job, id).await,
+            None => self.run_job_here(tenant, job).await,
+        }
+    }
+
+    /// The [`Jobs`] a cluster installed, if any.
+    pub fn jobs(&self) -> Option<&Arc<dyn Jobs>> {
+        self.jobs.get()
+    }
+
+    /// Runs a one-shot job on this server's blocking pool.
+    ///
+    /// # Errors
+    /// See [`JobOutcome`].
+    pub async fn run_job_here(self: &Arc<Self>, tenant: &Tenant, job: oneshot::Job) -> JobOutcome {
+        self.blocking(tenant, move |app| Ok(oneshot::run(app.registry.runtime(), &job))).await
+    }
+
+    /// The sandboxes and snapshots.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The counters `/metrics` shows.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Every route of the API, on this app.
+    pub fn router(self: &Arc<Self>) -> axum::Router {
+        routes::router(self.clone())
     }
 
     /// Runs `work` (VM work: blocking) on the blocking pool once a slot is
@@ -310,6 +415,9 @@ impl FromRequestParts<Arc<App>> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        if let Some(Relayed(tenant)) = parts.extensions.get::<Relayed>() {
+            return Ok(Caller(tenant.clone()));
+        }
         let unauthorized = || {
             ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid `Authorization: Bearer TOKEN` is required")
         };

@@ -253,7 +253,7 @@ async fn call(
                 args.get("timeout_s").and_then(Value::as_f64).unwrap_or(10.0).clamp(0.001, 600.0),
             );
             let job = Job {
-                lane,
+                lane: lane.to_string(),
                 files: vec![(file.to_string(), code.as_bytes().to_vec())],
                 stdin: args.get("stdin").and_then(Value::as_str).unwrap_or("").as_bytes().to_vec(),
                 args: Vec::new(),
@@ -261,10 +261,8 @@ async fn call(
                 budget: capsa_lanes::CompilerBudget::default(),
                 merge_stderr: false,
             };
-            let result = app
-                .blocking(tenant, move |app| Ok(oneshot::run(app.registry.runtime(), &job)))
-                .await
-                .map_err(err)??;
+            let result =
+                app.run_job(tenant, job, crate::registry::new_id("job").map_err(err)?).await.map_err(err)??;
             let mut text = String::new();
             if let Some(compile) = &result.compile {
                 match &compile.result {

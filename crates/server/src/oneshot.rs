@@ -3,6 +3,9 @@
 //! builds them (every compiler stage a guest), and the program runs once
 //! in a fresh VM with the given stdin, args and limits. What each API
 //! shows of it is the API's (`piston.rs`, `judge0.rs`).
+//!
+//! A job and its result are plain data (serde): where the job runs is the
+//! server's [`crate::Jobs`] — here, or on a cluster's worker.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,18 +14,21 @@ use std::time::{Duration, Instant};
 use capsa_lanes::{BuildRequest, CompilerBudget, LaneError, Lanes, Manifest};
 use capsa_runtime::streams::OutputSink;
 use capsa_runtime::{ExitStatus, Input, Limits, Outcome, Output, Runtime, RuntimeError, VmConfig};
+use serde::{Deserialize, Serialize};
 
 /// The lane id that runs a script with the command suite's shell.
-pub(crate) const SHELL: &str = "sh";
+pub const SHELL: &str = "sh";
 
 /// What to run.
-#[derive(Debug, Clone)]
-pub(crate) struct Job {
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Job {
     /// A lane id, or [`SHELL`].
-    pub lane: &'static str,
+    pub lane: String,
     /// The files, the entry point first, by relative name.
     pub files: Vec<(String, Vec<u8>)>,
+    /// The program's stdin.
     pub stdin: Vec<u8>,
+    /// The program's arguments.
     pub args: Vec<String>,
     /// The run's limits.
     pub limits: Limits,
@@ -33,45 +39,65 @@ pub(crate) struct Job {
 }
 
 /// How the compile went.
-#[derive(Debug, Clone)]
-pub(crate) enum Compile {
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Compile {
     /// Built; the compiler's warnings.
-    Built { diagnostics: String },
+    Built {
+        /// What the compiler printed.
+        diagnostics: String,
+    },
     /// The compiler reported errors.
-    Failed { diagnostics: String },
+    Failed {
+        /// What the compiler printed.
+        diagnostics: String,
+    },
     /// A compiler hit its budget (`limit` says which).
-    Stopped { diagnostics: String, limit: String },
+    Stopped {
+        /// What the compiler printed.
+        diagnostics: String,
+        /// The limit.
+        limit: String,
+    },
     /// capsa could not compile (the lane is missing, …).
     Error(String),
 }
 
 /// The compile stage, for a compiled lane.
-#[derive(Debug, Clone)]
-pub(crate) struct CompileStage {
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CompileStage {
+    /// How it went.
     pub result: Compile,
+    /// How long it took.
     pub took: Duration,
 }
 
 /// The run stage.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RunStage {
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunStage {
+    /// What it wrote to stdout.
     pub stdout: Vec<u8>,
+    /// What it wrote to stderr.
     pub stderr: Vec<u8>,
     /// stdout and stderr as they were written, interleaved.
     pub output: Vec<u8>,
     /// How it ended; `None` if capsa could not run it (`error` says why).
     pub status: Option<ExitStatus>,
+    /// Why capsa could not run it.
     pub error: Option<String>,
+    /// CPU time it used.
     pub cpu: Duration,
+    /// Wall-clock time it took.
     pub wall: Duration,
     /// Peak memory of the VM, in bytes.
     pub memory: u64,
 }
 
 /// What a job did; `run` is `None` when the compile failed.
-#[derive(Debug, Clone)]
-pub(crate) struct JobResult {
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobResult {
+    /// The compile stage, for a compiled lane.
     pub compile: Option<CompileStage>,
+    /// The run stage.
     pub run: Option<RunStage>,
 }
 
@@ -89,7 +115,7 @@ struct Streams {
 
 /// Runs a job (blocking). `Err` only when the job itself is unusable (its
 /// files cannot be written); a program's failures are in the result.
-pub(crate) fn run(rt: &Runtime, job: &Job) -> Result<JobResult, String> {
+pub fn run(rt: &Runtime, job: &Job) -> Result<JobResult, String> {
     let dir = tempfile::tempdir().map_err(|err| format!("no temporary directory: {err}"))?;
     let mut entry = None;
     for (name, bytes) in &job.files {
@@ -133,7 +159,7 @@ pub(crate) fn run(rt: &Runtime, job: &Job) -> Result<JobResult, String> {
         run_shell(rt, &entry, job, config)
     } else {
         let lanes = Lanes::builtin().map_err(|err| err.to_string())?;
-        let lane = lanes.get(job.lane).ok_or_else(|| format!("lane {} is missing", job.lane))?;
+        let lane = lanes.get(&job.lane).ok_or_else(|| format!("lane {} is missing", job.lane))?;
         match capsa_lanes::prepare(rt, &lanes, lane, &entry, &job.args, &mut config, true) {
             Ok(Some(prepared)) => {
                 let toolchain = &prepared.toolchain;

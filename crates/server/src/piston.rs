@@ -168,7 +168,10 @@ pub(crate) async fn execute(State(app): State<Arc<App>>, Caller(tenant): Caller,
         Ok(job) => job,
         Err(text) => return message(StatusCode::BAD_REQUEST, text),
     };
-    let ran = app.blocking(&tenant, move |app| Ok(oneshot::run(app.registry.runtime(), &job))).await;
+    let ran = match crate::registry::new_id("job") {
+        Ok(id) => app.run_job(&tenant, job, id).await,
+        Err(err) => Err(err),
+    };
     match ran {
         Ok(Ok(result)) => {
             let mut body = json!({"language": runtime.language, "version": runtime.version});
@@ -231,7 +234,7 @@ fn job(runtime: &PistonRuntime, request: &ExecuteRequest) -> Result<Job, String>
         budget.memory = bytes as u64;
     }
     Ok(Job {
-        lane: runtime.lane,
+        lane: runtime.lane.to_string(),
         files,
         stdin: request.stdin.clone().into_bytes(),
         args: request.args.clone(),

@@ -75,6 +75,16 @@ struct SandboxRecord {
     spec: Spec,
 }
 
+/// A sandbox or snapshot as it moves between machines: its record and
+/// its image (JSON, as on disk; see `capsa_session::store`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Exported {
+    /// The record.
+    pub record: Vec<u8>,
+    /// The image.
+    pub image: Vec<u8>,
+}
+
 /// On disk for each snapshot.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -141,7 +151,7 @@ fn now_secs() -> u64 {
 }
 
 /// A fresh id with `prefix`.
-fn new_id(prefix: &str) -> Result<String, ApiError> {
+pub(crate) fn new_id(prefix: &str) -> Result<String, ApiError> {
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes).map_err(|err| ApiError::internal(format!("no randomness: {err}")))?;
     Ok(format!("{prefix}-{}", hex::encode(bytes)))
@@ -462,6 +472,94 @@ impl Registry {
             Ok(()) | Err(capsa_session::StoreError::NotFound(_)) => Ok(()),
             Err(err) => Err(err.into()),
         }
+    }
+
+    /// The snapshot store (a cluster copies blobs in and out of it).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// A persistent sandbox's record and last saved image, as a cluster
+    /// copies them to another machine; `None` for a sandbox that is not
+    /// persistent. Serialized with its saves: never a torn pair.
+    ///
+    /// # Errors
+    /// The disk refused.
+    pub fn export(&self, sandbox: &Sandbox) -> Result<Option<Exported>, ApiError> {
+        if !sandbox.spec.persistent {
+            return Ok(None);
+        }
+        let _saving = sandbox.saving.lock().unwrap_or_else(PoisonError::into_inner);
+        let record = SandboxRecord {
+            id: sandbox.id.clone(),
+            tenant: sandbox.tenant.clone(),
+            created: sandbox.created,
+            spec: sandbox.spec.clone(),
+        };
+        let record = serde_json::to_vec(&record).map_err(|err| ApiError::internal(err.to_string()))?;
+        Ok(Some(Exported { record, image: self.store.image_bytes(&sandbox.id)? }))
+    }
+
+    /// Takes in a persistent sandbox another machine exported (its blobs
+    /// already in [`Registry::store`]), paused, replacing any copy held
+    /// here; it loads on its next call.
+    ///
+    /// # Errors
+    /// A record or image that does not parse, a blob missing, or the disk
+    /// refused.
+    pub fn adopt(&self, exported: &Exported) -> Result<Arc<Sandbox>, ApiError> {
+        let record: SandboxRecord = serde_json::from_slice(&exported.record)
+            .map_err(|err| ApiError::bad_request(format!("not a sandbox record: {err}")))?;
+        if !record.spec.persistent {
+            return Err(ApiError::bad_request(format!("sandbox {} is not persistent", record.id)));
+        }
+        self.store.put_image(&record.id, &exported.image)?;
+        self.write_record("sandboxes", &record.id, &record)?;
+        let reserved = record.spec.vm(&self.mounts).map_or((0, 0), |(_, base)| reserved_by(&base));
+        let mut sandbox = Sandbox::new(record.id.clone(), record.tenant, record.spec, reserved, None);
+        sandbox.created = record.created;
+        let sandbox = Arc::new(sandbox);
+        let old = self.sandboxes.lock().unwrap_or_else(PoisonError::into_inner).insert(record.id, sandbox.clone());
+        if let Some(old) = old {
+            old.processes.lock().unwrap_or_else(PoisonError::into_inner).kill_all();
+        }
+        Ok(sandbox)
+    }
+
+    /// Lets go of a sandbox held here that now lives elsewhere: its VM and
+    /// processes stop and its local files go; nothing else is touched.
+    pub fn release(&self, id: &str) {
+        let Some(sandbox) = self.sandboxes.lock().unwrap_or_else(PoisonError::into_inner).remove(id) else { return };
+        sandbox.processes.lock().unwrap_or_else(PoisonError::into_inner).kill_all();
+        if let Some(session) = sandbox.session.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            session.interrupter().interrupt();
+        }
+        let _ = std::fs::remove_file(self.dir.join("sandboxes").join(format!("{id}.json")));
+        let _ = self.store.remove(id);
+    }
+
+    /// A snapshot's record and image, as a cluster copies them.
+    ///
+    /// # Errors
+    /// 404, or the disk refused.
+    pub fn export_snapshot(&self, tenant: &str, id: &str) -> Result<Exported, ApiError> {
+        let record = self.snapshot_record(tenant, id)?;
+        let record = serde_json::to_vec(&record).map_err(|err| ApiError::internal(err.to_string()))?;
+        Ok(Exported { record, image: self.store.image_bytes(id)? })
+    }
+
+    /// Takes in a snapshot another machine exported (its blobs already in
+    /// [`Registry::store`]).
+    ///
+    /// # Errors
+    /// As [`Registry::adopt`].
+    pub fn adopt_snapshot(&self, exported: &Exported) -> Result<SnapshotRecord, ApiError> {
+        let record: SnapshotRecord = serde_json::from_slice(&exported.record)
+            .map_err(|err| ApiError::bad_request(format!("not a snapshot record: {err}")))?;
+        self.store.put_image(&record.id, &exported.image)?;
+        self.write_record("snapshots", &record.id, &record)?;
+        self.snapshots.lock().unwrap_or_else(PoisonError::into_inner).insert(record.id.clone(), record.clone());
+        Ok(record)
     }
 
     fn snapshot(&self, tenant: &str, id: &str) -> Result<Snapshot, ApiError> {

@@ -238,6 +238,98 @@ impl Store {
         Ok(names)
     }
 
+    /// The image saved as `name`, as stored: what a cluster copies to
+    /// another machine together with the blobs it names ([`Store::blobs_of`]).
+    ///
+    /// # Errors
+    /// None saved under that name, or the disk refused.
+    pub fn image_bytes(&self, name: &str) -> Result<Vec<u8>, StoreError> {
+        check_name(name)?;
+        let path = self.image_path(name);
+        match fs::read(&path) {
+            Ok(json) => Ok(json),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Err(StoreError::NotFound(name.into())),
+            Err(source) => Err(StoreError::Io { path, source }),
+        }
+    }
+
+    /// The blobs (hex sha256) an image names, each once.
+    ///
+    /// # Errors
+    /// The image does not parse.
+    pub fn blobs_of(image: &[u8]) -> Result<Vec<String>, StoreError> {
+        let bad = |reason: String| StoreError::BadImage { path: PathBuf::from("(copied image)"), reason };
+        let image: Image = serde_json::from_slice(image).map_err(|err| bad(err.to_string()))?;
+        let mut blobs: Vec<String> =
+            image.entries.into_iter().filter(|r| r.kind == Kind::File).filter_map(|r| r.data).collect();
+        blobs.sort();
+        blobs.dedup();
+        if let Some(bad_digest) = blobs.iter().find(|d| d.len() != 64 || !d.bytes().all(|b| b.is_ascii_hexdigit())) {
+            return Err(bad(format!("{bad_digest:?} is not a sha256")));
+        }
+        Ok(blobs)
+    }
+
+    /// Whether the blob `hex_digest` is here (on disk, or bytes the host
+    /// holds anyway).
+    pub fn has_blob(&self, hex_digest: &str) -> bool {
+        let mut digest = [0u8; 32];
+        if hex::decode_to_slice(hex_digest, &mut digest).is_err() {
+            return false;
+        }
+        self.known.lock().unwrap_or_else(PoisonError::into_inner).contains_key(&digest)
+            || self.blob_path(hex_digest).is_file()
+    }
+
+    /// The bytes of the blob `hex_digest`, checked against it.
+    ///
+    /// # Errors
+    /// Not a digest, missing, or damaged.
+    pub fn blob_bytes(&self, hex_digest: &str) -> Result<Vec<u8>, StoreError> {
+        self.load_blob(hex_digest).map(|bytes| bytes.to_vec())
+    }
+
+    /// Keeps `bytes` as the blob `hex_digest` (bytes copied from another
+    /// store); refuses bytes that are not that blob.
+    ///
+    /// # Errors
+    /// A digest that does not match, or the disk refused.
+    pub fn put_blob(&self, hex_digest: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let path = self.blob_path_checked(hex_digest)?;
+        if hex::encode(Sha256::digest(bytes)) != hex_digest {
+            return Err(StoreError::BadImage { path, reason: "the bytes do not match their digest".into() });
+        }
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|source| StoreError::Io { path: parent.into(), source })?;
+        }
+        write_atomically(&path, bytes)
+    }
+
+    /// Saves a copied image as `name`, once it parses and every blob it
+    /// names is here (so a crash never leaves an image without its bytes).
+    ///
+    /// # Errors
+    /// A bad name or image, a blob missing, or the disk refused.
+    pub fn put_image(&self, name: &str, image: &[u8]) -> Result<(), StoreError> {
+        check_name(name)?;
+        for blob in Store::blobs_of(image)? {
+            if !self.has_blob(&blob) {
+                return Err(StoreError::BadImage {
+                    path: self.image_path(name),
+                    reason: format!("blob {blob} missing"),
+                });
+            }
+        }
+        write_atomically(&self.image_path(name), image)
+    }
+
+    fn blob_path_checked(&self, hex_digest: &str) -> Result<PathBuf, StoreError> {
+        if hex_digest.len() != 64 || !hex_digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(StoreError::BadImage { path: PathBuf::from(hex_digest), reason: "not a sha256".into() });
+        }
+        Ok(self.blob_path(hex_digest))
+    }
+
     fn image_path(&self, name: &str) -> PathBuf {
         self.dir.join("images").join(format!("{name}.json"))
     }

@@ -18,12 +18,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use capsa_lanes::CompilerBudget;
 use capsa_runtime::{ExitStatus, Limit};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 mod catalog;
 
-use crate::oneshot::{self, Compile, Job, JobResult};
+use crate::oneshot::{Compile, Job, JobResult};
 use crate::spec::default_limits;
 use crate::{App, Caller, RawBody, Tenant};
 use catalog::*;
@@ -42,8 +42,9 @@ pub struct Submissions {
     pub callback_hosts: Vec<String>,
 }
 
-/// One submission and, once run, its result.
-#[derive(Debug, Clone)]
+/// One submission and, once run, its result. Serialized where a cluster
+/// keeps it, so that any front-end answers for it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Submission {
     token: String,
     tenant: String,
@@ -64,6 +65,8 @@ struct Submission {
     memory: Option<u64>,
     created_at: SystemTime,
     finished_at: Option<SystemTime>,
+    /// When it finished here (for the retention of the in-memory copy).
+    #[serde(skip)]
     finished: Option<Instant>,
 }
 
@@ -146,6 +149,7 @@ pub(crate) async fn create(
         Err(invalid) => return invalid.into_response(),
     };
     let token = submission.lock().unwrap_or_else(PoisonError::into_inner).token.clone();
+    keep(&app, &submission).await;
     let running = tokio::spawn(execute(app.clone(), tenant, submission.clone()));
     if params.wait.as_deref() == Some("true") {
         let _ = running.await;
@@ -185,6 +189,7 @@ pub(crate) async fn create_batch(
         match admit(&app, &tenant, request, params.base64()) {
             Ok(submission) => {
                 let token = submission.lock().unwrap_or_else(PoisonError::into_inner).token.clone();
+                keep(&app, &submission).await;
                 tokio::spawn(execute(app.clone(), tenant.clone(), submission));
                 answers.push(json!({ "token": token }));
             }
@@ -201,7 +206,7 @@ pub(crate) async fn show(
     Path(token): Path<String>,
     Query(params): Query<Params>,
 ) -> Response {
-    match find(&app, &tenant, &token) {
+    match find(&app, &tenant, &token).await {
         Some(submission) => Json(render(&submission, &params, false)).into_response(),
         None => not_found(),
     }
@@ -218,17 +223,57 @@ pub(crate) async fn show_batch(
     if tokens.len() > MAX_BATCH {
         return invalid("tokens", &format!("at most {MAX_BATCH}")).into_response();
     }
-    let list: Vec<Value> = tokens
-        .iter()
-        .map(|token| find(&app, &tenant, token).map_or(Value::Null, |s| render(&s, &params, false)))
-        .collect();
+    let mut list = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        list.push(find(&app, &tenant, token).await.map_or(Value::Null, |s| render(&s, &params, false)));
+    }
     Json(json!({ "submissions": list })).into_response()
 }
 
-fn find(app: &App, tenant: &Tenant, token: &str) -> Option<Submission> {
-    let kept = app.judge0.kept.lock().unwrap_or_else(PoisonError::into_inner);
-    let submission = kept.get(token)?.lock().unwrap_or_else(PoisonError::into_inner).clone();
+/// `tenant`'s submission `token`: held here, or kept by a cluster (taken
+/// by another front-end, or by this one before a restart: if its run has
+/// finished since, its result is recorded now).
+async fn find(app: &App, tenant: &Tenant, token: &str) -> Option<Submission> {
+    let held = {
+        let kept = app.judge0.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.get(token).map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).clone())
+    };
+    let submission = match held {
+        Some(submission) => submission,
+        None => {
+            let jobs = app.jobs()?;
+            let bytes = jobs.kept(kept_name(token)).await?;
+            let mut submission: Submission = serde_json::from_slice(&bytes).ok()?;
+            if submission.status <= 2
+                && submission.tenant == tenant.name
+                && let Some(ran) = jobs.finished(token.to_string()).await
+            {
+                settle(&mut submission, ran);
+                if let Ok(bytes) = serde_json::to_vec(&submission) {
+                    jobs.keep(kept_name(token), bytes).await;
+                }
+            }
+            submission
+        }
+    };
     (submission.tenant == tenant.name).then_some(submission)
+}
+
+/// Where a cluster keeps submission `token`.
+fn kept_name(token: &str) -> String {
+    format!("submission.{token}")
+}
+
+/// Hands a submission as it is now to the cluster, if there is one.
+async fn keep(app: &App, submission: &Mutex<Submission>) {
+    let Some(jobs) = app.jobs() else { return };
+    let (token, bytes) = {
+        let s = submission.lock().unwrap_or_else(PoisonError::into_inner);
+        (s.token.clone(), serde_json::to_vec(&*s))
+    };
+    if let Ok(bytes) = bytes {
+        jobs.keep(kept_name(&token), bytes).await;
+    }
 }
 
 /// Checks a request and keeps it as a queued submission.
@@ -342,23 +387,15 @@ fn callback_allowed(hosts: &[String], url: &str) -> bool {
 
 /// Runs a submission and records its result; then its callback.
 async fn execute(app: Arc<App>, tenant: Tenant, submission: Arc<Mutex<Submission>>) {
-    let job = {
+    let (job, token) = {
         let mut s = submission.lock().unwrap_or_else(PoisonError::into_inner);
         s.status = 2;
-        job_of(&s)
+        (job_of(&s), s.token.clone())
     };
-    let ran = app.blocking(&tenant, move |app| Ok(oneshot::run(app.registry.runtime(), &job))).await;
+    let ran = app.run_job(&tenant, job, token).await;
     let callback = {
         let mut s = submission.lock().unwrap_or_else(PoisonError::into_inner);
-        match ran {
-            Ok(Ok(result)) => record(&mut s, &result),
-            Ok(Err(message)) | Err(crate::ApiError { message, .. }) => {
-                s.status = 13;
-                s.message = Some(message);
-            }
-        }
-        s.finished_at = Some(SystemTime::now());
-        s.finished = Some(Instant::now());
+        settle(&mut s, ran);
         s.settings
             .get("callback_url")
             .and_then(Value::as_str)
@@ -376,6 +413,20 @@ async fn execute(app: Arc<App>, tenant: Tenant, submission: Arc<Mutex<Submission
         })
         .await;
     }
+    keep(&app, &submission).await;
+}
+
+/// Records how a submission's run went.
+fn settle(s: &mut Submission, ran: crate::JobOutcome) {
+    match ran {
+        Ok(Ok(result)) => record(s, &result),
+        Ok(Err(message)) | Err(crate::ApiError { message, .. }) => {
+            s.status = 13;
+            s.message = Some(message);
+        }
+    }
+    s.finished_at = Some(SystemTime::now());
+    s.finished = Some(Instant::now());
 }
 
 fn job_of(s: &Submission) -> Job {
@@ -397,7 +448,7 @@ fn job_of(s: &Submission) -> Job {
         .map(|a| a.split_whitespace().map(String::from).collect())
         .unwrap_or_default();
     Job {
-        lane,
+        lane: lane.to_string(),
         files: vec![(file.to_string(), s.source_code.clone())],
         stdin: s.stdin.clone(),
         args,
