@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -222,16 +223,22 @@ async fn list(State(front): State<Frontend>, request: Request) -> Result<Respons
 /// A call to one sandbox, relayed to its worker — or, if that worker is
 /// gone, to another that restores it first.
 async fn to_owner(State(front): State<Frontend>, request: Request) -> Result<Response, ApiError> {
-    let (tenant, parts, body) = accept(&front, request).await?;
+    let (tenant, mut parts, body) = accept(&front, request).await?;
     let path = parts.uri.path().to_string();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let id = segments.get(2).copied().unwrap_or_default().to_string();
-    if segments.get(3) == Some(&"shell") {
-        return Err(ApiError::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "not_in_cluster",
-            "the shell WebSocket is not relayed by a cluster front-end yet: use exec or background processes",
-        ));
+    if segments.get(3) == Some(&"shell") && segments.len() == 4 {
+        let upgrade = WebSocketUpgrade::from_request_parts(&mut parts, &()).await.map_err(|err| {
+            ApiError::new(
+                StatusCode::UPGRADE_REQUIRED,
+                "upgrade_required",
+                format!("a WebSocket is needed here: {err}"),
+            )
+        })?;
+        let key = place_key(&tenant.name, &id);
+        let (worker, restore) = owner(&front, &key, &id).await?;
+        let head = relay::head_of(&parts, &tenant, restore);
+        return crate::shell::open(&front.cluster, &worker, &head, upgrade).await;
     }
     if segments.get(3) == Some(&"snapshots") && parts.method == Method::GET {
         let mine: Vec<Value> = snapshots_of(&front.cluster, &tenant)
@@ -272,49 +279,53 @@ async fn relay_to_owner(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let segments: Vec<&str> = parts.uri.path().trim_start_matches('/').split('/').collect();
-    let id = id.to_string();
     let cluster = &front.cluster;
-    let key = place_key(&tenant.name, &id);
+    let key = place_key(&tenant.name, id);
+    let (worker, restore) = owner(front, &key, id).await?;
+    let head: Head = relay::head_of(parts, tenant, restore);
+    if parts.method == Method::DELETE && segments.len() == 3 {
+        let (status, headers, answer) = relay::call_whole(cluster, &worker, &head, body).await?;
+        if status.is_success() {
+            front.forget(&key);
+            let _ = cluster.places.delete(&key).await;
+            let _ = cluster.saved.delete(sandbox_object(id)).await;
+        }
+        return Ok(whole(status, headers, answer));
+    }
+    let mut response = relay::call(cluster, &worker, &head, body).await?;
+    name_worker(&mut response, &worker);
+    Ok(response)
+}
+
+/// The worker that holds sandbox `id` (placed under `key`), and what it
+/// must restore first: if the worker it was on is gone, a persistent
+/// sandbox moves (once: of two front-ends racing, the second sees the new
+/// revision and follows the first); one that is not persistent is gone.
+async fn owner(front: &Frontend, key: &str, id: &str) -> Result<(String, Option<Restore>), ApiError> {
+    let cluster = &front.cluster;
     let not_found = || ApiError::not_found(format!("no sandbox {id}"));
-    let (revision, mut place) = front.placement(&key).await?.ok_or_else(not_found)?;
+    let (revision, mut place) = front.placement(key).await?.ok_or_else(not_found)?;
     let mut restore = None;
     if cluster.worker(&place.worker).await.map_err(cluster_err)?.is_none() {
-        front.forget(&key);
+        front.forget(key);
         if !place.persistent {
-            let _ = cluster.places.delete(&key).await;
+            let _ = cluster.places.delete(key).await;
             return Err(ApiError::new(
                 StatusCode::GONE,
                 "sandbox_lost",
                 format!("sandbox {id} was not persistent and its worker is gone"),
             ));
         }
-        // Moved once: of two front-ends racing, the second sees the new
-        // revision and follows the first.
         let worker = choose(cluster).await?;
         place.worker = worker.id;
         let value = serde_json::to_vec(&place).map_err(|err| ApiError::internal(err.to_string()))?;
-        match cluster.places.update(&key, value.into(), revision).await {
-            Ok(_) => restore = Some(Restore::Sandbox(id.clone())),
-            Err(_) => {
-                let (_, moved) = cluster.placement(&key).await.map_err(cluster_err)?.ok_or_else(not_found)?;
-                place = moved;
-                restore = Some(Restore::Sandbox(id.clone()));
-            }
+        if cluster.places.update(key, value.into(), revision).await.is_err() {
+            let (_, moved) = cluster.placement(key).await.map_err(cluster_err)?.ok_or_else(not_found)?;
+            place = moved;
         }
+        restore = Some(Restore::Sandbox(id.to_string()));
     }
-    let head: Head = relay::head_of(parts, tenant, restore);
-    if parts.method == Method::DELETE && segments.len() == 3 {
-        let (status, headers, answer) = relay::call_whole(cluster, &place.worker, &head, body).await?;
-        if status.is_success() {
-            front.forget(&key);
-            let _ = cluster.places.delete(&key).await;
-            let _ = cluster.saved.delete(sandbox_object(&id)).await;
-        }
-        return Ok(whole(status, headers, answer));
-    }
-    let mut response = relay::call(cluster, &place.worker, &head, body).await?;
-    name_worker(&mut response, &place.worker);
-    Ok(response)
+    Ok((place.worker, restore))
 }
 
 /// Says which worker answered (`X-Capsa-Worker`), for operators.

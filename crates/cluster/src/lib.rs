@@ -20,8 +20,9 @@
 //!
 //! The front-end authenticates a call, finds the worker that holds the
 //! sandbox (placing a new one on the least loaded), and relays the HTTP
-//! request over NATS ([`relay`]); the worker runs it through the very same
-//! router as a single-process server. A persistent sandbox is copied to the
+//! request over NATS ([`relay`]; the shell WebSocket as a session of
+//! messages, [`shell`]); the worker runs it through the very same router as
+//! a single-process server. A persistent sandbox is copied to the
 //! object store before a call that changed it answers; when its worker's
 //! lease lapses, the next call restores it on another. Failure by failure:
 //! `docs/scaling.md`.
@@ -32,6 +33,7 @@ mod frontend;
 mod jobs;
 mod nats;
 mod relay;
+mod shell;
 mod sync;
 mod worker;
 

@@ -369,3 +369,17 @@ impl Cluster {
             .and_then(|e| Some((e.revision, serde_json::from_slice(&e.value).ok()?))))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sandbox_key_is_the_tenants_own() {
+        assert_ne!(place_key("alice", "sb-1"), place_key("bob", "sb-1"));
+        assert_eq!(place_key("alice", "sb-1"), place_key("alice", "sb-1"));
+        // Free-text tenant names never reach a key.
+        let key = place_key("a.b > *", "sb-1");
+        assert!(key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'), "{key}");
+    }
+}

@@ -95,7 +95,7 @@ pub(crate) fn worker_unreachable(worker: &str) -> ApiError {
 pub(crate) const UNREACHABLE: &str = "worker_unreachable";
 
 /// A message of a relayed answer.
-enum Part {
+pub(crate) enum Part {
     Head(StatusCode, Vec<(String, String)>),
     Data(Bytes),
     End,
@@ -119,7 +119,11 @@ fn part_of(message: &async_nats::Message) -> Option<Part> {
 }
 
 /// The next part of worker `worker`'s answer; `Err` once it is lost.
-async fn next_part(cluster: &Cluster, worker: &str, inbox: &mut async_nats::Subscriber) -> Result<Part, ApiError> {
+pub(crate) async fn next_part(
+    cluster: &Cluster,
+    worker: &str,
+    inbox: &mut async_nats::Subscriber,
+) -> Result<Part, ApiError> {
     loop {
         match tokio::time::timeout(PATIENCE, inbox.next()).await {
             Ok(Some(message)) => {
@@ -215,6 +219,30 @@ async fn start(
     head: &Head,
     body: Bytes,
 ) -> Result<(StatusCode, Vec<(String, String)>, async_nats::Subscriber), ApiError> {
+    start_with(cluster, worker, head, body, None).await
+}
+
+/// Opens a relayed call marked with the header `mark` (a shell session's
+/// opening) and waits for its head.
+///
+/// # Errors
+/// As [`call`].
+pub(crate) async fn start_marked(
+    cluster: &Cluster,
+    worker: &str,
+    head: &Head,
+    mark: &str,
+) -> Result<(StatusCode, Vec<(String, String)>, async_nats::Subscriber), ApiError> {
+    start_with(cluster, worker, head, Bytes::new(), Some(mark)).await
+}
+
+async fn start_with(
+    cluster: &Cluster,
+    worker: &str,
+    head: &Head,
+    body: Bytes,
+    mark: Option<&str>,
+) -> Result<(StatusCode, Vec<(String, String)>, async_nats::Subscriber), ApiError> {
     let nats_down = |err: &dyn std::fmt::Display| {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "cluster_unavailable", format!("NATS: {err}"))
     };
@@ -231,6 +259,9 @@ async fn start(
     let mut headers = async_nats::HeaderMap::new();
     let head_json = serde_json::to_string(head).map_err(|err| ApiError::internal(err.to_string()))?;
     headers.insert("Capsa-Head", head_json.as_str());
+    if let Some(mark) = mark {
+        headers.insert(mark, "1");
+    }
     cluster
         .client
         .publish_with_reply_and_headers(worker_subject(worker), inbox_subject, headers, body)
@@ -303,5 +334,33 @@ impl Answer {
         self.send("error", &[], Bytes::from(message.to_string())).await?;
         self.client.flush().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_relayed_head_carries_the_tenant_but_never_credentials() {
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .uri("/v1/sandboxes/sb-1/exec?x=1")
+            .header("authorization", "Bearer secret")
+            .header("x-auth-token", "secret")
+            .header("cookie", "a=b")
+            .header("content-type", "application/json")
+            .header("mcp-session-id", "s1")
+            .body(())
+            .unwrap();
+        let (parts, ()) = request.into_parts();
+        let tenant = Tenant { name: "acme".into(), quotas: capsa_server::Quotas::default() };
+        let head = head_of(&parts, &tenant, None);
+        assert_eq!(
+            (head.method.as_str(), head.uri.as_str(), head.tenant.name.as_str()),
+            ("POST", "/v1/sandboxes/sb-1/exec?x=1", "acme")
+        );
+        let names: Vec<&str> = head.headers.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["content-type", "mcp-session-id"]);
     }
 }

@@ -362,6 +362,10 @@ async fn serve(running: Running, message: async_nats::Message) {
         let _ = answer.error(&format!("restoring from the cluster: {err}")).await;
         return;
     }
+    if message.headers.as_ref().is_some_and(|h| h.get(crate::shell::SHELL).is_some()) {
+        crate::shell::serve(&state.cluster, &state.app, &head, answer).await;
+        return;
+    }
     let mut request = Request::builder().method(head.method.as_str()).uri(head.uri.as_str());
     for (name, value) in &head.headers {
         request = request.header(name.as_str(), value.as_str());

@@ -34,7 +34,7 @@ mod piston;
 mod processes;
 pub mod registry;
 mod routes;
-mod shell;
+pub mod shell;
 pub mod spec;
 
 use std::collections::HashMap;

@@ -13,6 +13,9 @@
 //! (the input is incomplete: send it again with the next line), or
 //! `{"type":"exit","exit_code"}` before the server closes. A client that
 //! goes away kills its running line.
+//!
+//! The session itself ([`session`]) takes messages from a channel, not a
+//! socket: a cluster worker drives it with messages relayed over NATS.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -33,7 +36,7 @@ use tokio::sync::mpsc;
 
 use crate::exec::put_output;
 use crate::registry::Sandbox;
-use crate::{ApiError, App, Caller};
+use crate::{ApiError, App, Caller, Tenant};
 
 /// A message from the client.
 #[derive(Debug, Deserialize)]
@@ -58,14 +61,23 @@ pub(crate) async fn shell(
     Path(id): Path<String>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    let sandbox = app.registry.get(&tenant.name, &id)?;
     let upgrade = upgrade.map_err(|err| {
         ApiError::new(StatusCode::UPGRADE_REQUIRED, "upgrade_required", format!("a WebSocket is needed here: {err}"))
     })?;
-    // Resume a paused sandbox before the upgrade, so a failure is an answer.
-    let loading = sandbox.clone();
-    app.blocking(&tenant, move |app| app.registry.session(&loading).map(drop)).await?;
+    let sandbox = open(&app, &tenant, &id).await?;
     Ok(upgrade.max_message_size(app.max_body).on_upgrade(move |socket| serve(app, sandbox, socket)))
+}
+
+/// `tenant`'s sandbox `id`, loaded (a paused one resumed before the
+/// session begins, so that a failure is an answer, not a closed socket).
+///
+/// # Errors
+/// 404, a quota, or the sandbox could not be loaded.
+pub async fn open(app: &Arc<App>, tenant: &Tenant, id: &str) -> Result<Arc<Sandbox>, ApiError> {
+    let sandbox = app.registry.get(&tenant.name, id)?;
+    let loading = sandbox.clone();
+    app.blocking(tenant, move |app| app.registry.session(&loading).map(drop)).await?;
+    Ok(sandbox)
 }
 
 async fn serve(app: Arc<App>, sandbox: Arc<Sandbox>, socket: WebSocket) {
@@ -80,18 +92,45 @@ async fn serve(app: Arc<App>, sandbox: Arc<Sandbox>, socket: WebSocket) {
         }
         let _ = sink.close().await;
     });
+    let (incoming, messages) = mpsc::channel::<String>(64);
+    let reader = tokio::spawn(async move {
+        while let Some(Ok(message)) = stream.next().await {
+            match message {
+                Message::Text(text) => {
+                    if incoming.send(text.to_string()).await.is_err() {
+                        break;
+                    }
+                }
+                Message::Close(_) => break,
+                Message::Binary(_) | Message::Ping(_) | Message::Pong(_) => {}
+            }
+        }
+    });
+    session(app, sandbox, messages, out).await;
+    reader.abort();
+    let _ = writer.await;
+}
+
+/// Runs a shell session on `sandbox` (loaded by [`open`]): client messages
+/// (JSON text, see the module doc) come in on `incoming`, server messages
+/// go to `out`. Ends when `incoming` closes (the client left: its running
+/// line is killed) or the shell exits.
+pub async fn session(
+    app: Arc<App>,
+    sandbox: Arc<Sandbox>,
+    mut incoming: mpsc::Receiver<String>,
+    out: mpsc::UnboundedSender<Value>,
+) {
     let running: Arc<Mutex<Option<Running>>> = Arc::default();
     if let Ok(session) = app.registry.session(&sandbox) {
         let identity = session.identity();
         let _ =
             out.send(json!({"type": "ready", "cwd": session.workdir(), "user": identity.user, "home": identity.home}));
     }
-    while let Some(Ok(message)) = stream.next().await {
-        let text = match message {
-            Message::Text(text) => text.to_string(),
-            Message::Close(_) => break,
-            Message::Binary(_) | Message::Ping(_) | Message::Pong(_) => continue,
-        };
+    while let Some(text) = incoming.recv().await {
+        if out.is_closed() {
+            break;
+        }
         sandbox.touch();
         let message = match serde_json::from_str::<ClientMessage>(&text) {
             Ok(message) => message,
@@ -138,8 +177,6 @@ async fn serve(app: Arc<App>, sandbox: Arc<Sandbox>, socket: WebSocket) {
         line.stop.signal(9);
         line.stdin.close();
     }
-    drop(out);
-    let _ = writer.await;
 }
 
 /// Runs one line on a thread of its own, its output sent as it comes.

@@ -217,3 +217,37 @@ fn a_snapshot_saved_to_a_store_comes_back_in_a_new_process_of_the_store() {
     store.remove("box-1").unwrap();
     assert!(matches!(store.load("box-1"), Err(StoreError::NotFound(_))));
 }
+
+#[test]
+fn a_saved_snapshot_copies_to_another_store_blob_by_blob_and_checked() {
+    use capsa_session::{Store, StoreError};
+    let (here, there) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (runtime, _cache) = runtime();
+    let shell = ShellVm::default();
+    let first = Session::start(&runtime, &shell, VmConfig::default()).unwrap();
+    first.exec("mkdir -p d && echo one > d/a && echo two > b && cp b c", &captured()).unwrap();
+    let source = Store::open(here.path()).unwrap();
+    source.save("sb-1", &first.snapshot().unwrap()).unwrap();
+
+    // As a cluster moves it: the image, then each blob the target lacks.
+    let image = source.image_bytes("sb-1").unwrap();
+    let blobs = Store::blobs_of(&image).unwrap();
+    let target = Store::open(there.path()).unwrap();
+    assert!(matches!(target.put_image("sb-1", &image), Err(StoreError::BadImage { .. })), "blobs must come first");
+    let first_blob = &blobs[0];
+    let bytes = source.blob_bytes(first_blob).unwrap();
+    assert!(target.put_blob(first_blob, b"not those bytes").is_err(), "a blob is checked against its digest");
+    assert!(target.put_blob("../../etc/passwd", &bytes).is_err());
+    for blob in &blobs {
+        if !target.has_blob(blob) {
+            target.put_blob(blob, &source.blob_bytes(blob).unwrap()).unwrap();
+        }
+    }
+    target.put_image("sb-1", &image).unwrap();
+    let second = Session::restore(&runtime, &shell, VmConfig::default(), &target.load("sb-1").unwrap()).unwrap();
+    let out = second.exec("cat d/a b c", &captured()).unwrap();
+    assert_eq!(out.stdout_str(), "one\ntwo\ntwo\n");
+    assert!(
+        Store::blobs_of(b"{\"format\":1,\"entries\":[{\"path\":\"x\",\"kind\":\"file\",\"data\":\"zz\"}]}").is_err()
+    );
+}
