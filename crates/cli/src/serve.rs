@@ -58,24 +58,34 @@ pub struct ServeArgs {
 
 /// Runs `capsa serve`; returns capsa's exit code.
 pub fn main(args: ServeArgs) -> i32 {
-    let config = match config(&args) {
+    run_service("serve", config(&args), |config| serve(config, args.nats))
+}
+
+/// Runs a long-lived service command (`capsa serve`, `capsa worker`) on a
+/// multi-threaded async runtime; returns capsa's exit code: 2 for a bad
+/// configuration, 1 when the service failed.
+pub(crate) fn run_service<C, F>(name: &str, config: Result<C>, service: impl FnOnce(C) -> F) -> i32
+where
+    F: Future<Output = Result<()>>,
+{
+    let config = match config {
         Ok(config) => config,
         Err(err) => {
-            eprintln!("capsa serve: {err:#}");
+            eprintln!("capsa {name}: {err:#}");
             return EXIT_USAGE;
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("capsa serve: cannot start the async runtime: {err}");
+            eprintln!("capsa {name}: cannot start the async runtime: {err}");
             return 1;
         }
     };
-    match runtime.block_on(serve(config, args.nats)) {
+    match runtime.block_on(service(config)) {
         Ok(()) => 0,
         Err(err) => {
-            eprintln!("capsa serve: {err:#}");
+            eprintln!("capsa {name}: {err:#}");
             1
         }
     }

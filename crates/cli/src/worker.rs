@@ -5,11 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use capsa_cluster::{Worker, WorkerConfig};
-use capsa_runtime::outcome::EXIT_USAGE;
 use capsa_server::{ServerConfig, TokenSource};
 use clap::Args;
 
-use crate::serve::{default_data_dir, parse_mount, shutdown};
+use crate::serve::{default_data_dir, parse_mount, run_service, shutdown};
 use crate::vm_args::CacheArgs;
 
 /// Options of `capsa worker`.
@@ -38,27 +37,7 @@ pub struct WorkerArgs {
 
 /// Runs `capsa worker`; returns capsa's exit code.
 pub fn main(args: WorkerArgs) -> i32 {
-    let config = match config(&args) {
-        Ok(config) => config,
-        Err(err) => {
-            eprintln!("capsa worker: {err:#}");
-            return EXIT_USAGE;
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("capsa worker: cannot start the async runtime: {err}");
-            return 1;
-        }
-    };
-    match runtime.block_on(work(config)) {
-        Ok(()) => 0,
-        Err(err) => {
-            eprintln!("capsa worker: {err:#}");
-            1
-        }
-    }
+    run_service("worker", config(&args), work)
 }
 
 async fn work(config: WorkerConfig) -> Result<()> {

@@ -237,17 +237,8 @@ fn a_persistent_sandbox_outlives_its_worker_and_the_front_end() {
     let listed: Value = front.client.get(front.at("/v1/sandboxes")).bearer_auth(TOKEN).send().unwrap().json().unwrap();
     assert_eq!(listed["sandboxes"].as_array().map(Vec::len), Some(1), "{listed}");
     // The shell WebSocket, relayed: `capsa sh --server` on the sandbox.
-    let mut sh = Command::new(env!("CARGO_BIN_EXE_capsa"))
-        .args(["sh", "--server", &front.url, "--sandbox", &id])
-        .env("CAPSA_TOKEN", TOKEN)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    sh.stdin.take().unwrap().write_all(b"cd src/deep; n=$(cat a.txt)\necho \"$n in $PWD\"\nexit 4\n").unwrap();
-    let out = sh.wait_with_output().unwrap();
+    let input = "cd src/deep; n=$(cat a.txt)\necho \"$n in $PWD\"\nexit 4\n";
+    let out = common::remote_sh(&front.url, TOKEN, &["--sandbox", &id], input);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "one in /home/user/src/deep\n", "{out:?}");
     assert_eq!(out.status.code(), Some(4));
 

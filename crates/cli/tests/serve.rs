@@ -468,24 +468,11 @@ fn background_processes_take_stdin_stream_their_output_and_end_when_killed() {
 
 #[test]
 fn capsa_sh_attaches_to_a_sandbox_over_the_shell_websocket() {
-    use std::io::Write;
     let data = tempfile::tempdir().unwrap();
     let server = Server::start(data.path(), &[], Some(TOKEN));
     let id = server.create(json!({}));
     server.exec(&id, json!({"command": "echo from-exec > note.txt"}));
-    let sh = |args: &[&str], input: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_capsa"))
-            .args(["sh", "--server", &server.url])
-            .args(args)
-            .env("CAPSA_TOKEN", TOKEN)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let sh = |args: &[&str], input: &str| common::remote_sh(&server.url, TOKEN, args, input);
     // Lines keep the shell's state; a continued line waits for its end;
     // output and the last status come back.
     let input = "cat note.txt\nx=5; cd /tmp\necho $x $(pwd)\nif true; then\necho multi\nfi\necho oops >&2\nexit 3\n";

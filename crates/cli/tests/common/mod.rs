@@ -26,3 +26,21 @@ pub fn warm_cache() {
         assert!(out.status.success(), "warming the cache: {}", String::from_utf8_lossy(&out.stderr));
     });
 }
+
+/// Runs `capsa sh --server URL ARGS…` with `token`, feeding it `input`.
+#[allow(dead_code)]
+pub fn remote_sh(url: &str, token: &str, args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_capsa"))
+        .args(["sh", "--server", url])
+        .args(args)
+        .env("CAPSA_TOKEN", token)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("capsa sh --server");
+    child.stdin.take().expect("its stdin").write_all(input.as_bytes()).expect("writing its stdin");
+    child.wait_with_output().expect("capsa sh --server")
+}
