@@ -135,7 +135,6 @@ impl Cluster {
     pub async fn connect(url: &str, retention: Duration) -> Result<Cluster, ClusterError> {
         let client = async_nats::ConnectOptions::new()
             .name("capsa")
-            .retry_on_initial_connect()
             .connect(url)
             .await
             .map_err(|err| ClusterError::Connect { url: url.into(), message: err.to_string() })?;
@@ -150,7 +149,11 @@ impl Cluster {
                 ..Default::default()
             })
             .await
-            .map_err(|err| ClusterError::nats(format!("stream {JOBS_STREAM}"), err))?;
+            .map_err(|err| {
+                // The first JetStream call: say how to get it, if that is what is missing.
+                let hint = if err.to_string().contains("unavailable") { " (start nats-server with -js)" } else { "" };
+                ClusterError::nats(format!("stream {JOBS_STREAM}"), format!("{err}{hint}"))
+            })?;
         let workers = kv_bucket(
             &js,
             kv::Config { bucket: "capsa-workers".into(), history: 1, max_age: WORKER_TTL, ..Default::default() },
