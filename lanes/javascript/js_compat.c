@@ -26,3 +26,18 @@ int capsa_gettimeofday(struct timeval *restrict now, void *restrict zone) {
     }
     return 0;
 }
+
+/* WASI has no working directory and wasi-libc's starts at "/": capsa gives
+ * a process its shell's as PWD. Entered before main, in programs and in the
+ * qjs command alike (this unit is linked into both), as lua_main.c and
+ * wasi_ext.c do. A PWD that is not absolute or not reachable changes
+ * nothing. */
+#include <stdlib.h>
+#include <unistd.h>
+
+__attribute__((constructor)) static void capsa_enter_pwd(void) {
+    const char *pwd = getenv("PWD");
+    if (pwd != NULL && pwd[0] == '/') {
+        (void)chdir(pwd);
+    }
+}

@@ -115,6 +115,12 @@ fn qjs_runs_in_exec() {
         "qjs -e 'console.log(6 * 7, scriptArgs.length)' && echo 'print(\"js\", 1 + 1)' > /tmp/a.js && js /tmp/a.js";
     let out = capsa(dir.path(), &["exec", line]);
     assert_eq!((out.status.code(), text(&out.stdout).as_str()), (Some(0), "42 0\njs 2\n"), "{}", text(&out.stderr));
+    // It starts in the shell's working directory: a script and the files
+    // it opens are found relative to it.
+    let line = "mkdir -p /tmp/p && cd /tmp/p && echo data > in.txt && \
+                echo 'import * as std from \"qjs:std\"; print(std.loadFile(\"in.txt\").trim())' > s.mjs && qjs s.mjs";
+    let out = capsa(dir.path(), &["exec", line]);
+    assert_eq!((out.status.code(), text(&out.stdout).as_str()), (Some(0), "data\n"), "{}", text(&out.stderr));
 }
 
 #[test]

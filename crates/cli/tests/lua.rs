@@ -106,4 +106,8 @@ fn lua_e_in_exec() {
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with("1,4,9,16,25,36,49,64,81,100\nLua 5.4.9  Copyright"), "{stdout}{}", text(&out.stderr));
     assert_eq!(out.status.code(), Some(0));
+    // It starts in the shell's working directory.
+    let line = "mkdir -p /tmp/q && cd /tmp/q && echo hi > d.txt && echo 'print(io.open(\"d.txt\"):read(\"l\"))' > x.lua && lua x.lua";
+    let out = capsa(dir.path(), &["exec", line], "");
+    assert_eq!((out.status.code(), text(&out.stdout).as_str()), (Some(0), "hi\n"), "{}", text(&out.stderr));
 }

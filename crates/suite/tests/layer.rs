@@ -103,6 +103,7 @@ fn every_command_is_tested() {
         include_str!("layer.rs"),
         include_str!("modes.rs"),
         include_str!("ls.rs"),
+        include_str!("archives.rs"),
     ];
     let missing: Vec<&str> = capsa_suite::commands()
         .iter()

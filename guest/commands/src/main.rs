@@ -31,6 +31,9 @@ type Entry = fn(&str, Vec<OsString>) -> i32;
 const COMMANDS: &[(&str, Entry)] = &[
     ("[", cmd::test::bracket),
     ("awk", cmd::awk::main),
+    ("bunzip2", cmd::compress::main),
+    ("bzcat", cmd::compress::main),
+    ("bzip2", cmd::compress::main),
     ("chgrp", cmd::chown::chgrp),
     ("chmod", cmd::chmod::chmod),
     ("chown", cmd::chown::chown),
@@ -43,6 +46,8 @@ const COMMANDS: &[(&str, Entry)] = &[
     ("fgrep", cmd::grep::fgrep),
     ("grep", cmd::grep::main),
     ("groups", cmd::id::groups),
+    ("gunzip", cmd::compress::main),
+    ("gzip", cmd::compress::main),
     ("hostname", cmd::hostname::main),
     ("id", cmd::id::id),
     ("kill", cmd::kill::main),
@@ -52,13 +57,18 @@ const COMMANDS: &[(&str, Entry)] = &[
     ("ps", cmd::ps::main),
     ("stat", cmd::stat::main),
     ("tac", cmd::tac::main),
+    ("tar", cmd::tar::main),
     ("test", cmd::test::test),
     ("timeout", cmd::timeout::main),
     ("uname", cmd::uname::main),
+    ("unxz", cmd::compress::main),
     ("vdir", cmd::ls::main),
     ("which", cmd::which::main),
     ("whoami", cmd::id::whoami),
     ("xargs", cmd::xargs::main),
+    ("xz", cmd::compress::main),
+    ("xzcat", cmd::compress::main),
+    ("zcat", cmd::compress::main),
 ];
 
 /// Names this module answers to itself (then `argv[1]` names the command).

@@ -240,6 +240,23 @@ pub fn chmod(path: impl AsRef<Path>, mode: u32) -> io::Result<()> {
     sys::cvt(unsafe { sys::chmod(dirfd, name.as_ptr(), name.len(), 1, mode) })
 }
 
+/// `symlink(2)`: makes `path` a symbolic link holding `target` (kept as
+/// given: it is resolved when the link is followed). preview1's
+/// `path_symlink` under the preopen `path` lies beneath, as std resolves
+/// paths (std's own `symlink_path` is unstable on wasip1).
+///
+/// # Errors
+/// `EEXIST`, `ENOENT` for a missing parent, `EACCES`, `EROFS`.
+pub fn symlink(target: impl AsRef<Path>, path: impl AsRef<Path>) -> io::Result<()> {
+    let invalid = || io::Error::from(io::ErrorKind::InvalidInput);
+    let target = target.as_ref().to_str().ok_or_else(invalid)?;
+    let (dirfd, name) = resolve(path.as_ref())?;
+    // SAFETY: both strings are valid for their lengths; `dirfd` is a
+    // preopen wasi-libc owns.
+    unsafe { wasi::path_symlink(target, dirfd, &name) }
+        .map_err(|errno| io::Error::from_raw_os_error(i32::from(errno.raw())))
+}
+
 /// `chown(2)`: `None` keeps the current owner or group.
 ///
 /// # Errors

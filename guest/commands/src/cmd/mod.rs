@@ -3,6 +3,7 @@
 pub mod awk;
 pub mod chmod;
 pub mod chown;
+pub mod compress;
 pub mod dd;
 pub mod df;
 pub mod du;
@@ -17,6 +18,7 @@ pub mod nice;
 pub mod ps;
 pub mod stat;
 pub mod tac;
+pub mod tar;
 pub mod test;
 pub mod timeout;
 pub mod uname;
