@@ -9,7 +9,7 @@
 //! | `diffutils` | uutils `diffutils` 0.6.0, crates.io | `diff`, `cmp` |
 //! | `find` | uutils `findutils` 0.11.0, crates.io | `find` |
 //! | `rg` | `ripgrep` 15.2.0, crates.io | `rg` |
-//! | `commands` | `guest/commands` (ours) | `ls`, `stat`, `chmod`, `test`, `env`, `id`, `kill`, `grep`, `awk`, `tar`, `gzip`, `bzip2`, `xz`, … |
+//! | `commands` | `guest/commands` (ours) | `ls`, `stat`, `chmod`, `test`, `env`, `id`, `kill`, `grep`, `awk`, `tar`, `gzip`, `bzip2`, `xz`, `jq`, … |
 //! | `sh` | `guest/sh` (ours) | `sh`, `bash` |
 //!
 //! [`layer`] builds (once per process) a read-only [`capsa_kernel::Layer`]
@@ -157,8 +157,8 @@ pub const COREUTILS_COMMANDS: &[&str] = &[
 /// lists them with `capsa-commands --list`.
 pub const OWN_COMMANDS: &[&str] = &[
     "[", "awk", "bunzip2", "bzcat", "bzip2", "chgrp", "chmod", "chown", "dd", "df", "dir", "du", "egrep", "env",
-    "fgrep", "grep", "groups", "gunzip", "gzip", "hostname", "id", "kill", "ls", "mktemp", "nice", "ps", "stat", "tac",
-    "tar", "test", "timeout", "uname", "unxz", "vdir", "which", "whoami", "xargs", "xz", "xzcat", "zcat",
+    "fgrep", "grep", "groups", "gunzip", "gzip", "hostname", "id", "jq", "kill", "ls", "mktemp", "nice", "ps", "stat",
+    "tac", "tar", "test", "timeout", "uname", "unxz", "vdir", "which", "whoami", "xargs", "xz", "xzcat", "zcat",
 ];
 
 /// The other crates.io tools: `(command, module)`.

@@ -104,6 +104,7 @@ fn every_command_is_tested() {
         include_str!("modes.rs"),
         include_str!("ls.rs"),
         include_str!("archives.rs"),
+        include_str!("jq.rs"),
     ];
     let missing: Vec<&str> = capsa_suite::commands()
         .iter()

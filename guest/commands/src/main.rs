@@ -50,6 +50,7 @@ const COMMANDS: &[(&str, Entry)] = &[
     ("gzip", cmd::compress::main),
     ("hostname", cmd::hostname::main),
     ("id", cmd::id::id),
+    ("jq", cmd::jq::main),
     ("kill", cmd::kill::main),
     ("ls", cmd::ls::main),
     ("mktemp", cmd::mktemp::main),

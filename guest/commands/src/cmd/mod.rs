@@ -11,6 +11,7 @@ pub mod env;
 pub mod grep;
 pub mod hostname;
 pub mod id;
+pub mod jq;
 pub mod kill;
 pub mod ls;
 pub mod mktemp;
