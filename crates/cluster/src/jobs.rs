@@ -49,9 +49,18 @@ pub(crate) struct ClusterJobs {
 }
 
 impl Jobs for ClusterJobs {
-    fn run(&self, _app: Arc<App>, tenant: Tenant, job: Job, id: String) -> JobFuture<JobOutcome> {
+    fn start(
+        &self,
+        _app: Arc<App>,
+        tenant: Tenant,
+        job: Job,
+        id: String,
+    ) -> JobFuture<Result<JobFuture<JobOutcome>, ApiError>> {
         let cluster = self.cluster.clone();
-        Box::pin(async move { submit(&cluster, tenant, job, id).await })
+        Box::pin(async move {
+            let waiting = submit(&cluster, tenant, job, id).await?;
+            Ok(Box::pin(waiting.wait(cluster)) as JobFuture<JobOutcome>)
+        })
     }
 
     fn finished(&self, id: String) -> JobFuture<Option<JobOutcome>> {
@@ -95,7 +104,16 @@ fn unavailable(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "cluster_unavailable", message)
 }
 
-async fn submit(cluster: &Cluster, tenant: Tenant, job: Job, id: String) -> JobOutcome {
+/// A job in the queue, and what its front-end waits on.
+struct Queued {
+    id: String,
+    patience: Duration,
+    done: async_nats::Subscriber,
+}
+
+/// Queues a job: when this returns, JetStream holds it (a front-end that
+/// dies now loses nothing: a worker runs it and stores its result).
+async fn submit(cluster: &Cluster, tenant: Tenant, job: Job, id: String) -> Result<Queued, ApiError> {
     let patience = job.limits.wall.saturating_add(job.budget.wall.saturating_mul(4)).saturating_add(SLACK);
     let envelope = serde_json::to_vec(&Envelope { id: id.clone(), tenant, job })
         .map_err(|err| ApiError::internal(err.to_string()))?;
@@ -111,8 +129,7 @@ async fn submit(cluster: &Cluster, tenant: Tenant, job: Job, id: String) -> JobO
         ));
     }
     // Subscribed before publishing: the announcement cannot be missed.
-    let mut done =
-        cluster.client.subscribe(done_subject(&id)).await.map_err(|err| unavailable(format!("NATS: {err}")))?;
+    let done = cluster.client.subscribe(done_subject(&id)).await.map_err(|err| unavailable(format!("NATS: {err}")))?;
     let mut headers = async_nats::HeaderMap::new();
     headers.insert("Nats-Msg-Id", id.as_str());
     let js = async_nats::jetstream::new(cluster.client.clone());
@@ -121,16 +138,24 @@ async fn submit(cluster: &Cluster, tenant: Tenant, job: Job, id: String) -> JobO
         .await
         .map_err(|err| unavailable(format!("queueing the job: {err}")))?;
     ack.await.map_err(|err| unavailable(format!("queueing the job: {err}")))?;
-    let deadline = Instant::now() + patience;
-    loop {
-        // The announcement, or a look at the store every second (an
-        // announcement is not kept for a front-end that was not listening).
-        let _ = tokio::time::timeout(Duration::from_secs(1), done.next()).await;
-        if let Some(outcome) = result_of(cluster, &id).await? {
-            return outcome;
-        }
-        if Instant::now() >= deadline {
-            return Err(unavailable(format!("job {id} did not finish in {patience:?}; it may still run: retry")));
+    Ok(Queued { id, patience, done })
+}
+
+impl Queued {
+    /// Waits for the job's result.
+    async fn wait(mut self, cluster: Cluster) -> JobOutcome {
+        let (id, patience) = (self.id, self.patience);
+        let deadline = Instant::now() + patience;
+        loop {
+            // The announcement, or a look at the store every second (an
+            // announcement is not kept for a front-end that was not listening).
+            let _ = tokio::time::timeout(Duration::from_secs(1), self.done.next()).await;
+            if let Some(outcome) = result_of(&cluster, &id).await? {
+                return outcome;
+            }
+            if Instant::now() >= deadline {
+                return Err(unavailable(format!("job {id} did not finish in {patience:?}; it may still run: retry")));
+            }
         }
     }
 }

@@ -164,8 +164,16 @@ pub type JobFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 /// what outlives a request about them (a Judge0 submission) is kept: on
 /// this server unless a cluster installs its own ([`App::set_jobs`]).
 pub trait Jobs: Send + Sync + std::fmt::Debug {
-    /// Runs `job` for `tenant` under the id `id` and says how it went.
-    fn run(&self, app: Arc<App>, tenant: Tenant, job: oneshot::Job, id: String) -> JobFuture<JobOutcome>;
+    /// Queues `job` for `tenant` under the id `id`; once this resolves the
+    /// job will run even if this server goes away. Resolves to what waits
+    /// for its result.
+    fn start(
+        &self,
+        app: Arc<App>,
+        tenant: Tenant,
+        job: oneshot::Job,
+        id: String,
+    ) -> JobFuture<Result<JobFuture<JobOutcome>, ApiError>>;
 
     /// How job `id` went, if it has finished (asked by whoever did not
     /// wait for it: a front-end restarted meanwhile).
@@ -322,9 +330,31 @@ impl App {
     /// # Errors
     /// See [`JobOutcome`].
     pub async fn run_job(self: &Arc<Self>, tenant: &Tenant, job: oneshot::Job, id: String) -> JobOutcome {
+        self.start_job(tenant, job, id).await?.await
+    }
+
+    /// Queues a one-shot job where this server's [`Jobs`] say and returns
+    /// what waits for it: once this returns, the job runs even if the
+    /// caller goes away (on a cluster, even if this server does).
+    ///
+    /// # Errors
+    /// The job could not be queued.
+    pub async fn start_job(
+        self: &Arc<Self>,
+        tenant: &Tenant,
+        job: oneshot::Job,
+        id: String,
+    ) -> Result<JobFuture<JobOutcome>, ApiError> {
         match self.jobs.get() {
-            Some(jobs) => jobs.run(self.clone(), tenant.clone(), job, id).await,
-            None => self.run_job_here(tenant, job).await,
+            Some(jobs) => jobs.start(self.clone(), tenant.clone(), job, id).await,
+            None => {
+                let (app, tenant) = (self.clone(), tenant.clone());
+                // Here the job runs on its own task: it goes on without a waiter.
+                let running = tokio::spawn(async move { app.run_job_here(&tenant, job).await });
+                Ok(Box::pin(async move {
+                    running.await.unwrap_or_else(|err| Err(ApiError::internal(format!("the job failed: {err}"))))
+                }))
+            }
         }
     }
 

@@ -150,7 +150,9 @@ pub(crate) async fn create(
     };
     let token = submission.lock().unwrap_or_else(PoisonError::into_inner).token.clone();
     keep(&app, &submission).await;
-    let running = tokio::spawn(execute(app.clone(), tenant, submission.clone()));
+    // Queued before the answer: a token handed out always has a run.
+    let waiting = queue(&app, &tenant, &submission).await;
+    let running = tokio::spawn(execute(app.clone(), submission.clone(), waiting));
     if params.wait.as_deref() == Some("true") {
         let _ = running.await;
         let done = submission.lock().unwrap_or_else(PoisonError::into_inner).clone();
@@ -190,7 +192,8 @@ pub(crate) async fn create_batch(
             Ok(submission) => {
                 let token = submission.lock().unwrap_or_else(PoisonError::into_inner).token.clone();
                 keep(&app, &submission).await;
-                tokio::spawn(execute(app.clone(), tenant.clone(), submission));
+                let waiting = queue(&app, &tenant, &submission).await;
+                tokio::spawn(execute(app.clone(), submission, waiting));
                 answers.push(json!({ "token": token }));
             }
             Err(Invalid { field, message }) => answers.push(json!({ field: [message] })),
@@ -385,14 +388,30 @@ fn callback_allowed(hosts: &[String], url: &str) -> bool {
     hosts.iter().any(|allowed| allowed == authority || allowed == host)
 }
 
-/// Runs a submission and records its result; then its callback.
-async fn execute(app: Arc<App>, tenant: Tenant, submission: Arc<Mutex<Submission>>) {
+/// Queues a submission's run (under its token); resolves to what waits for it.
+async fn queue(
+    app: &Arc<App>,
+    tenant: &Tenant,
+    submission: &Mutex<Submission>,
+) -> Result<crate::JobFuture<crate::JobOutcome>, crate::ApiError> {
     let (job, token) = {
-        let mut s = submission.lock().unwrap_or_else(PoisonError::into_inner);
-        s.status = 2;
+        let s = submission.lock().unwrap_or_else(PoisonError::into_inner);
         (job_of(&s), s.token.clone())
     };
-    let ran = app.run_job(&tenant, job, token).await;
+    app.start_job(tenant, job, token).await
+}
+
+/// Waits for a submission's run and records its result; then its callback.
+async fn execute(
+    app: Arc<App>,
+    submission: Arc<Mutex<Submission>>,
+    waiting: Result<crate::JobFuture<crate::JobOutcome>, crate::ApiError>,
+) {
+    submission.lock().unwrap_or_else(PoisonError::into_inner).status = 2;
+    let ran = match waiting {
+        Ok(waiting) => waiting.await,
+        Err(err) => Err(err),
+    };
     let callback = {
         let mut s = submission.lock().unwrap_or_else(PoisonError::into_inner);
         settle(&mut s, ran);
