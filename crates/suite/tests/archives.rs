@@ -246,3 +246,67 @@ fn every_name_of_the_compressors_does_its_job() {
     assert_eq!(code(&odd), 2, "{}", describe(&odd));
     assert!(odd.stderr_str().contains("unknown suffix -- ignored"), "{}", describe(&odd));
 }
+
+#[test]
+fn zip_and_unzip_trade_archives_with_info_zip() {
+    if !have_native("zip") || !have_native("unzip") {
+        eprintln!("SKIPPED: the host lacks Info-ZIP's zip or unzip");
+        return;
+    }
+    let f = project();
+    let original = tree(&f.path().join("proj"));
+    // Made in the VM, unpacked by Info-ZIP.
+    ok(&f.run(&["zip", "-r", "-q", "vm.zip", "proj"], ""));
+    native_ok(&f, &["unzip", "-q", "vm.zip", "-d", "native"]);
+    assert_eq!(tree(&f.path().join("native/proj")), original, "Info-ZIP unpacking capsa's zip");
+    // Made by Info-ZIP, unpacked in the VM.
+    native_ok(&f, &["zip", "-r", "-q", "host.zip", "proj"]);
+    ok(&f.run(&["unzip", "-q", "host.zip", "-d", "vm"], ""));
+    assert_eq!(tree(&f.path().join("vm/proj")), original, "capsa unpacking Info-ZIP's zip");
+    // The same names and sizes in a listing; one member to stdout.
+    let entries = |text: &str| -> Vec<String> {
+        let rows = text.lines().filter(|l| l.len() > 30 && l.trim_start().starts_with(|c: char| c.is_ascii_digit()));
+        rows.map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            format!("{} {}", words[0], words[words.len() - 1])
+        })
+        .collect()
+    };
+    let listed = ok(&f.run(&["unzip", "-l", "host.zip"], ""));
+    assert_eq!(entries(&listed), entries(&f.native(&["unzip", "-l", "host.zip"], "").0), "{listed}");
+    assert_eq!(ok(&f.run(&["unzip", "-p", "host.zip", "proj/README.md"], "")), "# demo\n");
+    // An existing file is kept unless -o; a missing archive or member fails.
+    std::fs::write(f.path().join("vm/proj/README.md"), "changed\n").expect("write");
+    ok(&f.run(&["unzip", "-q", "-n", "host.zip", "-d", "vm"], ""));
+    assert_eq!(std::fs::read_to_string(f.path().join("vm/proj/README.md")).expect("read"), "changed\n");
+    ok(&f.run(&["unzip", "-q", "-o", "host.zip", "proj/README.md", "-d", "vm"], ""));
+    assert_eq!(std::fs::read_to_string(f.path().join("vm/proj/README.md")).expect("read"), "# demo\n");
+    assert_eq!(code(&f.run(&["unzip", "nothing.zip"], "")), 9);
+    assert_eq!(code(&f.run(&["unzip", "host.zip", "no/such/member"], "")), 11);
+    assert_eq!(code(&f.run(&["zip", "empty.zip"], "")), 12);
+}
+
+#[test]
+fn unzip_keeps_a_hostile_archive_in_its_directory() {
+    if !have_native("python3") {
+        eprintln!("SKIPPED: python3 (to write the hostile archive) is missing");
+        return;
+    }
+    let f = Fixture::new(&[("into/.keep", "")]);
+    let script = r#"
+import zipfile
+with zipfile.ZipFile("evil.zip", "w") as z:
+    z.writestr("../escaped.txt", "out\n")
+    z.writestr("/abs/x.txt", "abs\n")
+    z.writestr("ok.txt", "ok\n")
+"#;
+    let (out, status) = f.native(&["python3", "-c", script], "");
+    assert_eq!(status, 0, "{out}");
+    let outcome = f.run(&["unzip", "-q", "evil.zip", "-d", "into"], "");
+    assert_eq!(code(&outcome), 1, "a warning: {}", describe(&outcome));
+    assert!(!f.path().join("escaped.txt").exists());
+    // Info-ZIP's way: the `../` and the leading `/` are dropped.
+    assert_eq!(std::fs::read_to_string(f.path().join("into/escaped.txt")).expect("inside"), "out\n");
+    assert_eq!(std::fs::read_to_string(f.path().join("into/abs/x.txt")).expect("inside"), "abs\n");
+    assert_eq!(std::fs::read_to_string(f.path().join("into/ok.txt")).expect("ok"), "ok\n");
+}

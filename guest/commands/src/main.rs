@@ -63,6 +63,7 @@ const COMMANDS: &[(&str, Entry)] = &[
     ("timeout", cmd::timeout::main),
     ("uname", cmd::uname::main),
     ("unxz", cmd::compress::main),
+    ("unzip", cmd::zip::unzip),
     ("vdir", cmd::ls::main),
     ("which", cmd::which::main),
     ("whoami", cmd::id::whoami),
@@ -70,6 +71,7 @@ const COMMANDS: &[(&str, Entry)] = &[
     ("xz", cmd::compress::main),
     ("xzcat", cmd::compress::main),
     ("zcat", cmd::compress::main),
+    ("zip", cmd::zip::zip),
 ];
 
 /// Names this module answers to itself (then `argv[1]` names the command).

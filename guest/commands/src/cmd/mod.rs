@@ -25,3 +25,4 @@ pub mod timeout;
 pub mod uname;
 pub mod which;
 pub mod xargs;
+pub mod zip;

@@ -189,6 +189,12 @@ pub fn main(_cmd: &str, args: Vec<OsString>) -> i32 {
     status
 }
 
+/// Whether `name` matches the glob `pattern` (as [`glob`]; zip and unzip
+/// select members with it too).
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    glob(pattern.as_bytes(), name.as_bytes())
+}
+
 /// GNU tar's glob: `*`, `?` and `[...]`, where `*` also matches `/`.
 fn glob(pattern: &[u8], name: &[u8]) -> bool {
     match (pattern.first(), name.first()) {
