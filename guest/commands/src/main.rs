@@ -55,6 +55,7 @@ const COMMANDS: &[(&str, Entry)] = &[
     ("ls", cmd::ls::main),
     ("mktemp", cmd::mktemp::main),
     ("nice", cmd::nice::main),
+    ("patch", cmd::patch::main),
     ("ps", cmd::ps::main),
     ("stat", cmd::stat::main),
     ("tac", cmd::tac::main),

@@ -16,6 +16,7 @@ pub mod kill;
 pub mod ls;
 pub mod mktemp;
 pub mod nice;
+pub mod patch;
 pub mod ps;
 pub mod stat;
 pub mod tac;
