@@ -132,3 +132,22 @@ fn patch_takes_git_style_multi_file_diffs() {
     same(&f, &["-p1"], diff);
     assert!(f.path().join("vm/NEW.md").is_file() && !f.path().join("vm/old.md").exists());
 }
+
+#[test]
+fn patch_reads_a_patch_file_and_names_the_file_itself() {
+    let f = Fixture::new(&[
+        ("notes.txt", "alpha\nbeta\n"),
+        ("fix.diff", "--- x\n+++ y\n@@ -1,2 +1,2 @@\n alpha\n-beta\n+gamma\n"),
+    ]);
+    let outcome = f.run(&["patch", "-i", "fix.diff", "notes.txt"], "");
+    assert_eq!(
+        (outcome.stdout_str().as_str(), code(&outcome)),
+        ("patching file notes.txt\n", 0),
+        "{}",
+        describe(&outcome)
+    );
+    assert_eq!(std::fs::read_to_string(f.path().join("notes.txt")).expect("read"), "alpha\ngamma\n");
+    // Garbage is trouble (status 2), not a silent success.
+    let outcome = f.run(&["patch", "notes.txt"], "not a diff\n");
+    assert_eq!(code(&outcome), 2, "{}", describe(&outcome));
+}
