@@ -157,9 +157,9 @@ pub const COREUTILS_COMMANDS: &[&str] = &[
 /// lists them with `capsa-commands --list`.
 pub const OWN_COMMANDS: &[&str] = &[
     "[", "awk", "bunzip2", "bzcat", "bzip2", "chgrp", "chmod", "chown", "dd", "df", "dir", "du", "egrep", "env",
-    "fgrep", "grep", "groups", "gunzip", "gzip", "hostname", "id", "jq", "kill", "ls", "mktemp", "nice", "patch", "ps",
-    "stat", "tac", "tar", "test", "timeout", "uname", "unxz", "unzip", "vdir", "which", "whoami", "xargs", "xz",
-    "xzcat", "zcat", "zip",
+    "fgrep", "grep", "groups", "gunzip", "gzip", "hostname", "id", "install", "jq", "kill", "ls", "mktemp", "nice",
+    "patch", "ps", "stat", "tac", "tar", "test", "timeout", "tree", "uname", "unxz", "unzip", "vdir", "which",
+    "whoami", "xargs", "xxd", "xz", "xzcat", "zcat", "zip",
 ];
 
 /// The other crates.io tools: `(command, module)`.

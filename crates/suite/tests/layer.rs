@@ -106,6 +106,7 @@ fn every_command_is_tested() {
         include_str!("archives.rs"),
         include_str!("jq.rs"),
         include_str!("patch.rs"),
+        include_str!("toolbox.rs"),
     ];
     let missing: Vec<&str> = capsa_suite::commands()
         .iter()
