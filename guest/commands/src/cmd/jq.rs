@@ -50,65 +50,45 @@ pub fn main(_cmd: &str, args: Vec<OsString>) -> i32 {
             Ok(None) => break,
             Err(err) => return util::bad_usage(CMD, err, 2),
         };
-        let text = |parser: &mut lexopt::Parser| parser.value().map_err(|e| e.to_string()).and_then(util::string);
-        let result: Result<(), String> = match arg {
-            Short('r') | Long("raw-output") => {
-                o.raw = true;
-                Ok(())
-            }
+        // An option's value, or the usage error that ends the run.
+        let text = |parser: &mut lexopt::Parser| {
+            parser.value().map_err(|e| e.to_string()).and_then(util::string).map_err(|m| util::usage(CMD, m, 2))
+        };
+        match arg {
+            Short('r') | Long("raw-output") => o.raw = true,
             Short('j') | Long("join-output") => {
                 o.raw = true;
                 o.join = true;
-                Ok(())
             }
-            Short('c') | Long("compact-output") => {
-                o.compact = true;
-                Ok(())
-            }
-            Short('n') | Long("null-input") => {
-                o.null_input = true;
-                Ok(())
-            }
-            Short('s') | Long("slurp") => {
-                o.slurp = true;
-                Ok(())
-            }
-            Short('e') | Long("exit-status") => {
-                o.exit_status = true;
-                Ok(())
-            }
-            Short('S') | Long("sort-keys") => {
-                o.sort_keys = true;
-                Ok(())
-            }
-            Short('R') | Long("raw-input") => {
-                o.raw_input = true;
-                Ok(())
-            }
-            Short('M') | Long("monochrome-output") | Short('C') | Long("color-output") | Long("unbuffered") => Ok(()),
-            Long("tab") => {
-                o.tab = true;
-                Ok(())
-            }
-            Long("indent") => text(&mut parser).and_then(|n| match n.parse::<usize>() {
-                Ok(n) if n <= 7 => {
-                    o.indent = n;
-                    Ok(())
-                }
-                _ => Err("Cannot indent more than 7 characters".into()),
-            }),
-            Long("arg") => text(&mut parser).and_then(|name| {
-                let value = text(&mut parser)?;
-                o.vars.push((format!("${name}"), Val::from(value)));
-                Ok(())
-            }),
-            Long("argjson") => text(&mut parser).and_then(|name| {
-                let value = text(&mut parser)?;
-                let value = jaq_json::read::parse_single(value.as_bytes())
-                    .map_err(|_| "Invalid JSON text passed to --argjson".to_string())?;
+            Short('c') | Long("compact-output") => o.compact = true,
+            Short('n') | Long("null-input") => o.null_input = true,
+            Short('s') | Long("slurp") => o.slurp = true,
+            Short('e') | Long("exit-status") => o.exit_status = true,
+            Short('S') | Long("sort-keys") => o.sort_keys = true,
+            Short('R') | Long("raw-input") => o.raw_input = true,
+            Short('M') | Long("monochrome-output") | Short('C') | Long("color-output") | Long("unbuffered") => {}
+            Long("tab") => o.tab = true,
+            Long("indent") => match text(&mut parser).map(|n| n.parse::<usize>()) {
+                Ok(Ok(n)) if n <= 7 => o.indent = n,
+                Ok(_) => return util::usage(CMD, "Cannot indent more than 7 characters", 2),
+                Err(status) => return status,
+            },
+            Long("arg") | Long("argjson") => {
+                let json = arg == Long("argjson");
+                let (name, value) = match (text(&mut parser), text(&mut parser)) {
+                    (Ok(name), Ok(value)) => (name, value),
+                    (Err(status), _) | (_, Err(status)) => return status,
+                };
+                let value = if json {
+                    match jaq_json::read::parse_single(value.as_bytes()) {
+                        Ok(value) => value,
+                        Err(_) => return util::usage(CMD, "Invalid JSON text passed to --argjson", 2),
+                    }
+                } else {
+                    Val::from(value)
+                };
                 o.vars.push((format!("${name}"), value));
-                Ok(())
-            }),
+            }
             Short('h') | Long("help") => {
                 println!("Usage:\tjq [OPTIONS] FILTER [FILES...]");
                 println!("\t-c compact output; -n null input; -r raw strings; -j no newlines; -s slurp;");
@@ -120,15 +100,12 @@ pub fn main(_cmd: &str, args: Vec<OsString>) -> i32 {
                 println!("jq-1.7 (capsa: jaq-core 3)");
                 return 0;
             }
-            Value(v) if o.filter.is_none() => util::string(v).map(|f| o.filter = Some(f)),
-            Value(v) => {
-                o.files.push(v);
-                Ok(())
-            }
-            other => Err(other.unexpected().to_string()),
-        };
-        if let Err(message) = result {
-            return util::usage(CMD, message, 2);
+            Value(v) if o.filter.is_none() => match util::string(v) {
+                Ok(filter) => o.filter = Some(filter),
+                Err(message) => return util::usage(CMD, message, 2),
+            },
+            Value(v) => o.files.push(v),
+            other => return util::usage(CMD, other.unexpected(), 2),
         }
     }
     let Some(filter) = o.filter.clone() else {

@@ -80,79 +80,63 @@ fn modernize(mut args: Vec<OsString>) -> Vec<OsString> {
 pub fn main(_cmd: &str, args: Vec<OsString>) -> i32 {
     let mut o = Options::default();
     let mut parser = lexopt::Parser::from_args(modernize(args));
-    let set_mode = |o: &mut Options, mode: Mode| -> Result<(), String> {
-        match o.mode {
-            Some(other) if other != mode => {
-                Err("You may not specify more than one '-Acdtrux', '--delete' or  '--test-label' option".into())
-            }
-            _ => {
-                o.mode = Some(mode);
-                Ok(())
-            }
-        }
-    };
     loop {
         let arg = match parser.next() {
             Ok(Some(arg)) => arg,
             Ok(None) => break,
             Err(err) => return util::bad_usage(CMD, err, 2),
         };
-        let value = |parser: &mut lexopt::Parser| parser.value().map_err(|e| e.to_string()).and_then(util::string);
-        let result: Result<(), String> = match arg {
-            Short('c') | Long("create") => set_mode(&mut o, Mode::Create),
-            Short('x') | Long("extract") | Long("get") => set_mode(&mut o, Mode::Extract),
-            Short('t') | Long("list") => set_mode(&mut o, Mode::List),
-            Short('f') | Long("file") => value(&mut parser).map(|v| o.archive = Some(v)),
-            Short('z') | Long("gzip") | Long("gunzip") | Long("ungzip") => {
-                o.codec = Some(Codec::Gzip);
-                Ok(())
+        // An option's value, or the usage error that ends the run.
+        let value = |parser: &mut lexopt::Parser| {
+            parser.value().map_err(|e| e.to_string()).and_then(util::string).map_err(|m| util::usage(CMD, m, 2))
+        };
+        let mode = match arg {
+            Short('c') | Long("create") => Some(Mode::Create),
+            Short('x') | Long("extract") | Long("get") => Some(Mode::Extract),
+            Short('t') | Long("list") => Some(Mode::List),
+            _ => None,
+        };
+        if let Some(mode) = mode {
+            if o.mode.is_some_and(|m| m != mode) {
+                return util::usage(
+                    CMD,
+                    "You may not specify more than one '-Acdtrux', '--delete' or  '--test-label' option",
+                    2,
+                );
             }
-            Short('j') | Long("bzip2") => {
-                o.codec = Some(Codec::Bzip2);
-                Ok(())
-            }
-            Short('J') | Long("xz") => {
-                o.codec = Some(Codec::Xz);
-                Ok(())
-            }
-            Short('a') | Long("auto-compress") => {
-                o.auto = true;
-                Ok(())
-            }
-            Short('C') | Long("directory") => value(&mut parser).map(|v| o.directory = Some(PathBuf::from(v))),
-            Short('v') | Long("verbose") => {
-                o.verbose += 1;
-                Ok(())
-            }
-            Short('O') | Long("to-stdout") => {
-                o.to_stdout = true;
-                Ok(())
-            }
-            Short('k') | Long("keep-old-files") => {
-                o.keep_old = true;
-                Ok(())
-            }
-            Long("overwrite") | Long("unlink-first") | Short('U') => {
-                o.keep_old = false;
-                Ok(())
-            }
-            Short('m') | Long("touch") => {
-                o.touch = true;
-                Ok(())
-            }
-            Short('h') | Long("dereference") => {
-                o.dereference = true;
-                Ok(())
-            }
-            Short('p') | Long("preserve-permissions") | Long("same-permissions") => {
-                o.preserve = true;
-                Ok(())
-            }
-            Long("no-same-owner") | Long("same-owner") | Long("numeric-owner") | Long("no-same-permissions") => Ok(()),
-            Long("strip-components") => value(&mut parser)
-                .and_then(|v| v.parse::<usize>().map_err(|_| format!("invalid number of elements: '{v}'")))
-                .map(|n| o.strip = n),
-            Long("exclude") => value(&mut parser).map(|v| o.excludes.push(v)),
+            o.mode = Some(mode);
+            continue;
+        }
+        match arg {
+            Short('f') | Long("file") => match value(&mut parser) {
+                Ok(v) => o.archive = Some(v),
+                Err(status) => return status,
+            },
+            Short('z') | Long("gzip") | Long("gunzip") | Long("ungzip") => o.codec = Some(Codec::Gzip),
+            Short('j') | Long("bzip2") => o.codec = Some(Codec::Bzip2),
+            Short('J') | Long("xz") => o.codec = Some(Codec::Xz),
+            Short('a') | Long("auto-compress") => o.auto = true,
+            Short('C') | Long("directory") => match value(&mut parser) {
+                Ok(v) => o.directory = Some(PathBuf::from(v)),
+                Err(status) => return status,
+            },
+            Short('v') | Long("verbose") => o.verbose += 1,
+            Short('O') | Long("to-stdout") => o.to_stdout = true,
+            Short('k') | Long("keep-old-files") => o.keep_old = true,
+            Long("overwrite") | Long("unlink-first") | Short('U') => o.keep_old = false,
+            Short('m') | Long("touch") => o.touch = true,
+            Short('h') | Long("dereference") => o.dereference = true,
+            Short('p') | Long("preserve-permissions") | Long("same-permissions") => o.preserve = true,
+            Long("no-same-owner") | Long("same-owner") | Long("numeric-owner") | Long("no-same-permissions") => {}
+            Long("strip-components") => match value(&mut parser).map(|v| v.parse::<usize>().map_err(|_| v)) {
+                Ok(Ok(n)) => o.strip = n,
+                Ok(Err(v)) => return util::usage(CMD, format!("invalid number of elements: '{v}'"), 2),
+                Err(status) => return status,
+            },
+            Long("exclude") => match value(&mut parser) {
+                Ok(v) => o.excludes.push(v),
+                Err(status) => return status,
+            },
             Long("help") => {
                 println!("Usage: tar [OPTION...] [FILE]...");
                 println!("  tar -cf archive.tar foo bar   # Create archive.tar from files foo and bar.");
@@ -165,14 +149,8 @@ pub fn main(_cmd: &str, args: Vec<OsString>) -> i32 {
             Short('r') | Short('u') | Short('A') | Long("append") | Long("update") | Long("delete") => {
                 return util::not_supported(CMD, "appending to or updating an archive is not implemented");
             }
-            Value(v) => {
-                o.names.push(v);
-                Ok(())
-            }
-            other => Err(other.unexpected().to_string()),
-        };
-        if let Err(message) = result {
-            return util::usage(CMD, message, 2);
+            Value(v) => o.names.push(v),
+            other => return util::usage(CMD, other.unexpected(), 2),
         }
     }
     let Some(mode) = o.mode else {
@@ -249,7 +227,7 @@ fn create(o: &Options) -> i32 {
     }
     let archive = o.archive.clone().unwrap_or_else(|| "-".into());
     let codec = o.codec.or_else(|| if o.auto { codec_by_suffix(&archive) } else { None });
-    let sink: Box<dyn Write> = if archive == "-" {
+    let mut sink: Box<dyn Write> = if archive == "-" {
         Box::new(io::stdout().lock())
     } else {
         match File::create(&archive) {
@@ -260,49 +238,37 @@ fn create(o: &Options) -> i32 {
             }
         }
     };
-    // The archive is written uncompressed into memory when compressed:
-    // the codecs take a reader.
-    let mut plain: Vec<u8> = Vec::new();
-    let mut status = 0;
-    {
-        let target: Box<dyn Write + '_> = match codec {
-            Some(_) => Box::new(&mut plain),
-            None => sink,
-        };
-        let mut builder = tar::Builder::new(target);
-        let mut writer = Writer { o, builder: &mut builder, links: BTreeMap::new(), status: 0, said_root: false };
-        for name in &o.names {
-            let name = PathBuf::from(name);
-            let base = o.directory.clone().unwrap_or_default();
-            writer.add(&base, &name);
+    let written = match codec {
+        None => write_members(o, &mut sink),
+        // Compressed: the archive is made in memory first (the codecs
+        // read their input).
+        Some(codec) => {
+            let mut plain = Vec::new();
+            write_members(o, &mut plain)
+                .and_then(|status| codec.compress(&mut plain.as_slice(), &mut sink, 6).map(|()| status))
         }
-        status = status.max(writer.status);
-        if let Err(err) = builder.finish() {
+    };
+    match written {
+        Ok(status) => status,
+        Err(err) => {
             eprintln!("tar: {archive}: Cannot write: {}", util::errmsg(&err));
-            return 2;
-        }
-        if codec.is_none() {
-            return status;
+            2
         }
     }
-    if let Some(codec) = codec {
-        let mut sink: Box<dyn Write> = if archive == "-" {
-            Box::new(io::stdout().lock())
-        } else {
-            match File::create(&archive) {
-                Ok(file) => Box::new(file),
-                Err(err) => {
-                    eprintln!("tar: {archive}: Cannot open: {}", util::errmsg(&err));
-                    return 2;
-                }
-            }
-        };
-        if let Err(err) = codec.compress(&mut plain.as_slice(), &mut sink, 6) {
-            eprintln!("tar: {archive}: Cannot write: {}", util::errmsg(&err));
-            return 2;
-        }
+}
+
+/// Writes every member named on the command line as a tar stream into
+/// `out`; the status says whether some could not be added.
+fn write_members(o: &Options, out: &mut dyn Write) -> io::Result<i32> {
+    let mut builder = tar::Builder::new(out);
+    let mut writer = Writer { o, builder: &mut builder, links: BTreeMap::new(), status: 0, said_root: false };
+    let base = o.directory.clone().unwrap_or_default();
+    for name in &o.names {
+        writer.add(&base, &PathBuf::from(name));
     }
-    status
+    let status = writer.status;
+    builder.finish()?;
+    Ok(status)
 }
 
 fn codec_by_suffix(name: &str) -> Option<Codec> {
