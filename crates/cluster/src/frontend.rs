@@ -108,11 +108,10 @@ async fn accept(front: &Frontend, request: Request) -> Result<(Tenant, axum::htt
     Ok((tenant, parts, body))
 }
 
-/// The worker with the most room for one more sandbox, counting the
-/// placements (current at once, where heartbeats lag a second).
-async fn choose(cluster: &Cluster) -> Result<WorkerInfo, ApiError> {
+/// The worker with the most room for one more sandbox, counting `places`
+/// (every placement: current at once, where heartbeats lag a second).
+async fn choose(cluster: &Cluster, places: &[(String, u64, Placement)]) -> Result<WorkerInfo, ApiError> {
     let workers = cluster.workers().await.map_err(cluster_err)?;
-    let places = cluster.placements().await.map_err(cluster_err)?;
     let placed = |w: &WorkerInfo| places.iter().filter(|(_, _, p)| p.worker == w.id).count();
     workers
         .into_iter()
@@ -142,14 +141,16 @@ async fn health(State(front): State<Frontend>) -> Response {
 async fn create(State(front): State<Frontend>, request: Request) -> Result<Response, ApiError> {
     let (tenant, parts, body) = accept(&front, request).await?;
     let cluster = &front.cluster;
+    // One read of the placements serves the quota and the choice of worker.
+    let places = cluster.placements().await.map_err(cluster_err)?;
     let prefix = format!("{}.", tenant_key(&tenant.name));
-    let mine = cluster.placements().await.map_err(cluster_err)?.iter().filter(|(k, ..)| k.starts_with(&prefix)).count();
+    let mine = places.iter().filter(|(k, ..)| k.starts_with(&prefix)).count();
     if mine >= tenant.quotas.sandboxes {
         return Err(ApiError::too_many(format!("tenant quota: {} sandboxes", tenant.quotas.sandboxes), 5));
     }
     let spec: Value = if body.is_empty() { json!({}) } else { serde_json::from_slice(&body).unwrap_or(Value::Null) };
     let restore = spec.get("from_snapshot").and_then(Value::as_str).map(|id| Restore::Snapshot(id.to_string()));
-    let worker = choose(cluster).await?;
+    let worker = choose(cluster, &places).await?;
     let head = relay::head_of(&parts, &tenant, restore);
     let (status, headers, answer) = relay::call_whole(cluster, &worker.id, &head, body).await?;
     if status == StatusCode::CREATED {
@@ -171,15 +172,7 @@ async fn create(State(front): State<Frontend>, request: Request) -> Result<Respo
 }
 
 fn whole(status: StatusCode, headers: Vec<(String, String)>, body: Bytes) -> Response {
-    let mut response = (status, body).into_response();
-    for (name, value) in headers {
-        if let (Ok(name), Ok(value)) =
-            (axum::http::HeaderName::try_from(name), axum::http::HeaderValue::try_from(value))
-        {
-            response.headers_mut().insert(name, value);
-        }
-    }
-    response
+    relay::response(status, headers, body.into())
 }
 
 /// Every sandbox of the caller, as each worker shows it; a persistent one
@@ -316,7 +309,8 @@ async fn owner(front: &Frontend, key: &str, id: &str) -> Result<(String, Option<
                 format!("sandbox {id} was not persistent and its worker is gone"),
             ));
         }
-        let worker = choose(cluster).await?;
+        let places = cluster.placements().await.map_err(cluster_err)?;
+        let worker = choose(cluster, &places).await?;
         place.worker = worker.id;
         let value = serde_json::to_vec(&place).map_err(|err| ApiError::internal(err.to_string()))?;
         if cluster.places.update(key, value.into(), revision).await.is_err() {
@@ -415,7 +409,7 @@ async fn mcp(State(front): State<Frontend>, request: Request) -> Result<Response
                 _ => return Err(ApiError::not_found(format!("no MCP session {session}"))),
             }
         }
-        None => choose(cluster).await?.id,
+        None => choose(cluster, &cluster.placements().await.map_err(cluster_err)?).await?.id,
     };
     let head = relay::head_of(&parts, &tenant, None);
     let (status, headers, answer) = relay::call_whole(cluster, &worker, &head, body).await?;

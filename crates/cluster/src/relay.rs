@@ -167,12 +167,6 @@ pub(crate) const PROBE: &str = "Capsa-Probe";
 /// NATS refused the request.
 pub(crate) async fn call(cluster: &Cluster, worker: &str, head: &Head, body: Bytes) -> Result<Response, ApiError> {
     let (status, headers, inbox) = start(cluster, worker, head, body).await?;
-    let mut response = Response::builder().status(status);
-    for (name, value) in headers {
-        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-            response = response.header(name, value);
-        }
-    }
     let (cluster, worker) = (cluster.clone(), worker.to_string());
     let stream = futures_util::stream::unfold(Some(inbox), move |state| {
         let (cluster, worker) = (cluster.clone(), worker.clone());
@@ -187,7 +181,20 @@ pub(crate) async fn call(cluster: &Cluster, worker: &str, head: &Head, body: Byt
             }
         }
     });
-    response.body(Body::from_stream(stream)).map_err(|err| ApiError::internal(err.to_string()))
+    Ok(response(status, headers, Body::from_stream(stream)))
+}
+
+/// A response with a worker's status and headers (any that does not parse
+/// is dropped; repeated ones are kept) around `body`.
+pub(crate) fn response(status: StatusCode, headers: Vec<(String, String)>, body: Body) -> Response {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
 }
 
 /// Relays a call and collects the whole answer (for the front-end's own

@@ -212,6 +212,25 @@ impl Sandbox {
         }
         session.take().is_some()
     }
+
+    /// A persistent sandbox as its record describes it, paused (its VM
+    /// loads on its next call). A spec that no longer fits this server (a
+    /// mount gone) reserves nothing; it fails when the sandbox is next used.
+    fn from_record(record: SandboxRecord, mounts: &[NamedMount]) -> Sandbox {
+        let reserved = record.spec.vm(mounts).map_or((0, 0), |(_, base)| reserved_by(&base));
+        let mut sandbox = Sandbox::new(record.id, record.tenant, record.spec, reserved, None);
+        sandbox.created = record.created;
+        sandbox
+    }
+
+    /// Ends what runs in it: its background processes, and its VM (a
+    /// running line is interrupted). Its files are left to the caller.
+    fn stop(&self) {
+        self.processes.lock().unwrap_or_else(PoisonError::into_inner).kill_all();
+        if let Some(session) = self.session.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            session.interrupter().interrupt();
+        }
+    }
 }
 
 impl Registry {
@@ -231,12 +250,8 @@ impl Registry {
         }
         let mut sandboxes = HashMap::new();
         for record in read_records::<SandboxRecord>(&dir.join("sandboxes"))? {
-            // A spec that no longer fits this server (a mount gone) reserves
-            // nothing; it fails when the sandbox is next used.
-            let reserved = record.spec.vm(&mounts).map_or((0, 0), |(_, base)| reserved_by(&base));
-            let mut sandbox = Sandbox::new(record.id.clone(), record.tenant, record.spec, reserved, None);
-            sandbox.created = record.created;
-            sandboxes.insert(record.id, Arc::new(sandbox));
+            let sandbox = Sandbox::from_record(record, &mounts);
+            sandboxes.insert(sandbox.id.clone(), Arc::new(sandbox));
         }
         let snapshots = read_records::<SnapshotRecord>(&dir.join("snapshots"))?
             .into_iter()
@@ -335,10 +350,7 @@ impl Registry {
     pub fn delete(&self, tenant: &str, id: &str) -> Result<(), ApiError> {
         let sandbox = self.get(tenant, id)?;
         self.sandboxes.lock().unwrap_or_else(PoisonError::into_inner).remove(id);
-        sandbox.processes.lock().unwrap_or_else(PoisonError::into_inner).kill_all();
-        if let Some(session) = sandbox.session.lock().unwrap_or_else(PoisonError::into_inner).take() {
-            session.interrupter().interrupt();
-        }
+        sandbox.stop();
         if sandbox.spec.persistent {
             let _saving = sandbox.saving.lock().unwrap_or_else(PoisonError::into_inner);
             remove_file(&self.dir.join("sandboxes").join(format!("{id}.json")))?;
@@ -515,13 +527,11 @@ impl Registry {
         }
         self.store.put_image(&record.id, &exported.image)?;
         self.write_record("sandboxes", &record.id, &record)?;
-        let reserved = record.spec.vm(&self.mounts).map_or((0, 0), |(_, base)| reserved_by(&base));
-        let mut sandbox = Sandbox::new(record.id.clone(), record.tenant, record.spec, reserved, None);
-        sandbox.created = record.created;
-        let sandbox = Arc::new(sandbox);
-        let old = self.sandboxes.lock().unwrap_or_else(PoisonError::into_inner).insert(record.id, sandbox.clone());
+        let sandbox = Arc::new(Sandbox::from_record(record, &self.mounts));
+        let old =
+            self.sandboxes.lock().unwrap_or_else(PoisonError::into_inner).insert(sandbox.id.clone(), sandbox.clone());
         if let Some(old) = old {
-            old.processes.lock().unwrap_or_else(PoisonError::into_inner).kill_all();
+            old.stop();
         }
         Ok(sandbox)
     }
@@ -530,10 +540,7 @@ impl Registry {
     /// processes stop and its local files go; nothing else is touched.
     pub fn release(&self, id: &str) {
         let Some(sandbox) = self.sandboxes.lock().unwrap_or_else(PoisonError::into_inner).remove(id) else { return };
-        sandbox.processes.lock().unwrap_or_else(PoisonError::into_inner).kill_all();
-        if let Some(session) = sandbox.session.lock().unwrap_or_else(PoisonError::into_inner).take() {
-            session.interrupter().interrupt();
-        }
+        sandbox.stop();
         let _ = std::fs::remove_file(self.dir.join("sandboxes").join(format!("{id}.json")));
         let _ = self.store.remove(id);
     }

@@ -264,7 +264,7 @@ impl Store {
             image.entries.into_iter().filter(|r| r.kind == Kind::File).filter_map(|r| r.data).collect();
         blobs.sort();
         blobs.dedup();
-        if let Some(bad_digest) = blobs.iter().find(|d| d.len() != 64 || !d.bytes().all(|b| b.is_ascii_hexdigit())) {
+        if let Some(bad_digest) = blobs.iter().find(|d| !is_digest(d)) {
             return Err(bad(format!("{bad_digest:?} is not a sha256")));
         }
         Ok(blobs)
@@ -324,7 +324,7 @@ impl Store {
     }
 
     fn blob_path_checked(&self, hex_digest: &str) -> Result<PathBuf, StoreError> {
-        if hex_digest.len() != 64 || !hex_digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !is_digest(hex_digest) {
             return Err(StoreError::BadImage { path: PathBuf::from(hex_digest), reason: "not a sha256".into() });
         }
         Ok(self.blob_path(hex_digest))
@@ -383,6 +383,11 @@ impl Store {
         }
         Ok(SharedBytes::from(bytes))
     }
+}
+
+/// Whether `text` is a sha256 in hex, as blobs are named.
+fn is_digest(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Names are file names: no separators, no dots, bounded.
