@@ -11,7 +11,10 @@
 //! - a zombie has no children (they are re-parented when it exits);
 //! - a process's parent, if any, is live (exiting re-parents or orphans the
 //!   children), so a zombie always has someone who can wait for it;
-//! - pids grow from 1 and are never reused while the VM lives.
+//! - pids grow from 1 and are never reused while the VM lives;
+//! - a held process (a session line's child that outlived it) has no
+//!   parent, and stays in the table after it ends until the next line
+//!   adopts it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -58,6 +61,10 @@ pub struct ProcessSpec {
     pub cwd: String,
     /// How it is stopped from outside.
     pub control: Arc<ProcessControl>,
+    /// A line of an interactive session (`capsa sh`): it adopts what the
+    /// previous line left running, and what it leaves running when it ends
+    /// is held for the next line (a shell's background jobs), not orphaned.
+    pub session_line: bool,
 }
 
 /// One entry of the table.
@@ -71,6 +78,8 @@ struct Entry {
     /// `Some` once it has ended: a zombie waiting to be reaped.
     ended: Option<WaitStatus>,
     children: BTreeSet<Pid>,
+    /// See [`ProcessSpec::session_line`].
+    session_line: bool,
 }
 
 impl Entry {
@@ -82,6 +91,8 @@ impl Entry {
 #[derive(Debug)]
 struct Table {
     procs: BTreeMap<Pid, Entry>,
+    /// Children of an ended session line, waiting for the next line.
+    held: BTreeSet<Pid>,
     next_pid: Pid,
     live: usize,
     max: usize,
@@ -99,7 +110,7 @@ impl ProcessTable {
     /// An empty table holding at most `max` processes, zombies included.
     pub(crate) fn new(max: usize) -> Self {
         ProcessTable {
-            table: Mutex::new(Table { procs: BTreeMap::new(), next_pid: 1, live: 0, max }),
+            table: Mutex::new(Table { procs: BTreeMap::new(), held: BTreeSet::new(), next_pid: 1, live: 0, max }),
             changed: Condvar::new(),
         }
     }
@@ -127,6 +138,7 @@ impl Table {
     /// Removes a zombie and its parent's link to it.
     fn reap(&mut self, pid: Pid) -> Option<WaitStatus> {
         let entry = self.procs.remove(&pid)?;
+        self.held.remove(&pid);
         if let Some(parent) = entry.parent.and_then(|p| self.procs.get_mut(&p)) {
             parent.children.remove(&pid);
         }
@@ -213,32 +225,48 @@ impl Kernel {
             control: spec.control,
             ended: None,
             children: BTreeSet::new(),
+            session_line: spec.session_line,
         };
         table.procs.insert(pid, entry);
         table.live += 1;
         if let Some(parent) = spec.parent.and_then(|p| table.procs.get_mut(&p)) {
             parent.children.insert(pid);
         }
+        if spec.session_line {
+            // Before the line runs, so its first wait already sees them.
+            let held = std::mem::take(&mut table.held);
+            let adopted: Vec<Pid> = held.into_iter().filter(|child| table.procs.contains_key(child)).collect();
+            for child in &adopted {
+                if let Some(entry) = table.procs.get_mut(child) {
+                    entry.parent = Some(pid);
+                }
+            }
+            if let Some(entry) = table.procs.get_mut(&pid) {
+                entry.children.extend(adopted);
+            }
+        }
         tracing::debug!(pid, parent = ?spec.parent, "process registered");
         Ok(pid)
     }
 
     /// Records that `pid` ended with `status`. It stays a zombie until its
-    /// parent waits for it, or is reaped at once without a parent. Its
-    /// children are re-parented to pid 1 if pid 1 is alive, else they become
+    /// parent waits for it, or is reaped at once without a parent (unless
+    /// held). Its children are held for the next line if it is a session
+    /// line, else re-parented to pid 1 if pid 1 is alive, else they become
     /// orphans (reaped as soon as they end). Wakes every waiter. Unknown or
     /// already-ended pids are ignored.
     pub fn exit_process(&self, pid: Pid, status: WaitStatus) {
         let mut table = self.procs.lock();
-        let children = match table.procs.get_mut(&pid) {
+        let (children, session_line) = match table.procs.get_mut(&pid) {
             Some(entry) if entry.live() => {
                 entry.ended = Some(status);
-                std::mem::take(&mut entry.children)
+                (std::mem::take(&mut entry.children), entry.session_line)
             }
             Some(_) | None => return,
         };
         table.live = table.live.saturating_sub(1);
-        let adopter = (pid != 1 && table.is_live(1)).then_some(1);
+        // A session line's children wait for the next line, not pid 1.
+        let adopter = (!session_line && pid != 1 && table.is_live(1)).then_some(1);
         for child in children {
             let zombie = match table.procs.get_mut(&child) {
                 Some(entry) => {
@@ -251,6 +279,9 @@ impl Kernel {
                 Some(init) => {
                     init.children.insert(child);
                 }
+                None if session_line => {
+                    table.held.insert(child);
+                }
                 None if zombie => {
                     table.procs.remove(&child);
                 }
@@ -259,7 +290,7 @@ impl Kernel {
         }
         let has_parent =
             table.procs.get(&pid).and_then(|entry| entry.parent).is_some_and(|parent| table.is_live(parent));
-        if !has_parent {
+        if !has_parent && !table.held.contains(&pid) {
             table.reap(pid);
         }
         drop(table);
@@ -448,6 +479,43 @@ impl Kernel {
                 pending.extend(entry.children.iter().copied());
             }
         }
+    }
+
+    /// Kills `pid`'s live descendants in its own process group with
+    /// `reason`, as a terminal's interrupt reaches its foreground job and not
+    /// the jobs a shell put in groups of their own (nor what they started).
+    pub fn kill_descendants_in_group(&self, pid: Pid, reason: KillReason) {
+        let table = self.procs.lock();
+        let Some(top) = table.procs.get(&pid) else { return };
+        let group = top.pgid;
+        let mut pending: Vec<Pid> = top.children.iter().copied().collect();
+        let mut visited = BTreeSet::new();
+        while let Some(next) = pending.pop() {
+            if !visited.insert(next) {
+                continue;
+            }
+            if let Some(entry) = table.procs.get(&next).filter(|entry| entry.pgid == group) {
+                if entry.live() {
+                    entry.control.kill(reason);
+                }
+                pending.extend(entry.children.iter().copied());
+            }
+        }
+    }
+
+    /// Kills every live process of the VM with `reason` (the VM is going
+    /// away: nothing it ran may outlive it).
+    pub fn kill_all(&self, reason: KillReason) {
+        let table = self.procs.lock();
+        for entry in table.procs.values().filter(|entry| entry.live()) {
+            entry.control.kill(reason);
+        }
+    }
+
+    /// How many processes a session holds for its next line (see
+    /// [`ProcessSpec::session_line`]), live or ended.
+    pub fn held_processes(&self) -> usize {
+        self.procs.lock().held.len()
     }
 
     /// Charges `spent` CPU time to the VM; once its budget is spent, every

@@ -20,7 +20,7 @@ fn kernel() -> Arc<Kernel> {
 fn spawn_as(kernel: &Kernel, parent: Option<Pid>, cred: Cred) -> (Pid, Arc<ProcessControl>) {
     let control = Arc::new(ProcessControl::new(None));
     let pid = kernel
-        .register_process(ProcessSpec { parent, cred, cwd: "/".into(), control: control.clone() })
+        .register_process(ProcessSpec { parent, cred, cwd: "/".into(), control: control.clone(), session_line: false })
         .expect("register");
     (pid, control)
 }
@@ -136,7 +136,7 @@ fn the_process_limit_gives_would_block() {
     let (init, _) = spawn(&k, None);
     let (child, _) = spawn(&k, Some(init));
     let control = Arc::new(ProcessControl::new(None));
-    let spec = ProcessSpec { parent: Some(init), cred: common::user(), cwd: "/".into(), control };
+    let spec = ProcessSpec { parent: Some(init), cred: common::user(), cwd: "/".into(), control, session_line: false };
     assert_eq!(k.register_process(spec.clone()), Err(KernelError::WouldBlock));
     // A zombie still holds its entry: it counts until it is waited for.
     k.exit_process(child, WaitStatus::Exited(0));
@@ -303,4 +303,55 @@ fn dup_shares_the_description_and_dup2_replaces() {
     table.remove(2).unwrap();
     drop(w);
     assert_eq!(r.read(&mut [0u8; 1]), Ok(0));
+}
+
+fn session_line(kernel: &Kernel) -> Pid {
+    let control = Arc::new(ProcessControl::new(None));
+    let spec = ProcessSpec { parent: None, cred: common::user(), cwd: "/".into(), control, session_line: true };
+    kernel.register_process(spec).expect("register")
+}
+
+#[test]
+fn a_session_lines_children_outlive_it_and_the_next_line_adopts_them() {
+    let k = kernel();
+    // Pid 1 is some other top process that lives on (it must not adopt).
+    let (_other, _) = spawn(&k, None);
+    let first = session_line(&k);
+    let (running, _) = spawn(&k, Some(first));
+    let (finishing, _) = spawn(&k, Some(first));
+    let (grandchild, _) = spawn(&k, Some(running));
+    k.exit_process(first, WaitStatus::Exited(0));
+    assert_eq!(k.held_processes(), 2);
+    assert_eq!(k.parent_of(running), Ok(0), "held: no parent");
+    // A held process that ends stays, with its status, for the next line.
+    k.exit_process(finishing, WaitStatus::Exited(7));
+    assert_eq!(k.pgid_of(finishing), Ok(first));
+    let second = session_line(&k);
+    assert_eq!(k.held_processes(), 0);
+    assert_eq!(k.parent_of(running), Ok(second));
+    assert_eq!(k.wait_child(second, Some(finishing), true), Ok(Some((finishing, WaitStatus::Exited(7)))));
+    assert_eq!(k.wait_child(second, Some(running), true), Ok(None));
+    assert_eq!(k.parent_of(grandchild), Ok(running), "only the line's own children move");
+    // An ordinary top's children are not held: pid 1 adopts them.
+    let (top, _) = spawn(&k, None);
+    let (child, _) = spawn(&k, Some(top));
+    k.exit_process(top, WaitStatus::Exited(0));
+    assert_eq!(k.held_processes(), 0);
+    assert_eq!(k.parent_of(child), Ok(1));
+}
+
+#[test]
+fn an_interrupt_reaches_the_foreground_group_not_a_job_in_its_own() {
+    let k = kernel();
+    let (top, top_control) = spawn(&k, None);
+    let (foreground, fg_control) = spawn(&k, Some(top));
+    let (job, job_control) = spawn(&k, Some(top));
+    let (in_job, in_job_control) = spawn(&k, Some(job));
+    k.set_pgid(top, job, 0).expect("a job's own group");
+    k.set_pgid(job, in_job, job).expect("joins the job's group");
+    k.kill_descendants_in_group(top, KillReason::Signal(2));
+    assert!(fg_control.pending().is_some());
+    assert!(job_control.pending().is_none() && in_job_control.pending().is_none());
+    assert!(top_control.pending().is_none(), "the top itself is the caller's to end");
+    let _ = (foreground, in_job);
 }

@@ -231,7 +231,13 @@ impl Starter {
     fn run(&self, pooled: bool) {
         let control = Arc::new(ProcessControl::new(None));
         let cred = Cred::user(1000, 1000);
-        let spec = ProcessSpec { parent: None, cred: cred.clone(), cwd: "/".into(), control: control.clone() };
+        let spec = ProcessSpec {
+            parent: None,
+            cred: cred.clone(),
+            cwd: "/".into(),
+            control: control.clone(),
+            session_line: false,
+        };
         let pid = self.kernel.register_process(spec).expect("register");
         let ctx = WasiCtx {
             kernel: self.kernel.clone(),

@@ -52,6 +52,12 @@ pub struct RunOptions {
     pub wall: Option<Duration>,
     /// A handle that can end this run (and only it) from another thread.
     pub stop: Option<StopHandle>,
+    /// A line of an interactive session: it adopts the processes the
+    /// previous line left running (a shell's background jobs), and what it
+    /// leaves running is not killed but held for the next line
+    /// (`ProcessSpec::session_line`). They end with the VM, by a kill, or by
+    /// the VM's limits.
+    pub session_line: bool,
 }
 
 /// A run's stdio: the streams, and the captures the outcome takes.
@@ -284,7 +290,14 @@ impl Vm {
         let env = options.env.as_ref().unwrap_or(&shared.config.grants.env);
         let env = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let cwd = options.cwd.clone().unwrap_or_else(|| "/".into());
-        let start = Start { program, control, cred: shared.first_cred(), cwd, umask: DEFAULT_UMASK };
+        let start = Start {
+            program,
+            control,
+            cred: shared.first_cred(),
+            cwd,
+            umask: DEFAULT_UMASK,
+            session_line: options.session_line,
+        };
         let (pid, handle) = shared.start_process(None, start, args.to_vec(), env, fds).map_err(|e| match e {
             StartError::Kernel(err) => RuntimeError::Internal(format!("cannot register the process: {err}")),
             StartError::Runtime(err) => err,
@@ -298,14 +311,27 @@ impl Vm {
             stop.ended();
         }
         shared.lock_tops().retain(|&top| top != pid);
-        shared.kernel.kill_descendants(pid, KillReason::Signal(SIGKILL));
-        shared.wait_for_threads();
+        if !options.session_line {
+            shared.kernel.kill_descendants(pid, KillReason::Signal(SIGKILL));
+            shared.wait_for_threads();
+        }
         let mut ended = result??;
         // A run with its own wall clock was killed by that one, not the VM's.
         if let (Some(wall), ExitStatus::Killed(Limit::WallClock(_))) = (options.wall, &ended.status) {
             ended.status = ExitStatus::Killed(Limit::WallClock(wall));
         }
         Ok(shared.outcome(ended, cpu_before, &stdio.captures))
+    }
+}
+
+impl Drop for Vm {
+    /// What a session's lines left running (background jobs) ends with
+    /// the VM; its threads are waited for, bounded.
+    fn drop(&mut self) {
+        if self.shared.kernel.live_processes() > 0 {
+            self.shared.kernel.kill_all(KillReason::Signal(SIGKILL));
+            self.shared.wait_for_threads();
+        }
     }
 }
 
@@ -327,7 +353,7 @@ impl Interrupter {
             if let Ok(control) = shared.kernel.control_of(pid) {
                 control.kill(KillReason::Signal(SIGINT));
             }
-            shared.kernel.kill_descendants(pid, KillReason::Signal(SIGINT));
+            shared.kernel.kill_descendants_in_group(pid, KillReason::Signal(SIGINT));
         }
     }
 }
@@ -343,6 +369,8 @@ struct Start {
     program: Program,
     control: Arc<ProcessControl>,
     cred: Cred,
+    /// See [`RunOptions::session_line`].
+    session_line: bool,
     cwd: String,
     umask: u32,
 }
@@ -478,10 +506,10 @@ impl VmShared {
     ) -> Result<(Pid, process::ProcessHandle), StartError> {
         let this = self.this.upgrade().ok_or(StartError::Kernel(KernelError::Io))?;
         let limits = self.config.limits.clone();
-        let Start { program, control, cred, cwd, umask } = start;
+        let Start { program, control, cred, cwd, umask, session_line } = start;
         let pid = self
             .kernel
-            .register_process(ProcessSpec { parent, cred: cred.clone(), cwd, control: control.clone() })
+            .register_process(ProcessSpec { parent, cred: cred.clone(), cwd, control: control.clone(), session_line })
             .map_err(StartError::Kernel)?;
         let ctx = WasiCtx {
             kernel: self.kernel.clone(),
@@ -547,7 +575,7 @@ impl Spawner for VmShared {
             }
         })?;
         let SpawnRequest { parent, cred, args, env, cwd, fds, umask, .. } = request;
-        let start = Start { program, control: self.new_control(None), cred, cwd, umask };
+        let start = Start { program, control: self.new_control(None), cred, cwd, umask, session_line: false };
         // The child's handle is not joined: it reports through the kernel's
         // process table, and the VM counts its thread.
         self.start_process(Some(parent), start, args, env, fds).map(|(pid, _detached)| pid).map_err(|err| match err {

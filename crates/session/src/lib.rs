@@ -280,6 +280,7 @@ impl Session {
             cwd: Some(cwd),
             wall: exec.timeout,
             stop: exec.stop.clone(),
+            session_line: false,
         };
         Ok(self.vm.run_path_with(SH, &sh_c(command), &options)?)
     }

@@ -4,9 +4,11 @@
 //! top-level process of the session's VM: the shell restores what the
 //! previous line left in `DIR` (variables, functions, options, traps,
 //! working directory), runs the line and saves it again (see the shell's
-//! `session.rs`). Files persist because the VM does. An interrupt ends the
-//! running line's processes only; the session continues from the state the
-//! line started with.
+//! `session.rs`). Files persist because the VM does, and so do background
+//! jobs: what a line leaves running is held by the kernel and adopted by
+//! the next line's shell, which keeps the job table. An interrupt ends the
+//! running line's foreground processes only; the session continues from the
+//! state the line started with.
 //!
 //! The session reads one small report the shell writes (`DIR/result`); it
 //! is guest-written data, so it is read bounded and never trusted beyond
@@ -84,6 +86,9 @@ impl Session {
             stderr: exec.stderr.clone(),
             wall: exec.timeout,
             stop: exec.stop.clone(),
+            // Background jobs outlive their line; the next line's shell
+            // adopts them (`jobs`, `wait`, `kill %1`).
+            session_line: true,
             ..RunOptions::default()
         };
         let outcome = self.vm.run_path_with(SH, &argv, &options)?;

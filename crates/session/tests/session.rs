@@ -251,3 +251,44 @@ fn a_saved_snapshot_copies_to_another_store_blob_by_blob_and_checked() {
         Store::blobs_of(b"{\"format\":1,\"entries\":[{\"path\":\"x\",\"kind\":\"file\",\"data\":\"zz\"}]}").is_err()
     );
 }
+
+/// The text a line printed on stdout, and on stderr.
+fn line(session: &Session, text: &str) -> (String, String) {
+    match session.run_line_with(text, &captured()).unwrap() {
+        LineOutcome::Done { outcome, .. } => (outcome.stdout_str(), outcome.stderr_str()),
+        other => panic!("{text}: {other:?}"),
+    }
+}
+
+#[test]
+fn background_jobs_outlive_their_line_and_an_interrupt_of_a_later_line() {
+    let (session, _cache) = session(&ShellVm::default(), VmConfig::default());
+    line(&session, "(sleep 1; echo finished > /tmp/job1) & sleep 60 &");
+    let (_, err) = line(&session, "false & sleep 0.3");
+    assert_eq!(err, "[3]+  Exit 1                  false\n", "an ended job is announced");
+    let (out, _) = line(&session, "jobs");
+    assert_eq!(
+        out,
+        "[1]-  Running                 ( sleep 1; echo finished > /tmp/job1 ) &\n\
+         [2]+  Running                 sleep 60 &\n",
+        "the job table came through the line"
+    );
+    // Ctrl-C ends the line's own processes, not the jobs.
+    let interrupter = session.interrupter();
+    let pressing = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        interrupter.interrupt();
+    });
+    let outcome = session.run_line_with("sleep 30", &captured()).unwrap();
+    pressing.join().unwrap();
+    assert!(matches!(outcome, LineOutcome::Done { outcome, .. } if outcome.status.code() == 130));
+    // `wait %1` reaps a job a previous line started, with its status.
+    let (out, _) = line(&session, "wait %1; echo status=$?; cat /tmp/job1; jobs");
+    assert_eq!(out, "status=0\nfinished\n[2]+  Running                 sleep 60 &\n");
+    let (out, err) = line(&session, "kill %2; sleep 0.2; echo killed");
+    assert_eq!(out, "killed\n");
+    assert_eq!(err, "[2]+  Terminated              sleep 60\n", "announced when the line ends");
+    let (out, _) = line(&session, "jobs; echo none");
+    assert_eq!(out, "none\n");
+    assert_eq!(session.vm().kernel().held_processes(), 0);
+}

@@ -50,6 +50,10 @@ pub struct Handoff {
     pub state: State,
     /// What to run.
     pub job: Job,
+    /// The parent's background jobs, which `jobs` in a subshell lists (as
+    /// in bash: `jobs | grep …`); they are not its children to wait for.
+    #[serde(default)]
+    pub jobs: Vec<crate::builtins::jobs::Job>,
 }
 
 /// The status bash reports for a child: its code, or 128 + signal.
@@ -79,7 +83,7 @@ impl Shell {
     pub fn spawn_subshell(&mut self, job: Job) -> Result<u32, i32> {
         let mut state = self.st.clone();
         state.fds = self.fds.keys().map(|&n| (n, CHILD_FD_BASE + n)).collect();
-        let handoff = Handoff { state, job };
+        let handoff = Handoff { state, job, jobs: self.jobs.clone() };
         let json = match serde_json::to_string(&handoff) {
             Ok(json) => json,
             Err(e) => {

@@ -76,7 +76,9 @@ impl Shell {
         match result {
             Ok(pid) => {
                 self.st.last_bg = Some(pid);
-                self.jobs.push(pid);
+                // As bash shows it: one line.
+                let text = and_or.to_string().lines().map(str::trim).collect::<Vec<_>>().join(" ");
+                self.add_job(pid, text);
                 0
             }
             Err(status) => status,

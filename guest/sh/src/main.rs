@@ -103,6 +103,7 @@ fn run_handoff(json: &str) -> i32 {
         }
     };
     let mut sh = Shell::new(handoff.state);
+    sh.jobs = handoff.jobs;
     sh.subshell = true;
     sh.dash_c = sh.st.dash_c;
     sh.self_path = self_path();

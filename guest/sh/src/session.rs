@@ -17,11 +17,17 @@
 //!
 //! A line the host interrupts (Ctrl-C) ends this process by SIGINT: its
 //! state is not saved, so the session goes on from the state before it.
+//!
+//! Background jobs outlive their line: the table of jobs is saved with the
+//! state, the kernel holds the processes for the next line, whose shell
+//! adopts them (`builtins/jobs.rs`). Jobs that ended are announced
+//! (`[1]+  Done …`) on stderr when a line starts and when it ends.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::builtins::jobs::Job;
 use crate::shell::{Flow, Shell, State};
 use crate::sysio;
 
@@ -31,6 +37,9 @@ struct Saved {
     state: State,
     traps: BTreeMap<String, String>,
     cwd: String,
+    /// Background jobs still running (or ended and not yet announced).
+    #[serde(default)]
+    jobs: Vec<Job>,
 }
 
 /// Runs `line` in the session kept in `dir`, `$?` being `last_status`;
@@ -49,6 +58,7 @@ pub fn run(dir: &str, last_status: i32, line: &str) -> i32 {
             }
             let mut sh = Shell::new(saved.state);
             sh.traps = saved.traps;
+            sh.jobs = saved.jobs;
             sh
         }
         None => {
@@ -58,6 +68,8 @@ pub fn run(dir: &str, last_status: i32, line: &str) -> i32 {
         }
     };
     sh.self_path = crate::self_path();
+    sh.job_control = true;
+    sh.notify_jobs();
     sh.st.status = last_status;
     let status = match sh.run_source(line) {
         Ok(s) | Err(Flow::Return(s)) => s,
@@ -68,12 +80,13 @@ pub fn run(dir: &str, last_status: i32, line: &str) -> i32 {
             return report(&result_path, "exit", status);
         }
     };
+    sh.notify_jobs();
     sh.st.status = status;
     sh.st.func_depth = 0;
     sh.st.loop_depth = 0;
     let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|_| "/".into());
     let saved_cwd = cwd.clone();
-    let saved = Saved { state: sh.st, traps: sh.traps, cwd };
+    let saved = Saved { state: sh.st, traps: sh.traps, cwd, jobs: sh.jobs };
     match serde_json::to_vec(&saved) {
         Ok(json) => {
             if let Err(e) = std::fs::write(&state_path, json) {

@@ -123,8 +123,10 @@ pub struct Shell {
     pub fds: BTreeMap<i32, Rc<OwnedFd>>,
     /// Trap commands by condition (`EXIT`, `ERR`, signal names).
     pub traps: BTreeMap<String, String>,
-    /// Background children not yet waited for, in start order.
-    pub jobs: Vec<u32>,
+    /// Background jobs not yet waited for, in start order.
+    pub jobs: Vec<crate::builtins::jobs::Job>,
+    /// An interactive session's shell: jobs lead process groups of their own.
+    pub job_control: bool,
     /// Statuses of background children reaped early.
     pub reaped: BTreeMap<u32, i32>,
     /// Depth of condition contexts (`if`, `while`, `&&`, `!`…): `set -e`
@@ -167,6 +169,7 @@ impl Shell {
             fds: BTreeMap::new(),
             traps: BTreeMap::new(),
             jobs: Vec::new(),
+            job_control: false,
             reaped: BTreeMap::new(),
             cond_depth: 0,
             source_depth: 0,

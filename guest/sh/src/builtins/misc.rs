@@ -232,20 +232,32 @@ pub fn umask(sh: &mut Shell, args: &[String]) -> i32 {
     }
 }
 
-/// `wait [pid…]`.
+/// `wait [pid | %job…]`.
 pub fn wait(sh: &mut Shell, args: &[String]) -> i32 {
     if args.is_empty() {
         let jobs = std::mem::take(&mut sh.jobs);
-        for pid in jobs {
-            sh.wait_pid(pid);
+        for job in jobs {
+            sh.wait_pid(job.pid);
         }
         return 0;
     }
     let mut status = 0;
     for a in args {
-        match a.parse::<u32>() {
-            Ok(pid) if sh.jobs.contains(&pid) => {
-                sh.jobs.retain(|&p| p != pid);
+        let pid = if a.starts_with('%') {
+            match sh.find_job(a) {
+                Some(job) => Some(job.pid),
+                None => {
+                    sh.error(format!("wait: {a}: no such job"));
+                    status = 127;
+                    continue;
+                }
+            }
+        } else {
+            a.parse::<u32>().ok()
+        };
+        match pid {
+            Some(pid) if sh.jobs.iter().any(|job| job.pid == pid) => {
+                sh.jobs.retain(|job| job.pid != pid);
                 status = sh.wait_pid(pid);
             }
             _ => {
@@ -300,7 +312,12 @@ pub fn kill(sh: &mut Shell, args: &[String]) -> i32 {
     }
     let mut status = 0;
     for pid in rest {
-        let target = if pid == "%%" || pid == "%+" { sh.st.last_bg.map(|p| p as i32) } else { pid.parse().ok() };
+        // A job is signalled as a whole when it leads its own group.
+        let target = if pid.starts_with('%') {
+            sh.find_job(pid).map(|job| if sh.job_control { -(job.pid as i32) } else { job.pid as i32 })
+        } else {
+            pid.parse().ok()
+        };
         match target.map(|t| wasi_ext::kill(t, signal)) {
             Some(Ok(())) => {}
             _ => {

@@ -3,6 +3,7 @@
 
 mod flow;
 mod io;
+pub mod jobs;
 mod misc;
 mod vars;
 
@@ -14,6 +15,7 @@ const NAMES: &[&str] = &[
     ".",
     "[",
     "alias",
+    "bg",
     "break",
     "builtin",
     "cd",
@@ -26,8 +28,10 @@ const NAMES: &[&str] = &[
     "exit",
     "export",
     "false",
+    "fg",
     "getopts",
     "hash",
+    "jobs",
     "kill",
     "let",
     "local",
@@ -98,6 +102,9 @@ pub fn run(sh: &mut Shell, argv: &[String]) -> Res {
         "unalias" => misc::unalias(sh, args),
         "umask" => misc::umask(sh, args),
         "wait" => misc::wait(sh, args),
+        "jobs" => jobs::jobs(sh, args),
+        "fg" => jobs::no_job_control(sh, "fg"),
+        "bg" => jobs::no_job_control(sh, "bg"),
         "kill" => misc::kill(sh, args),
         "trap" => misc::trap(sh, args),
         "getopts" => misc::getopts(sh, args),
