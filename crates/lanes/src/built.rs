@@ -121,6 +121,11 @@ impl ScriptFile {
         }
     }
 
+    /// Its absolute path, which is also its path in the VM.
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+
     /// `argv0 SCRIPT ARGS…`.
     pub(crate) fn argv(&self, argv0: &str, args: &[String]) -> Vec<String> {
         [argv0.to_string(), self.path.clone()].into_iter().chain(args.iter().cloned()).collect()

@@ -16,7 +16,7 @@ use capsa_runtime::{DirGrant, ExitStatus, Limits, Output, Runtime, VmConfig};
 use sha2::{Digest, Sha256};
 
 use crate::artifact::Store;
-use crate::driver::{Cx, Driver};
+use crate::driver::{Cx, Driver, ShellCommands};
 use crate::manifest::Manifest;
 use crate::stage::Inputs;
 use crate::toolchain::{self, Toolchain};
@@ -25,6 +25,16 @@ use crate::{Artifact, BuildRequest, CompilerBudget, LaneError, Lanes, embedded, 
 
 /// argv[0] of the multitool; argv[1] picks clang, clang++ or wasm-ld.
 const ARGV0: &str = "llvm";
+/// Where shell VMs see the C lane's package read-only: `sysroot/` and
+/// `gen/`. The suite's `cc` driver (guest/commands) expects it here.
+pub const SHELL_HOME: &str = "/usr/lib/capsa/c";
+/// The multitool in shell VMs; its `argv[0]` picks the tool.
+pub const EXECUTABLE: &str = "/usr/lib/capsa/c/gen/llvm.core.wasm";
+/// The lane names no command of its own: the suite's driver (`cc`, `gcc`,
+/// `clang`, `c++`, `ld`, `ar`… in guest/commands) runs the multitool. It
+/// must: clang cannot spawn its linker on WASI, and LLVM, a prebuilt
+/// wasi-libc program, starts in `/`, so it is given absolute paths.
+const SHELL_COMMANDS: &[&str] = &[];
 /// A compiler's wasm stack (seed 002): deep templates and parsers need it.
 const COMPILER_STACK: usize = 16 << 20;
 /// The linked program's stack: wasm-ld's 64 KiB default overflows on modest
@@ -185,11 +195,27 @@ impl Driver for Clang {
 
     fn install(&self, cx: Cx<'_>, source: Source<'_>, quiet: bool) -> Result<(), LaneError> {
         let toolchain = toolchain::install(cx.lane, cx.runtime.cache_root(), source, quiet)?;
-        toolchain::precompile(cx.runtime, &toolchain, compiler_config(&CompilerBudget::default()), quiet)
+        toolchain::precompile(cx.runtime, &toolchain, compiler_config(&CompilerBudget::default()), quiet)?;
+        // Shell VMs run the same module on their own (smaller) wasm stack,
+        // which needs its own compilation: done now, not in a user's `cc`.
+        toolchain::precompile(cx.runtime, &toolchain, VmConfig::default(), quiet)
     }
 
     fn installed(&self, cx: Cx<'_>) -> Result<bool, LaneError> {
         Ok(toolchain::installed(cx.lane, cx.runtime.cache_root())?.is_some())
+    }
+
+    fn shell_commands(&self) -> Option<ShellCommands> {
+        Some(ShellCommands { names: SHELL_COMMANDS, executable: EXECUTABLE })
+    }
+
+    fn grant_shell_commands(&self, cx: Cx<'_>, config: &mut VmConfig) -> Result<bool, LaneError> {
+        let Some(toolchain) = toolchain::installed(cx.lane, cx.runtime.cache_root())? else { return Ok(false) };
+        let Some(package) = toolchain.sysroot.parent() else { return Ok(false) };
+        // npm unpacks the module 0644; a VM runs only files marked executable.
+        toolchain::make_executable(&toolchain.module)?;
+        config.grants.dirs.push(DirGrant { host: package.into(), guest: SHELL_HOME.into(), read_only: true });
+        Ok(true)
     }
 }
 
@@ -524,4 +550,18 @@ pub(crate) fn object_library(
         let _ = std::fs::remove_dir_all(&built);
     }
     Ok(library(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_vms_see_the_manifests_module_under_the_lanes_home() {
+        let lanes = Lanes::builtin().unwrap();
+        for id in Clang.ids() {
+            let module = lanes.get(id).and_then(|lane| lane.module.clone()).unwrap();
+            assert_eq!(EXECUTABLE, format!("{SHELL_HOME}/{module}"), "lane {id}");
+        }
+    }
 }

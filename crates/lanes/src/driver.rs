@@ -11,11 +11,12 @@ use capsa_runtime::{Runtime, VmConfig};
 use crate::built::ScriptFile;
 use crate::manifest::Manifest;
 use crate::toolchain::Toolchain;
-use crate::{Artifact, BuildRequest, LaneError, Lanes, Prepared, clang, go, js, lua, python, ts};
+use crate::{Artifact, BuildRequest, LaneError, Lanes, Prepared, clang, go, js, lua, python, sqlite, ts};
 
 /// Every driver capsa has. A manifest without one is listed by `capsa
 /// lanes` but cannot be used.
-const DRIVERS: &[&dyn Driver] = &[&clang::Clang, &js::JavaScript, &ts::TypeScript, &python::Python, &lua::Lua, &go::Go];
+const DRIVERS: &[&dyn Driver] =
+    &[&clang::Clang, &js::JavaScript, &ts::TypeScript, &python::Python, &lua::Lua, &go::Go, &sqlite::Sqlite];
 
 /// What a driver works with: the runtime its guests run on, every lane (a
 /// lane may build on another, as Lua on C), and its own manifest.

@@ -21,6 +21,7 @@ pub mod ledger;
 pub mod lua;
 pub mod manifest;
 pub mod python;
+pub mod sqlite;
 mod stage;
 mod toolchain;
 pub mod ts;
@@ -378,6 +379,10 @@ pub fn grant_shell_commands(runtime: &Runtime, lanes: &Lanes, config: &mut capsa
     for lane in lanes.all().iter().filter(|lane| lane.status == Status::InSandbox) {
         let Some(driver) = driver::find(lane) else { continue };
         let Some(commands) = driver.shell_commands() else { continue };
+        // One driver may drive several lanes (C and C++): one offer.
+        if offers.iter().any(|offer: &ShellOffer| offer.commands.executable == commands.executable) {
+            continue;
+        }
         let granted = driver.grant_shell_commands(Cx { runtime, lanes, lane }, config);
         offers.push(ShellOffer { lane: lane.id.clone(), commands, granted });
     }

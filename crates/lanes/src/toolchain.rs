@@ -44,6 +44,21 @@ fn package(manifest: &Manifest) -> Result<NpmPackage<'_>, LaneError> {
     }
 }
 
+/// Marks a toolchain's module executable for its owner and everyone, as a
+/// VM needs to spawn it by path; nothing is written when it already is.
+///
+/// # Errors
+/// The module cannot be read or its mode changed.
+pub fn make_executable(module: &Path) -> Result<(), LaneError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut permissions = std::fs::metadata(module).map_err(|e| LaneError::io(module, e))?.permissions();
+    if permissions.mode() & 0o111 != 0o111 {
+        permissions.set_mode(permissions.mode() | 0o555);
+        std::fs::set_permissions(module, permissions).map_err(|e| LaneError::io(module, e))?;
+    }
+    Ok(())
+}
+
 /// The toolchain of `manifest` if it is fully installed (no network).
 pub fn installed(manifest: &Manifest, cache_root: &Path) -> Result<Option<Toolchain>, LaneError> {
     let package = package(manifest)?;

@@ -21,7 +21,7 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256, Sha512};
 
 pub use pypi::PypiPackage;
-pub use unpack::unpack_tar;
+pub use unpack::{unpack_tar, unpack_tgz};
 
 /// Why a package could not be provisioned.
 #[derive(Debug, thiserror::Error)]

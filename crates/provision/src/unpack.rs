@@ -8,7 +8,10 @@ use std::path::Path;
 use crate::ProvisionError;
 
 /// Unpacks a gzip-compressed tar file into `dest` (created).
-pub(crate) fn unpack_tgz(tarball: &Path, dest: &Path) -> Result<(), ProvisionError> {
+///
+/// # Errors
+/// If the archive cannot be read or an entry cannot be written.
+pub fn unpack_tgz(tarball: &Path, dest: &Path) -> Result<(), ProvisionError> {
     let file = std::fs::File::open(tarball).map_err(|e| ProvisionError::io(tarball, e))?;
     unpack_reader(flate2::read::GzDecoder::new(file), tarball, dest)
 }

@@ -19,7 +19,7 @@ pub(crate) fn add_lane_commands(runtime: &Runtime, config: &mut VmConfig) -> Vec
         match offer.granted {
             Ok(true) => add_commands(config, names, offer.commands.executable),
             Ok(false) => add_missing_commands(config, names, &offer.lane),
-            Err(err) => warnings.push(format!("{} is unavailable in this VM: {err}", names.first().unwrap_or(&"?"))),
+            Err(err) => warnings.push(format!("the {} lane's commands are unavailable in this VM: {err}", offer.lane)),
         }
     }
     warnings

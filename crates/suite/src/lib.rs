@@ -36,6 +36,9 @@
 //! - `find -exec` and `xargs` from findutils need `std::process` (absent
 //!   on wasip1): `find` reports the failure, `xargs` is ours.
 //! - `rg` reads stdin only when given `-`.
+//! - `make` runs recipes one at a time (`-j N` is accepted), and refuses
+//!   `VPATH`/`vpath`, `.SECONDEXPANSION`, grouped targets and archive
+//!   members with a message.
 //!
 //! ```no_run
 //! let layer = capsa_suite::layer()?;
@@ -156,10 +159,11 @@ pub const COREUTILS_COMMANDS: &[&str] = &[
 /// The commands of our own module (`guest/commands`); the module itself
 /// lists them with `capsa-commands --list`.
 pub const OWN_COMMANDS: &[&str] = &[
-    "[", "awk", "bunzip2", "bzcat", "bzip2", "chgrp", "chmod", "chown", "dd", "df", "dir", "du", "egrep", "env",
-    "fgrep", "grep", "groups", "gunzip", "gzip", "hostname", "id", "install", "jq", "kill", "ls", "mktemp", "nice",
-    "patch", "ps", "stat", "tac", "tar", "test", "timeout", "tree", "uname", "unxz", "unzip", "vdir", "which",
-    "whoami", "xargs", "xxd", "xz", "xzcat", "zcat", "zip",
+    "[", "ar", "awk", "bunzip2", "bzcat", "bzip2", "c++", "cc", "chgrp", "chmod", "chown", "clang", "clang++", "curl",
+    "dd", "df", "dir", "du", "egrep", "env", "fgrep", "g++", "gcc", "grep", "groups", "gunzip", "gzip", "hostname",
+    "id", "install", "jq", "kill", "ld", "ls", "make", "mktemp", "nice", "patch", "ps", "ranlib", "stat", "tac", "tar",
+    "test", "timeout", "tree", "uname", "unxz", "unzip", "vdir", "wasm-ld", "wget", "which", "whoami", "xargs", "xxd",
+    "xz", "xzcat", "zcat", "zip",
 ];
 
 /// The other crates.io tools: `(command, module)`.

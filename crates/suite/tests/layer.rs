@@ -105,6 +105,7 @@ fn every_command_is_tested() {
         include_str!("ls.rs"),
         include_str!("archives.rs"),
         include_str!("jq.rs"),
+        include_str!("make.rs"),
         include_str!("patch.rs"),
         include_str!("toolbox.rs"),
     ];

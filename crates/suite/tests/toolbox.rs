@@ -100,3 +100,51 @@ fn tree_draws_the_tree_programs_layout() {
     );
     assert_eq!(ok(&f.run(&["tree", "-d", "--noreport", "proj"], "")), "proj\n└── src\n    └── util\n");
 }
+
+/// Without the C lane granted (these VMs have no lanes), every name of the
+/// compiler driver says how to get it and exits 127, as a missing command.
+/// With it, `crates/cli/tests/cc.rs` compiles, archives and links.
+#[test]
+fn the_compiler_driver_says_how_to_install_the_c_lane() {
+    for argv in [
+        &["cc", "-c", "x.c"][..],
+        &["gcc", "--version"],
+        &["clang", "x.c"],
+        &["c++", "x.cc"],
+        &["g++", "x.cc"],
+        &["clang++", "x.cc"],
+        &["ld", "x.o"],
+        &["wasm-ld", "x.o"],
+        &["ar", "rcs", "lib.a", "x.o"],
+        &["ranlib", "lib.a"],
+    ] {
+        let out = common::run(argv);
+        assert_eq!(code(&out), 127, "{}", describe(&out));
+        let expected = format!("capsa: {} is not installed; on the host run: capsa lanes install c\n", argv[0]);
+        assert_eq!(out.stderr_str(), expected);
+    }
+}
+
+/// What `curl` and `wget` refuse before any network is involved (the VM's
+/// network is `crates/cli/tests/curl.rs`'s): HTTPS, as an unsupported
+/// protocol, a bad URL, an unknown option, and no URL, with the originals'
+/// exit codes.
+#[test]
+fn curl_and_wget_refuse_what_they_cannot_do_with_the_originals_codes() {
+    let out = common::run(&["curl", "-s", "https://example.org/"]);
+    assert_eq!((code(&out), out.stderr_str().as_str()), (1, ""), "-s is silent");
+    let out = common::run(&["curl", "https://example.org/"]);
+    assert_eq!(code(&out), 1);
+    assert!(out.stderr_str().starts_with("curl: (1) Protocol \"https\" not supported"), "{}", describe(&out));
+    let out = common::run(&["curl", "http://exa mple/"]);
+    assert_eq!(code(&out), 3, "{}", describe(&out));
+    let out = common::run(&["curl", "--max-time", "5", "http://x/"]);
+    assert_eq!(code(&out), 2, "{}", describe(&out));
+    let out = common::run(&["curl"]);
+    assert_eq!(code(&out), 2, "{}", describe(&out));
+    let out = common::run(&["wget", "-q", "https://example.org/"]);
+    assert_eq!(code(&out), 1, "{}", describe(&out));
+    assert!(out.stderr_str().contains("Unsupported scheme 'https'"), "{}", describe(&out));
+    let out = common::run(&["wget"]);
+    assert_eq!(code(&out), 1, "{}", describe(&out));
+}

@@ -148,6 +148,8 @@ pub struct Output {
 #[derive(Debug)]
 pub struct Command {
     program: OsString,
+    /// `argv[0]` when it is not `program` ([`Command::arg0`]).
+    arg0: Option<OsString>,
     args: Vec<OsString>,
     env_clear: bool,
     /// Changes on top of the inherited (or cleared) environment: `None` removes.
@@ -177,6 +179,7 @@ impl Command {
     pub fn new(program: impl AsRef<OsStr>) -> Command {
         Command {
             program: program.as_ref().to_owned(),
+            arg0: None,
             args: Vec::new(),
             env_clear: false,
             env: BTreeMap::new(),
@@ -186,6 +189,14 @@ impl Command {
             stderr: None,
             fd_ops: Vec::new(),
         }
+    }
+
+    /// Sets `argv[0]` (by default the program as given), as
+    /// `std::os::unix::process::CommandExt::arg0` does: multicall programs
+    /// pick what they are by it.
+    pub fn arg0(&mut self, arg0: impl AsRef<OsStr>) -> &mut Command {
+        self.arg0 = Some(arg0.as_ref().to_owned());
+        self
     }
 
     /// Adds an argument.
@@ -323,8 +334,8 @@ impl Command {
     /// Spawns with these defaults for stdin and for stdout and stderr.
     fn spawn_with(&mut self, default_in: fn() -> Stdio, default_out: fn() -> Stdio) -> io::Result<Child> {
         let cwd = self.child_cwd()?;
-        let argv =
-            nul_list(std::iter::once(self.program.as_os_str()).chain(self.args.iter().map(OsString::as_os_str)))?;
+        let arg0 = self.arg0.as_ref().unwrap_or(&self.program);
+        let argv = nul_list(std::iter::once(arg0.as_os_str()).chain(self.args.iter().map(OsString::as_os_str)))?;
         let env = self.child_env(&cwd)?;
 
         let mut setup = FdSetup::default();

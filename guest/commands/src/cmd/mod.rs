@@ -1,20 +1,24 @@
 //! One module per command (or family of commands).
 
 pub mod awk;
+pub mod cc;
 pub mod chmod;
 pub mod chown;
 pub mod compress;
+pub mod curl;
 pub mod dd;
 pub mod df;
 pub mod du;
 pub mod env;
 pub mod grep;
 pub mod hostname;
+pub mod http;
 pub mod id;
 pub mod install;
 pub mod jq;
 pub mod kill;
 pub mod ls;
+pub mod make;
 pub mod mktemp;
 pub mod nice;
 pub mod patch;
@@ -26,6 +30,7 @@ pub mod test;
 pub mod timeout;
 pub mod tree;
 pub mod uname;
+pub mod wget;
 pub mod which;
 pub mod xargs;
 pub mod xxd;
