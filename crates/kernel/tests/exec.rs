@@ -202,3 +202,49 @@ fn a_program_the_guest_wrote_stays_the_guests_through_a_snapshot() {
     assert!(find(&second, "/home/user/built").unwrap().guest_written);
     assert!(!find(&second, "/bin/prog").unwrap().guest_written);
 }
+
+#[test]
+fn a_read_only_mounts_program_is_read_once_and_shared_until_it_changes() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("tool");
+    let write = |bytes: &[u8]| {
+        std::fs::write(&path, bytes).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    write(&[WASM, b"first version"].concat());
+    let kernel_with_mount = |read_only| {
+        let dir = cap_std::fs::Dir::open_ambient_dir(tmp.path(), cap_std::ambient_authority()).unwrap();
+        Kernel::new(capsa_kernel::KernelConfig {
+            vfs: capsa_kernel::VfsConfig {
+                layers: vec![],
+                mounts: vec![capsa_kernel::Mount { guest_path: "/host".into(), dir, read_only }],
+                quota: common::quota(),
+                real_time: false,
+                entropy: false,
+            },
+            clock: false,
+            entropy: false,
+            max_processes: 1,
+            budget: capsa_kernel::BudgetLimits::UNLIMITED,
+        })
+        .unwrap()
+    };
+    // Two VMs, three spawns: one copy, which the runtime may know by address.
+    let (one, two) = (kernel_with_mount(true), kernel_with_mount(true));
+    let first = find(&one, "/host/tool").unwrap();
+    let again = find(&one, "/host/tool").unwrap();
+    let other = find(&two, "/host/tool").unwrap();
+    assert_eq!(first.bytes.as_ptr(), again.bytes.as_ptr());
+    assert_eq!(first.bytes.as_ptr(), other.bytes.as_ptr());
+    assert!(first.bytes.is_shared() && !first.guest_written);
+    // A changed file is read anew.
+    write(&[WASM, b"second, longer version"].concat());
+    let changed = find(&one, "/host/tool").unwrap();
+    assert!(changed.bytes.ends_with(b"second, longer version"));
+    // A writable mount's program is the guest's to change: read every time.
+    let writable = kernel_with_mount(false);
+    let (a, b) = (find(&writable, "/host/tool").unwrap(), find(&writable, "/host/tool").unwrap());
+    assert_ne!(a.bytes.as_ptr(), b.bytes.as_ptr());
+    assert!(a.guest_written);
+}

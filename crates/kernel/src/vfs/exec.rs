@@ -3,8 +3,10 @@
 //! caller may execute, and hands back its bytes without copying a layer's.
 
 use crate::bytes::SharedBytes;
+use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
 
 use cap_std::fs::MetadataExt as _;
 
@@ -19,6 +21,27 @@ use crate::vfs::resolve::{Child, Last, Loc, Walk, host_path};
 /// Largest program file read from a host mount (`FileTooBig` past it).
 /// Files of the VM itself are bounded by the quota or shared with a layer.
 pub const MAX_EXECUTABLE_SIZE: u64 = 512 << 20;
+
+/// The most bytes of host programs kept in [`HOST_PROGRAMS`]; past it,
+/// programs are read on every spawn as before.
+const HOST_PROGRAM_CACHE_BYTES: u64 = 1 << 30;
+
+/// A host file as it was when read: unchanged while all of these are.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct HostFileId {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+/// Programs read from read-only mounts, shared by every VM of the process:
+/// a lane's toolchain (LLVM is 75 MB) is then read once, not on each spawn,
+/// and the runtime, which remembers the digest of shared bytes by their
+/// address, hashes it once. Entries are never evicted (the total is
+/// bounded by [`HOST_PROGRAM_CACHE_BYTES`]); a changed file has a new id.
+static HOST_PROGRAMS: Mutex<(BTreeMap<HostFileId, SharedBytes>, u64)> = Mutex::new((BTreeMap::new(), 0));
 
 /// A program file found and permitted, before its bytes are read.
 enum Found {
@@ -116,16 +139,46 @@ impl Vfs {
     /// Reads a program file from a host mount, bounded by [`MAX_EXECUTABLE_SIZE`].
     fn read_host_program(&self, mount: usize, path: &std::path::Path) -> Result<SharedBytes> {
         let opts = OpenOptions { read: true, ..OpenOptions::default() };
-        let mut file = host::open_file(self.mount(mount)?, path, &opts)?;
-        let len = file.metadata()?.len();
+        let entry = self.mount(mount)?;
+        let mut file = host::open_file(entry, path, &opts)?;
+        let meta = file.metadata()?;
+        let len = meta.len();
         if len > MAX_EXECUTABLE_SIZE {
             return Err(KernelError::FileTooBig);
+        }
+        // Only a read-only mount's: a writable one's may change under the
+        // same id within a timestamp's granularity by the guest's own hand.
+        let id = entry.read_only.then(|| HostFileId {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len,
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        });
+        let cache = || HOST_PROGRAMS.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(id) = id
+            && let Some(bytes) = cache().0.get(&id)
+        {
+            return Ok(bytes.clone());
         }
         let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
         file.by_ref().take(MAX_EXECUTABLE_SIZE.saturating_add(1)).read_to_end(&mut bytes)?;
         if bytes.len() as u64 > MAX_EXECUTABLE_SIZE {
             return Err(KernelError::FileTooBig);
         }
-        Ok(SharedBytes::from(bytes))
+        let bytes = SharedBytes::from(bytes);
+        if let Some(id) = id {
+            let mut cache = cache();
+            let (programs, total) = &mut *cache;
+            // Another spawn may have read it meanwhile: keep one copy.
+            if let Some(kept) = programs.get(&id) {
+                return Ok(kept.clone());
+            }
+            if bytes.len() as u64 == len && *total + len <= HOST_PROGRAM_CACHE_BYTES {
+                programs.insert(id, bytes.clone());
+                *total += len;
+            }
+        }
+        Ok(bytes)
     }
 }
