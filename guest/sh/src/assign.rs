@@ -26,7 +26,7 @@ impl Shell {
         }
         let result = match (&a.value, index) {
             (ast::AssignmentValue::Scalar(w), None) => {
-                let value = self.expand_string(&w.value)?;
+                let value = self.expand_string(&colon_tildes(&w.value))?;
                 self.assign_scalar(&name, value, a.append)?
             }
             (ast::AssignmentValue::Scalar(w), Some(index)) => {
@@ -178,4 +178,31 @@ impl Shell {
         }
         Ok(r)
     }
+}
+
+/// An assignment's value with each unquoted `~` that follows a `:` made a
+/// word of its own, as bash expands a tilde there (`PATH=a:~/bin`): `:~`
+/// becomes `:"$HOME"` text for the expander. Values with quotes, escapes or
+/// expansions are left as they are.
+fn colon_tildes(value: &str) -> std::borrow::Cow<'_, str> {
+    if !value.contains(":~") || value.contains(['\'', '"', '\\', '$', '`']) {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    let parts: Vec<&str> = value.split(':').collect();
+    let mut out = String::with_capacity(value.len() + 8);
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+            // `~` alone or `~/…` (a `~user` prefix is left to the expander).
+            if let Some(rest) = part.strip_prefix('~')
+                && (rest.is_empty() || rest.starts_with('/'))
+            {
+                out.push_str("${HOME}");
+                out.push_str(rest);
+                continue;
+            }
+        }
+        out.push_str(part);
+    }
+    std::borrow::Cow::Owned(out)
 }

@@ -104,7 +104,18 @@ impl Shell {
     fn run_while(&mut self, w: &ast::WhileOrUntilClauseCommand, until: bool) -> Res {
         let mut status = 0;
         loop {
-            let c = self.condition(&w.0)?;
+            // `break` and `continue` in the condition act on this loop.
+            self.st.loop_depth += 1;
+            let c = self.condition(&w.0);
+            self.st.loop_depth -= 1;
+            let c = match c {
+                Ok(c) => c,
+                Err(Flow::Break(n)) if n > 1 => return Err(Flow::Break(n - 1)),
+                Err(Flow::Break(_)) => return Ok(0),
+                Err(Flow::Continue(n)) if n > 1 => return Err(Flow::Continue(n - 1)),
+                Err(Flow::Continue(_)) => continue,
+                Err(other) => return Err(other),
+            };
             if (c == 0) == until {
                 break;
             }

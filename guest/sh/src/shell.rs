@@ -33,32 +33,112 @@ pub struct Options {
     pub noclobber: bool,
     /// `-a`: every assigned variable is exported.
     pub allexport: bool,
-    /// `shopt` options that are on (`nullglob`, `dotglob`, `expand_aliases`…).
+    /// `shopt` options turned on that are off by default (`nullglob`,
+    /// `dotglob`, `expand_aliases`…).
     pub shopt: Vec<String>,
+    /// `shopt` options turned off that are on by default (`sourcepath`…).
+    #[serde(default)]
+    pub shopt_off: Vec<String>,
 }
+
+/// Every `shopt` option bash 5.2 has, and whether it is on in `bash -c`.
+pub const SHOPT_OPTIONS: &[(&str, bool)] = &[
+    ("autocd", false),
+    ("assoc_expand_once", false),
+    ("cdable_vars", false),
+    ("cdspell", false),
+    ("checkhash", false),
+    ("checkjobs", false),
+    ("checkwinsize", true),
+    ("cmdhist", true),
+    ("compat31", false),
+    ("compat32", false),
+    ("compat40", false),
+    ("compat41", false),
+    ("compat42", false),
+    ("compat43", false),
+    ("compat44", false),
+    ("complete_fullquote", true),
+    ("direxpand", false),
+    ("dirspell", false),
+    ("dotglob", false),
+    ("execfail", false),
+    ("expand_aliases", false),
+    ("extdebug", false),
+    ("extglob", false),
+    ("extquote", true),
+    ("failglob", false),
+    ("force_fignore", true),
+    ("globasciiranges", true),
+    ("globskipdots", true),
+    ("globstar", false),
+    ("gnu_errfmt", false),
+    ("histappend", false),
+    ("histreedit", false),
+    ("histverify", false),
+    ("hostcomplete", true),
+    ("huponexit", false),
+    ("inherit_errexit", false),
+    ("interactive_comments", true),
+    ("lastpipe", false),
+    ("lithist", false),
+    ("localvar_inherit", false),
+    ("localvar_unset", false),
+    ("login_shell", false),
+    ("mailwarn", false),
+    ("no_empty_cmd_completion", false),
+    ("nocaseglob", false),
+    ("nocasematch", false),
+    ("noexpand_translation", false),
+    ("nullglob", false),
+    ("patsub_replacement", true),
+    ("progcomp", true),
+    ("progcomp_alias", false),
+    ("promptvars", true),
+    ("restricted_shell", false),
+    ("shift_verbose", false),
+    ("sourcepath", true),
+    ("varredir_close", false),
+    ("xpg_echo", false),
+];
 
 impl Options {
     /// Whether a `shopt` option is on.
     pub fn shopt(&self, name: &str) -> bool {
-        self.shopt.iter().any(|s| s == name)
+        let default_on = SHOPT_OPTIONS.iter().any(|&(n, on)| n == name && on);
+        if default_on { !self.shopt_off.iter().any(|s| s == name) } else { self.shopt.iter().any(|s| s == name) }
     }
 
-    /// `$-`.
-    pub fn flags(&self) -> String {
+    /// Turns a `shopt` option on or off.
+    pub fn set_shopt(&mut self, name: &str, on: bool) {
+        self.shopt.retain(|s| s != name);
+        self.shopt_off.retain(|s| s != name);
+        let default_on = SHOPT_OPTIONS.iter().any(|&(n, d)| n == name && d);
+        match (on, default_on) {
+            (true, false) => self.shopt.push(name.to_string()),
+            (false, true) => self.shopt_off.push(name.to_string()),
+            (true, true) | (false, false) => {}
+        }
+    }
+
+    /// `$-`, in bash's order (`c` when the shell runs `-c`).
+    pub fn flags(&self, dash_c: bool) -> String {
         let mut s = String::new();
         for (on, c) in [
             (self.allexport, 'a'),
             (self.errexit, 'e'),
             (self.noglob, 'f'),
+            (true, 'h'),
             (self.nounset, 'u'),
             (self.xtrace, 'x'),
+            (true, 'B'),
             (self.noclobber, 'C'),
+            (dash_c, 'c'),
         ] {
             if on {
                 s.push(c);
             }
         }
-        s.push_str("hB");
         s
     }
 }

@@ -191,6 +191,8 @@ fn format_once(sh: &Shell, format: &str, args: &mut &[String], out: &mut String,
                     'x' => format!("{:x}", n),
                     'X' => format!("{:X}", n),
                     'o' => format!("{:o}", n),
+                    // As bash: a negative number is its 64-bit two's complement.
+                    'u' => (n as u64).to_string(),
                     _ => n.unsigned_abs().to_string(),
                 };
                 if let Some(p) = prec {
@@ -340,7 +342,9 @@ pub fn read(sh: &mut Shell, args: &[String]) -> i32 {
         return 1;
     };
     let mut names: Vec<String> = args[i..].to_vec();
-    if names.is_empty() && array.is_none() {
+    // Without names the line goes to REPLY unsplit and untrimmed.
+    let whole_line = names.is_empty() && array.is_none();
+    if whole_line {
         names.push("REPLY".into());
     }
     // Read bytes up to the delimiter (one at a time: never past the line).
@@ -378,6 +382,9 @@ pub fn read(sh: &mut Shell, args: &[String]) -> i32 {
         }
     }
     let line = String::from_utf8_lossy(&bytes).into_owned();
+    if whole_line {
+        return if sh.set_var("REPLY", unmark(&line)) { i32::from(eof) } else { 1 };
+    }
     let ifs = sh.ifs();
     let fields = split_read(&line, &ifs, if array.is_some() { usize::MAX } else { names.len() });
     let ok = |sh: &mut Shell, name: &str, v: String| sh.set_var(name, v);

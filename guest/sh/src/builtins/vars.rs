@@ -402,19 +402,66 @@ fn onoff(b: bool) -> &'static str {
 
 /// `shopt [-s|-u|-q] names…`.
 pub fn shopt(sh: &mut Shell, args: &[String]) -> i32 {
-    let set = args.iter().any(|a| a == "-s");
-    let unset = args.iter().any(|a| a == "-u");
-    let mut status = 0;
-    for name in args.iter().filter(|a| !a.starts_with('-')) {
-        if set {
-            if !sh.st.options.shopt(name) {
-                sh.st.options.shopt.push(name.clone());
+    let (mut set, mut unset, mut quiet, mut print) = (false, false, false, false);
+    let mut names = Vec::new();
+    for arg in args {
+        match arg.strip_prefix('-').filter(|flags| !flags.is_empty() && names.is_empty()) {
+            Some(flags) => {
+                for flag in flags.chars() {
+                    match flag {
+                        's' => set = true,
+                        'u' => unset = true,
+                        'q' => quiet = true,
+                        'p' => print = true,
+                        'o' => {}
+                        other => {
+                            sh.error(format!(
+                                "shopt: -{other}: invalid option\nshopt: usage: shopt [-pqsu] [-o] [optname ...]"
+                            ));
+                            return 2;
+                        }
+                    }
+                }
             }
-        } else if unset {
-            sh.st.options.shopt.retain(|s| s != name);
-        } else if !sh.st.options.shopt(name) {
+            None => names.push(arg.as_str()),
+        }
+    }
+    if set && unset {
+        sh.error("shopt: cannot set and unset shell options simultaneously");
+        return 1;
+    }
+    let mut status = 0;
+    for name in &names {
+        if !crate::shell::SHOPT_OPTIONS.iter().any(|(n, _)| n == name) {
+            sh.error(format!("shopt: {name}: invalid shell option name"));
             status = 1;
         }
+    }
+    let known: Vec<&str> =
+        names.iter().copied().filter(|name| crate::shell::SHOPT_OPTIONS.iter().any(|(n, _)| n == name)).collect();
+    if set || unset {
+        for name in &known {
+            sh.st.options.set_shopt(name, set);
+        }
+        return status;
+    }
+    // Listing (all, or the names given); a name that is off makes it 1.
+    let listed: Vec<&str> =
+        if names.is_empty() { crate::shell::SHOPT_OPTIONS.iter().map(|(n, _)| *n).collect() } else { known };
+    let mut text = String::new();
+    for name in listed {
+        let on = sh.st.options.shopt(name);
+        if !on && !names.is_empty() {
+            status = status.max(1);
+        }
+        if print {
+            text.push_str(&format!("shopt {} {name}\n", if on { "-s" } else { "-u" }));
+        } else {
+            text.push_str(&format!("{name:<15}\t{}\n", if on { "on" } else { "off" }));
+        }
+    }
+    if !quiet && sh.out(text.as_bytes()).is_err() {
+        return 1;
     }
     status
 }

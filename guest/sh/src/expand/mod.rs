@@ -183,8 +183,18 @@ impl Shell {
                     };
                     b.push(s, kind);
                 }
-                // Inside `"${x:-'y'}"` single quotes are literal characters.
-                WordPiece::SingleQuotedText(s) if in_dq => b.push(&format!("'{s}'"), Kind::Quoted),
+                // Inside `"${x:-'$y'}"` single quotes are literal characters
+                // and what they enclose is expanded as in double quotes
+                // (`$`, `` ` `` and `\` special: a here-document's rules).
+                WordPiece::SingleQuotedText(s) if in_dq => {
+                    let inner = brush_parser::word::parse_heredoc(s, &word_options()).map_err(|_| {
+                        self.error(format!("{s}: bad substitution"));
+                        Flow::Exit(1)
+                    })?;
+                    b.push("'", Kind::Quoted);
+                    self.expand_pieces(&inner, true, sub, b)?;
+                    b.push("'", Kind::Quoted);
+                }
                 WordPiece::SingleQuotedText(s) => b.push(s, Kind::Quoted),
                 WordPiece::AnsiCQuotedText(s) => b.push(&crate::builtins::escapes(s, false).0, Kind::Quoted),
                 WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
@@ -284,6 +294,7 @@ fn split_field(field: Field, ifs: &[char]) -> Vec<Field> {
     if !field.chars.iter().any(is_delim) {
         return if field.chars.is_empty() && !field.quoted { Vec::new() } else { vec![field] };
     }
+    let had_quotes = field.quoted;
     let chars = field.chars;
     let mut out = Vec::new();
     let mut cur = Field::default();
@@ -318,6 +329,11 @@ fn split_field(field: Field, ifs: &[char]) -> Vec<Field> {
     }
     if pending || !cur.chars.is_empty() || cur.quoted {
         out.push(cur);
+    }
+    // An empty quoted part (`$s""` with s=' ') is a field of its own even
+    // when everything else was separators.
+    if out.is_empty() && had_quotes {
+        out.push(Field { chars: Vec::new(), quoted: true });
     }
     out
 }

@@ -285,7 +285,7 @@ impl Shell {
                 }
                 SpecialParameter::PositionalParameterCount => PVal::One(self.st.positional.len().to_string()),
                 SpecialParameter::LastExitStatus => PVal::One(self.st.status.to_string()),
-                SpecialParameter::CurrentOptionFlags => PVal::One(self.st.options.flags()),
+                SpecialParameter::CurrentOptionFlags => PVal::One(self.st.options.flags(self.st.dash_c)),
                 SpecialParameter::ProcessId => PVal::One(self.st.pid.to_string()),
                 SpecialParameter::LastBackgroundProcessId => {
                     self.st.last_bg.map_or(PVal::Unset, |p| PVal::One(p.to_string()))

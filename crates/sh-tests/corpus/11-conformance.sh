@@ -1,0 +1,20 @@
+#### read-without-names-keeps-the-line
+echo '  a b  ' | { read; echo "[$REPLY]"; }
+#### read-without-names-backslashes
+printf 'x\\ty \\\n z\n' | { read; echo "[$REPLY]"; }; printf 'x\\ty\n' | { read -r; echo "[$REPLY]"; }
+#### empty-quoted-part-is-a-field
+s=' '; printf '<%s>' 1 $s"" 2; echo; printf '<%s>' 1 ""$s 2; echo
+#### printf-u-negative
+printf '%u %u %x\n' -1 5 -1
+#### shopt-print-and-status
+shopt -p nullglob; echo $?; shopt -s nullglob; shopt -p nullglob; shopt nullglob sourcepath; shopt -u sourcepath; shopt -p sourcepath; shopt -q extglob; echo $?
+#### shopt-unknown-name
+shopt nope 2>/dev/null; echo $?
+#### dollar-dash-has-c
+case $- in *c*) echo has-c;; *) echo no-c;; esac; set -e; echo $-
+#### quotes-inside-default-in-double-quotes
+v=x; echo "${u:-'$v'}" "${u:-'a b'}" ${u:-'$v'}
+#### break-in-a-while-condition
+i=0; while break; do i=$((i+1)); done; echo i=$i
+#### tilde-after-colon-in-assignment
+HOME=/home/u; x=a:~:~/bin:b~; echo $x; y='a:~'; echo $y
