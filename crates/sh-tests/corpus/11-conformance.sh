@@ -18,3 +18,13 @@ v=x; echo "${u:-'$v'}" "${u:-'a b'}" ${u:-'$v'}
 i=0; while break; do i=$((i+1)); done; echo i=$i
 #### tilde-after-colon-in-assignment
 HOME=/home/u; x=a:~:~/bin:b~; echo $x; y='a:~'; echo $y
+#### ansi-c-unicode-and-control
+echo $'\u03bc' $'\U0001F600' $'\cA\c?' | od -An -tx1
+#### echo-e-octal-needs-its-zero
+echo -e '\1|\0101|\x41' | od -An -c
+#### printf-b-octal
+printf '%b|' '\1' '\0101' '\101'; echo
+#### printf-format-unicode-and-literal-c
+printf '\u03bc a\cb|\n'
+#### printf-v-array-element
+printf -v 'a[1]' %s x; declare -A m; printf -v 'm[k]' %d 5; echo ${a[1]} ${m[k]}

@@ -28,7 +28,7 @@ pub fn echo(sh: &mut Shell, args: &[String]) -> i32 {
     }
     let mut out = args[i..].join(" ");
     if interpret {
-        let (text, stop) = escapes(&out, true);
+        let (text, stop) = escapes(&out, super::EscapeStyle::Echo);
         out = text;
         if stop {
             newline = false;
@@ -61,11 +61,24 @@ pub fn printf(sh: &mut Shell, args: &[String]) -> i32 {
         }
     }
     match var {
-        Some(name) => {
-            if !sh.set_var(&name, out) {
-                return 1;
+        // `-v 'a[1]'` sets an element (its key expanded as an assignment's).
+        Some(name) => match name.strip_suffix(']').and_then(|n| n.split_once('[')) {
+            Some((array, key)) => {
+                let key = match sh.expand_string(key) {
+                    Ok(key) => key,
+                    Err(_) => return 1,
+                };
+                if let Err(msg) = sh.assign_element(array, &key, out) {
+                    sh.error(format!("printf: {msg}"));
+                    return 1;
+                }
             }
-        }
+            None => {
+                if !sh.set_var(&name, out) {
+                    return 1;
+                }
+            }
+        },
         None => {
             if sh.out(out.as_bytes()).is_err() {
                 return 1;
@@ -88,10 +101,15 @@ fn format_once(sh: &Shell, format: &str, args: &mut &[String], out: &mut String,
         let c = chars[i];
         if c == '\\' {
             let mut j = i + 1;
-            if j < chars.len() && chars[j] == 'c' {
-                return true;
-            }
-            if j < chars.len() && ('0'..='7').contains(&chars[j]) {
+            // (`\c` is two plain characters in a format, as in bash.)
+            if j < chars.len() && matches!(chars[j], 'u' | 'U') {
+                let max = if chars[j] == 'u' { 4 } else { 8 };
+                j += 1;
+                let start = j;
+                while j < chars.len() && j < start + max && chars[j].is_ascii_hexdigit() {
+                    j += 1;
+                }
+            } else if j < chars.len() && ('0'..='7').contains(&chars[j]) {
                 while j < chars.len() && j < i + 4 && ('0'..='7').contains(&chars[j]) {
                     j += 1;
                 }
@@ -104,7 +122,7 @@ fn format_once(sh: &Shell, format: &str, args: &mut &[String], out: &mut String,
                 j = (j + 1).min(chars.len());
             }
             let seq: String = chars[i..j].iter().collect();
-            out.push_str(&escapes(&seq, false).0);
+            out.push_str(&escapes(&seq, super::EscapeStyle::Printf).0);
             i = j;
             continue;
         }
@@ -168,7 +186,7 @@ fn format_once(sh: &Shell, format: &str, args: &mut &[String], out: &mut String,
                 }
             }
             'b' => {
-                let (s, stop) = escapes(&arg.unwrap_or_default(), true);
+                let (s, stop) = escapes(&arg.unwrap_or_default(), super::EscapeStyle::PrintfB);
                 if stop {
                     out.push_str(&s);
                     return true;

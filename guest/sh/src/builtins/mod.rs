@@ -130,9 +130,23 @@ pub fn run(sh: &mut Shell, argv: &[String]) -> Res {
     })
 }
 
-/// Interprets backslash escapes (`echo -e`, `printf %b`, `$'…'`). Returns
-/// the text and whether a `\c` asked to stop all output.
-pub fn escapes(s: &str, echo_style: bool) -> (String, bool) {
+/// Where backslash escapes are read: each takes a slightly different set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EscapeStyle {
+    /// `echo -e`: octal only as `\0nnn`; `\c` stops all output.
+    Echo,
+    /// `printf %b`: `\0nnn` and `\nnn`; `\c` stops all output.
+    PrintfB,
+    /// A `printf` format: `\nnn`; `\c` is literal.
+    Printf,
+    /// `$'…'` and `${x@E}`: `\nnn`, and `\cX` is control-X.
+    AnsiC,
+}
+
+/// Interprets backslash escapes. Returns the text and whether a `\c` asked
+/// to stop all output.
+pub fn escapes(s: &str, style: EscapeStyle) -> (String, bool) {
+    let echo_style = matches!(style, EscapeStyle::Echo | EscapeStyle::PrintfB);
     let mut out = String::new();
     let chars: Vec<char> = s.chars().collect();
     let mut i = 0;
@@ -159,6 +173,12 @@ pub fn escapes(s: &str, echo_style: bool) -> (String, bool) {
             '\'' => out.push('\''),
             '"' => out.push('"'),
             'c' if echo_style => return (out, true),
+            // Control-X: the character with bit 6 flipped off (`\c?` is DEL).
+            'c' if style == EscapeStyle::AnsiC && i < chars.len() => {
+                let x = chars[i].to_ascii_uppercase();
+                i += 1;
+                out.push(char::from((x as u32 as u8) ^ 0x40));
+            }
             'x' => {
                 let digits: String = chars[i..].iter().take(2).take_while(|c| c.is_ascii_hexdigit()).collect();
                 if digits.is_empty() {
@@ -168,9 +188,28 @@ pub fn escapes(s: &str, echo_style: bool) -> (String, bool) {
                     out.push(char::from(u8::from_str_radix(&digits, 16).unwrap_or(0)));
                 }
             }
+            'u' | 'U' => {
+                let max = if e == 'u' { 4 } else { 8 };
+                let digits: String = chars[i..].iter().take(max).take_while(|c| c.is_ascii_hexdigit()).collect();
+                match u32::from_str_radix(&digits, 16).ok().and_then(char::from_u32) {
+                    Some(ch) => {
+                        i += digits.len();
+                        out.push(ch);
+                    }
+                    None => {
+                        out.push('\\');
+                        out.push(e);
+                    }
+                }
+            }
+            // echo's octal needs its `\0`; `\1` is two characters there.
+            '1'..='7' if style == EscapeStyle::Echo => {
+                out.push('\\');
+                out.push(e);
+            }
             '0'..='7' => {
-                // echo's `\0nnn` takes up to 3 digits after the 0; `$'\nnn'`
-                // and printf's `\nnn` up to 3 in all.
+                // echo's and %b's `\0nnn` take up to 3 digits after the 0;
+                // `$'\nnn'` and printf's `\nnn` up to 3 in all.
                 let (start, max) = if echo_style && e == '0' { (i, 3) } else { (i - 1, 3) };
                 let digits: String = chars[start..].iter().take(max).take_while(|c| ('0'..='7').contains(c)).collect();
                 i = start + digits.len();

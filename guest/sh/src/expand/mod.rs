@@ -196,7 +196,9 @@ impl Shell {
                     b.push("'", Kind::Quoted);
                 }
                 WordPiece::SingleQuotedText(s) => b.push(s, Kind::Quoted),
-                WordPiece::AnsiCQuotedText(s) => b.push(&crate::builtins::escapes(s, false).0, Kind::Quoted),
+                WordPiece::AnsiCQuotedText(s) => {
+                    b.push(&crate::builtins::escapes(s, crate::builtins::EscapeStyle::AnsiC).0, Kind::Quoted)
+                }
                 WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
                     let lone_list = inner.len() == 1
                         && matches!(&inner[0].piece, WordPiece::ParameterExpansion(p) if param::is_list(p));

@@ -181,7 +181,9 @@ impl Shell {
                     ParameterTransformOp::ToLowerCase => value.map(str::to_lowercase),
                     ParameterTransformOp::CapitalizeInitial => value.map(|s| first_upper(s, true)),
                     ParameterTransformOp::Quoted => value.map(crate::builtins::quote),
-                    ParameterTransformOp::ExpandEscapeSequences => value.map(|s| crate::builtins::escapes(s, false).0),
+                    ParameterTransformOp::ExpandEscapeSequences => {
+                        value.map(|s| crate::builtins::escapes(s, crate::builtins::EscapeStyle::AnsiC).0)
+                    }
                     _ => value,
                 }
             }
