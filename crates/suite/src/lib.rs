@@ -159,11 +159,11 @@ pub const COREUTILS_COMMANDS: &[&str] = &[
 /// The commands of our own module (`guest/commands`); the module itself
 /// lists them with `capsa-commands --list`.
 pub const OWN_COMMANDS: &[&str] = &[
-    "[", "ar", "awk", "bunzip2", "bzcat", "bzip2", "c++", "cc", "chgrp", "chmod", "chown", "clang", "clang++", "curl",
-    "dd", "df", "dir", "du", "egrep", "env", "fgrep", "g++", "gcc", "grep", "groups", "gunzip", "gzip", "hostname",
-    "id", "install", "jq", "kill", "ld", "ls", "make", "mktemp", "nice", "patch", "ps", "ranlib", "stat", "tac", "tar",
-    "test", "timeout", "tree", "uname", "unxz", "unzip", "vdir", "wasm-ld", "wget", "which", "whoami", "xargs", "xxd",
-    "xz", "xzcat", "zcat", "zip",
+    "[", "ar", "awk", "bc", "bunzip2", "bzcat", "bzip2", "c++", "cc", "chgrp", "chmod", "chown", "clang", "clang++",
+    "curl", "dd", "df", "dir", "du", "egrep", "env", "fgrep", "file", "g++", "gcc", "grep", "groups", "gunzip", "gzip",
+    "hostname", "id", "install", "jq", "kill", "ld", "less", "ls", "make", "mktemp", "more", "nice", "patch", "ps",
+    "ranlib", "stat", "tac", "tar", "test", "timeout", "tree", "uname", "unxz", "unzip", "unzstd", "vdir", "wasm-ld",
+    "wget", "which", "whoami", "xargs", "xxd", "xz", "xzcat", "zcat", "zip", "zstd", "zstdcat",
 ];
 
 /// The other crates.io tools: `(command, module)`.

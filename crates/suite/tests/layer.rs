@@ -108,6 +108,7 @@ fn every_command_is_tested() {
         include_str!("make.rs"),
         include_str!("patch.rs"),
         include_str!("toolbox.rs"),
+        include_str!("everyday.rs"),
     ];
     let missing: Vec<&str> = capsa_suite::commands()
         .iter()

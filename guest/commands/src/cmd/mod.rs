@@ -1,6 +1,7 @@
 //! One module per command (or family of commands).
 
 pub mod awk;
+pub mod bc;
 pub mod cc;
 pub mod chmod;
 pub mod chown;
@@ -10,6 +11,7 @@ pub mod dd;
 pub mod df;
 pub mod du;
 pub mod env;
+pub mod file;
 pub mod grep;
 pub mod hostname;
 pub mod http;
@@ -21,6 +23,7 @@ pub mod ls;
 pub mod make;
 pub mod mktemp;
 pub mod nice;
+pub mod pager;
 pub mod patch;
 pub mod ps;
 pub mod stat;
@@ -35,3 +38,4 @@ pub mod which;
 pub mod xargs;
 pub mod xxd;
 pub mod zip;
+pub mod zstd;
