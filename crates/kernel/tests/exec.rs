@@ -164,21 +164,7 @@ fn a_program_in_a_host_mount_is_read_from_the_host() {
     write("run", WASM, 0o755);
     write("data", WASM, 0o644);
     std::os::unix::fs::symlink("run", tmp.path().join("alias")).unwrap();
-    let dir = cap_std::fs::Dir::open_ambient_dir(tmp.path(), cap_std::ambient_authority()).unwrap();
-    let k = Kernel::new(capsa_kernel::KernelConfig {
-        vfs: capsa_kernel::VfsConfig {
-            layers: vec![],
-            mounts: vec![capsa_kernel::Mount { guest_path: "/host".into(), dir, read_only: true }],
-            quota: common::quota(),
-            real_time: false,
-            entropy: false,
-        },
-        clock: false,
-        entropy: false,
-        max_processes: 1,
-        budget: capsa_kernel::BudgetLimits::UNLIMITED,
-    })
-    .unwrap();
+    let k = with_host_mount(tmp.path(), true);
     let exe = find(&k, "/host/alias").unwrap();
     assert_eq!((exe.path.as_str(), &*exe.bytes), ("/host/run", WASM));
     assert_eq!(find(&k, "/host/data").err(), Some(KernelError::AccessDenied));
@@ -213,23 +199,7 @@ fn a_read_only_mounts_program_is_read_once_and_shared_until_it_changes() {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     };
     write(&[WASM, b"first version"].concat());
-    let kernel_with_mount = |read_only| {
-        let dir = cap_std::fs::Dir::open_ambient_dir(tmp.path(), cap_std::ambient_authority()).unwrap();
-        Kernel::new(capsa_kernel::KernelConfig {
-            vfs: capsa_kernel::VfsConfig {
-                layers: vec![],
-                mounts: vec![capsa_kernel::Mount { guest_path: "/host".into(), dir, read_only }],
-                quota: common::quota(),
-                real_time: false,
-                entropy: false,
-            },
-            clock: false,
-            entropy: false,
-            max_processes: 1,
-            budget: capsa_kernel::BudgetLimits::UNLIMITED,
-        })
-        .unwrap()
-    };
+    let kernel_with_mount = |read_only| with_host_mount(tmp.path(), read_only);
     // Two VMs, three spawns: one copy, which the runtime may know by address.
     let (one, two) = (kernel_with_mount(true), kernel_with_mount(true));
     let first = find(&one, "/host/tool").unwrap();
@@ -247,4 +217,23 @@ fn a_read_only_mounts_program_is_read_once_and_shared_until_it_changes() {
     let (a, b) = (find(&writable, "/host/tool").unwrap(), find(&writable, "/host/tool").unwrap());
     assert_ne!(a.bytes.as_ptr(), b.bytes.as_ptr());
     assert!(a.guest_written);
+}
+
+/// A kernel with `host` mounted at `/host`.
+fn with_host_mount(host: &std::path::Path, read_only: bool) -> std::sync::Arc<Kernel> {
+    let dir = cap_std::fs::Dir::open_ambient_dir(host, cap_std::ambient_authority()).unwrap();
+    Kernel::new(capsa_kernel::KernelConfig {
+        vfs: capsa_kernel::VfsConfig {
+            layers: vec![],
+            mounts: vec![capsa_kernel::Mount { guest_path: "/host".into(), dir, read_only }],
+            quota: common::quota(),
+            real_time: false,
+            entropy: false,
+        },
+        clock: false,
+        entropy: false,
+        max_processes: 1,
+        budget: capsa_kernel::BudgetLimits::UNLIMITED,
+    })
+    .unwrap()
 }
