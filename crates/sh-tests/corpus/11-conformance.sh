@@ -19,7 +19,7 @@ i=0; while break; do i=$((i+1)); done; echo i=$i
 #### tilde-after-colon-in-assignment
 HOME=/home/u; x=a:~:~/bin:b~; echo $x; y='a:~'; echo $y
 #### ansi-c-unicode-and-control
-echo $'\u03bc' $'\U0001F600' $'\cA\c?' | od -An -tx1
+echo $'\u03bc' $'\U0001F600' $'\u0041\cA\c?' | od -An -tx1; LC_ALL=C.UTF-8 bash -c "echo \$'\\u03bc'" | od -An -tx1
 #### echo-e-octal-needs-its-zero
 echo -e '\1|\0101|\x41' | od -An -c
 #### printf-b-octal
@@ -28,3 +28,9 @@ printf '%b|' '\1' '\0101' '\101'; echo
 printf '\u03bc a\cb|\n'
 #### printf-v-array-element
 printf -v 'a[1]' %s x; declare -A m; printf -v 'm[k]' %d 5; echo ${a[1]} ${m[k]}
+#### printf-time-format
+printf '%(%Y-%m-%d %H:%M:%S %j %a %b %e %u)T|\n' 0 86399 1700000000 -86401; printf '[%20(%F)T] [%-12(%R)T]\n' 951782400 951782400
+#### lastpipe-runs-the-last-element-here
+shopt -s lastpipe; echo x | read v; echo $v; printf 'a\nb\n' | while read l; do last=$l; done; echo $last
+#### lastpipe-exit-in-the-last-element
+shopt -s lastpipe; echo 3 | { read n; exit $((n+1)); }; echo never

@@ -79,6 +79,8 @@ pub fn native(snippet: &str) -> Run {
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
         .env("HOME", dir.path())
         .env("LC_ALL", "C")
+        // The VM keeps time in UTC (it has no time zone database).
+        .env("TZ", "UTC")
         .current_dir(dir.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

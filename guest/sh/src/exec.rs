@@ -132,7 +132,7 @@ impl Shell {
         if p.bang {
             self.cond_depth += 1;
         }
-        let result = if p.seq.len() == 1 { self.run_command(&p.seq[0]) } else { Ok(self.run_concurrent(&p.seq)) };
+        let result = if p.seq.len() == 1 { self.run_command(&p.seq[0]) } else { self.run_concurrent(&p.seq) };
         if p.bang {
             self.cond_depth -= 1;
         }
@@ -143,12 +143,24 @@ impl Shell {
         Ok(if p.bang { i32::from(status == 0) } else { status })
     }
 
-    /// Starts every element of a pipeline, then waits for all of them.
-    fn run_concurrent(&mut self, seq: &[ast::Command]) -> i32 {
+    /// Starts every element of a pipeline, then waits for all of them. With
+    /// `shopt -s lastpipe` (and no job control) the last element runs in this
+    /// shell, as bash's does, so `echo x | read v` sets `v`.
+    fn run_concurrent(&mut self, seq: &[ast::Command]) -> Res {
         let mut started: Vec<Result<u32, i32>> = Vec::new();
         let mut input: Option<OwnedFd> = None;
+        let mut in_shell: Option<Res> = None;
         for (i, cmd) in seq.iter().enumerate() {
             let last = i + 1 == seq.len();
+            if last && self.st.options.shopt("lastpipe") && !self.job_control {
+                let saved_in = input.as_ref().map(|fd| swap_stdio(fd, 0));
+                input = None;
+                in_shell = Some(self.run_command(cmd));
+                if let Some(s) = saved_in {
+                    restore_stdio(s, 0);
+                }
+                break;
+            }
             let (next_in, output) = if last {
                 (None, None)
             } else {
@@ -174,16 +186,23 @@ impl Shell {
             input = next_in;
         }
         drop(input);
-        let statuses: Vec<i32> = started
+        let mut statuses: Vec<i32> = started
             .into_iter()
             .map(|s| match s {
                 Ok(pid) => self.wait_pid(pid),
                 Err(status) => status,
             })
             .collect();
+        match in_shell {
+            // `exit` or `return` in the last element acts on this shell,
+            // once the others have ended.
+            Some(Err(flow)) => return Err(flow),
+            Some(Ok(status)) => statuses.push(status),
+            None => {}
+        }
         self.pipestatus = statuses.clone();
         let last = statuses.last().copied().unwrap_or(0);
-        if self.st.options.pipefail { statuses.iter().rev().find(|&&s| s != 0).copied().unwrap_or(0) } else { last }
+        Ok(if self.st.options.pipefail { statuses.iter().rev().find(|&&s| s != 0).copied().unwrap_or(0) } else { last })
     }
 
     /// Starts one pipeline element with the shell's current stdio.

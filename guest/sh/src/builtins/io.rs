@@ -166,6 +166,41 @@ fn format_once(sh: &Shell, format: &str, args: &mut &[String], out: &mut String,
             }
             precision = Some(p);
         }
+        // `%(FORMAT)T`: a time, seconds since the epoch (-1 or none: now).
+        if chars.get(j) == Some(&'(') {
+            let rest: String = chars[j + 1..].iter().collect();
+            if let Some(end) = rest.find(")T") {
+                let time_format = &rest[..end];
+                let arg = next(args).unwrap_or_default();
+                let now = || {
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+                };
+                let secs = match parse_int(&arg) {
+                    _ if arg.is_empty() => now(),
+                    Some(-1 | -2) => now(),
+                    Some(n) => n,
+                    None => {
+                        sh.error(format!("printf: {arg}: invalid number"));
+                        *status = 1;
+                        0
+                    }
+                };
+                let text = super::strftime::format(time_format, secs);
+                let width: usize = width.trim_start_matches('-').parse().unwrap_or(0);
+                let pad = " ".repeat(width.saturating_sub(text.chars().count()));
+                if flags.contains('-') {
+                    out.push_str(&text);
+                    out.push_str(&pad);
+                } else {
+                    out.push_str(&pad);
+                    out.push_str(&text);
+                }
+                i = j + 1 + time_format.chars().count() + 2;
+                continue;
+            }
+        }
         let Some(&conv) = chars.get(j) else {
             out.push_str(&chars[i..].iter().collect::<String>());
             break;

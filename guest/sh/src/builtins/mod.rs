@@ -5,6 +5,7 @@ mod flow;
 mod io;
 pub mod jobs;
 mod misc;
+mod strftime;
 mod vars;
 
 use crate::shell::{Res, Shell};
@@ -192,9 +193,16 @@ pub fn escapes(s: &str, style: EscapeStyle) -> (String, bool) {
                 let max = if e == 'u' { 4 } else { 8 };
                 let digits: String = chars[i..].iter().take(max).take_while(|c| c.is_ascii_hexdigit()).collect();
                 match u32::from_str_radix(&digits, 16).ok().and_then(char::from_u32) {
-                    Some(ch) => {
+                    Some(ch) if ch.is_ascii() || utf8_locale() => {
                         i += digits.len();
                         out.push(ch);
+                    }
+                    // Outside a UTF-8 locale bash writes the escape back,
+                    // its digits in upper case.
+                    Some(ch) => {
+                        i += digits.len();
+                        let width = if e == 'u' { 4 } else { 8 };
+                        out.push_str(&format!("\\{e}{:0width$X}", ch as u32));
                     }
                     None => {
                         out.push('\\');
@@ -222,6 +230,17 @@ pub fn escapes(s: &str, style: EscapeStyle) -> (String, bool) {
         }
     }
     (out, false)
+}
+
+/// Whether the shell's locale (`LC_ALL`, else `LC_CTYPE`, else `LANG`, as
+/// exported to it) is UTF-8: `\u` escapes decode only then, as in bash.
+fn utf8_locale() -> bool {
+    let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    locale.contains("utf-8") || locale.contains("utf8")
 }
 
 /// Quotes a string for reuse as shell input (`printf %q`, `${x@Q}`).
