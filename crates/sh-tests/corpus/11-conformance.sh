@@ -34,3 +34,11 @@ printf '%(%Y-%m-%d %H:%M:%S %j %a %b %e %u)T|\n' 0 86399 1700000000 -86401; prin
 shopt -s lastpipe; echo x | read v; echo $v; printf 'a\nb\n' | while read l; do last=$l; done; echo $last
 #### lastpipe-exit-in-the-last-element
 shopt -s lastpipe; echo 3 | { read n; exit $((n+1)); }; echo never
+#### a-text-file-without-hashbang-runs-as-a-script
+printf 'echo from-script ${0##*/} $1\n' > nohash; chmod +x nohash; ./nohash arg; echo rc=$?; PATH=$PWD:$PATH nohash x; printf '\0\1' > bin; chmod +x bin; ./bin 2>/dev/null; echo rc=$?
+#### wait-n-takes-the-next-job
+sleep 0.3 & sleep 0.05 & (exit 3) & wait -n; wait -n; echo $?; wait; wait -n; echo $?
+#### arrays-are-not-exported
+x=(a b); y=s; export x y; env | grep -c '^[xy]='
+#### local-dash-keeps-set-options-local
+f() { local -; set -e; echo in $-; }; f; echo out $-; g() { local - v=1; set -u; echo $v; }; g; echo $-

@@ -43,6 +43,9 @@ pub enum Job {
     AndOr(ast::AndOrList),
 }
 
+/// WASI's errno for a file that is not a program.
+const ENOEXEC: i32 = 45;
+
 /// State and job, as handed to a child shell.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Handoff {
@@ -159,8 +162,45 @@ impl Shell {
         }
         match cmd.spawn() {
             Ok(child) => Ok(child.id()),
+            // Neither wasm nor `#!`: text is a script for this shell, as in
+            // bash (a binary file stays an error).
+            Err(e) if e.raw_os_error() == Some(ENOEXEC) => match self.script_path(&argv[0], assigns) {
+                Some(script) => {
+                    let mut cmd = Command::new(&self.self_path);
+                    cmd.arg(&script).args(&argv[1..]);
+                    cmd.env_clear().envs(self.child_env(assigns));
+                    for &n in extra_fds {
+                        if let Some(fd) = self.fds.get(&n) {
+                            use std::os::fd::AsRawFd;
+                            cmd.dup2(fd.as_raw_fd(), n);
+                        }
+                    }
+                    cmd.spawn().map(|child| child.id()).map_err(|e| self.spawn_error(&argv[0], &e))
+                }
+                None => Err(self.spawn_error(&argv[0], &e)),
+            },
             Err(e) => Err(self.spawn_error(&argv[0], &e)),
         }
+    }
+
+    /// The file `name` runs, if it is text (no NUL in its first 80 bytes,
+    /// bash's test): found as the kernel found it, through `PATH` when
+    /// `name` has no `/` (the command's `PATH` assignment first).
+    fn script_path(&self, name: &str, assigns: &[(String, String)]) -> Option<String> {
+        let path = if name.contains('/') {
+            name.to_string()
+        } else {
+            // The command's own `PATH=…` prefix, if it has one.
+            let path_var =
+                assigns.iter().rev().find(|(k, _)| k == "PATH").map_or_else(|| self.var("PATH"), |(_, v)| v.clone());
+            let dirs = if path_var.is_empty() { "/usr/local/bin:/usr/bin:/bin".to_string() } else { path_var };
+            dirs.split(':')
+                .map(|dir| if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") })
+                .find(|candidate| std::path::Path::new(candidate).is_file())?
+        };
+        let mut head = [0u8; 80];
+        let n = std::fs::File::open(&path).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).ok()?;
+        (!head[..n].contains(&0)).then_some(path)
     }
 
     fn spawn_error(&self, name: &str, e: &std::io::Error) -> i32 {
@@ -177,7 +217,7 @@ impl Shell {
                 self.error(format!("{name}: Permission denied"));
                 126
             }
-            _ if e.raw_os_error() == Some(45) => {
+            _ if e.raw_os_error() == Some(ENOEXEC) => {
                 self.error(format!("{name}: cannot execute binary file: Exec format error"));
                 126
             }

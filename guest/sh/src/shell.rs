@@ -207,6 +207,9 @@ pub struct Shell {
     pub jobs: Vec<crate::builtins::jobs::Job>,
     /// An interactive session's shell: jobs lead process groups of their own.
     pub job_control: bool,
+    /// Per function call being run, innermost last: the `set` options to
+    /// restore when it returns, once it ran `local -`.
+    pub local_options: Vec<Option<Options>>,
     /// Statuses of background children reaped early.
     pub reaped: BTreeMap<u32, i32>,
     /// Depth of condition contexts (`if`, `while`, `&&`, `!`…): `set -e`
@@ -250,6 +253,7 @@ impl Shell {
             traps: BTreeMap::new(),
             jobs: Vec::new(),
             job_control: false,
+            local_options: Vec::new(),
             reaped: BTreeMap::new(),
             cond_depth: 0,
             source_depth: 0,

@@ -225,10 +225,17 @@ impl Shell {
         self.st.func_depth += 1;
         self.depth += 1;
         self.st.funcnames.insert(0, argv[0].clone());
+        self.local_options.push(None);
         let body = &f.body;
         let redirs: Vec<&IoRedirect> = body.1.iter().flat_map(|r| r.0.iter()).collect();
         let result = self.with_redirects(&redirs, |sh| sh.run_compound(&body.0));
         self.st.funcnames.remove(0);
+        // `local -`: the `set` options come back; `shopt`'s stay as they are.
+        if let Some(Some(mut saved)) = self.local_options.pop() {
+            saved.shopt = std::mem::take(&mut self.st.options.shopt);
+            saved.shopt_off = std::mem::take(&mut self.st.options.shopt_off);
+            self.st.options = saved;
+        }
         self.depth -= 1;
         self.st.func_depth -= 1;
         self.st.vars.pop_scope();

@@ -188,7 +188,11 @@ impl Vars {
         self.visible()
             .into_iter()
             .filter(|(_, v)| v.exported)
-            .filter_map(|(name, v)| Some((name.to_string(), v.value.as_ref()?.scalar()?.to_string())))
+            // Arrays are not exported (bash has no way to), only scalars.
+            .filter_map(|(name, v)| match v.value.as_ref()? {
+                Value::Scalar(s) => Some((name.to_string(), s.clone())),
+                Value::Indexed(_) | Value::Assoc(_) => None,
+            })
             .collect()
     }
 }

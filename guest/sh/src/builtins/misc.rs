@@ -232,8 +232,11 @@ pub fn umask(sh: &mut Shell, args: &[String]) -> i32 {
     }
 }
 
-/// `wait [pid | %job…]`.
+/// `wait [-n] [pid | %job…]`.
 pub fn wait(sh: &mut Shell, args: &[String]) -> i32 {
+    if args.first().is_some_and(|a| a == "-n") {
+        return wait_any(sh);
+    }
     if args.is_empty() {
         let jobs = std::mem::take(&mut sh.jobs);
         for job in jobs {
@@ -267,6 +270,26 @@ pub fn wait(sh: &mut Shell, args: &[String]) -> i32 {
         }
     }
     status
+}
+
+/// `wait -n`: the next job to end, its status; 127 without jobs.
+fn wait_any(sh: &mut Shell) -> i32 {
+    if let Some(job) = sh.jobs.iter().find(|job| sh.reaped.contains_key(&job.pid)).cloned() {
+        sh.jobs.retain(|j| j.pid != job.pid);
+        return sh.reaped.remove(&job.pid).unwrap_or(0);
+    }
+    while !sh.jobs.is_empty() {
+        match wasi_ext::waitpid(-1, false) {
+            Ok(Some((pid, status))) if sh.jobs.iter().any(|job| job.pid == pid) => {
+                sh.jobs.retain(|job| job.pid != pid);
+                return crate::child::status_code(status);
+            }
+            // A child that is not a job (already waited for by name).
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => break,
+        }
+    }
+    127
 }
 
 /// Signal numbers by name (Linux's).

@@ -186,7 +186,20 @@ pub fn local(sh: &mut Shell, args: &[String]) -> i32 {
         sh.error("local: can only be used in a function");
         return 1;
     }
-    declare(sh, args, true)
+    // `local -`: the function's `set` options are its own.
+    let (dash, rest): (Vec<String>, Vec<String>) = args.iter().cloned().partition(|a| a == "-");
+    if !dash.is_empty() {
+        let current = sh.st.options.clone();
+        if let Some(top) = sh.local_options.last_mut()
+            && top.is_none()
+        {
+            *top = Some(current);
+        }
+        if rest.is_empty() {
+            return 0;
+        }
+    }
+    declare(sh, &rest, true)
 }
 
 /// `export [-n] [-p] names…`.
