@@ -212,7 +212,13 @@ fn new_ctx(
     let control = Arc::new(ProcessControl::new(Instant::now().checked_add(DEADLINE)));
     let cred = if root { Cred::root() } else { Cred::user(1000, 1000) };
     let pid = kernel
-        .register_process(ProcessSpec { parent: None, cred: cred.clone(), cwd: "/".into(), control: control.clone() })
+        .register_process(ProcessSpec {
+            parent: None,
+            cred: cred.clone(),
+            cwd: "/".into(),
+            control: control.clone(),
+            session_line: false,
+        })
         .expect("register");
     let sinks = [Arc::new(Sink::default()), Arc::new(Sink::default())];
     let mut fds = FdTable::new(MAX_FDS);
