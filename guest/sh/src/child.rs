@@ -151,31 +151,26 @@ impl Shell {
         assigns: &[(String, String)],
         extra_fds: &[i32],
     ) -> Result<u32, i32> {
-        let mut cmd = Command::new(&argv[0]);
-        cmd.args(&argv[1..]);
-        cmd.env_clear().envs(self.child_env(assigns));
-        for &n in extra_fds {
-            if let Some(fd) = self.fds.get(&n) {
-                use std::os::fd::AsRawFd;
-                cmd.dup2(fd.as_raw_fd(), n);
+        let command = |program: &str, args: &[String]| {
+            let mut cmd = Command::new(program);
+            cmd.args(args).env_clear().envs(self.child_env(assigns));
+            for &n in extra_fds {
+                if let Some(fd) = self.fds.get(&n) {
+                    use std::os::fd::AsRawFd;
+                    cmd.dup2(fd.as_raw_fd(), n);
+                }
             }
-        }
-        match cmd.spawn() {
+            cmd
+        };
+        match command(&argv[0], &argv[1..]).spawn() {
             Ok(child) => Ok(child.id()),
             // Neither wasm nor `#!`: text is a script for this shell, as in
             // bash (a binary file stays an error).
             Err(e) if e.raw_os_error() == Some(ENOEXEC) => match self.script_path(&argv[0], assigns) {
                 Some(script) => {
-                    let mut cmd = Command::new(&self.self_path);
-                    cmd.arg(&script).args(&argv[1..]);
-                    cmd.env_clear().envs(self.child_env(assigns));
-                    for &n in extra_fds {
-                        if let Some(fd) = self.fds.get(&n) {
-                            use std::os::fd::AsRawFd;
-                            cmd.dup2(fd.as_raw_fd(), n);
-                        }
-                    }
-                    cmd.spawn().map(|child| child.id()).map_err(|e| self.spawn_error(&argv[0], &e))
+                    let args: Vec<String> = std::iter::once(script).chain(argv[1..].iter().cloned()).collect();
+                    let spawned = command(&self.self_path, &args).spawn();
+                    spawned.map(|child| child.id()).map_err(|e| self.spawn_error(&argv[0], &e))
                 }
                 None => Err(self.spawn_error(&argv[0], &e)),
             },
