@@ -206,7 +206,7 @@ impl Driver for Clang {
     }
 
     fn shell_commands(&self) -> Option<ShellCommands> {
-        Some(ShellCommands { names: SHELL_COMMANDS, executable: EXECUTABLE })
+        Some(ShellCommands { names: SHELL_COMMANDS, executable: EXECUTABLE, script: None })
     }
 
     fn grant_shell_commands(&self, cx: Cx<'_>, config: &mut VmConfig) -> Result<bool, LaneError> {

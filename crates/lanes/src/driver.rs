@@ -34,10 +34,13 @@ pub struct Cx<'a> {
 /// toolchain is installed.
 #[derive(Debug, Clone, Copy)]
 pub struct ShellCommands {
-    /// The names, made symlinks in `/bin` and `/usr/bin`.
+    /// The names, made in `/bin` and `/usr/bin`.
     pub names: &'static [&'static str],
     /// The module they run: a VM path inside the lane's read-only mount.
     pub executable: &'static str,
+    /// When set, each name is this script (its `#!` line runs
+    /// `executable`) instead of a symlink to `executable`.
+    pub script: Option<&'static str>,
 }
 
 /// One language's way from source to something that runs; every stage

@@ -77,7 +77,7 @@ impl Driver for JavaScript {
     }
 
     fn shell_commands(&self) -> Option<ShellCommands> {
-        Some(ShellCommands { names: COMMANDS, executable: EXECUTABLE })
+        Some(ShellCommands { names: COMMANDS, executable: EXECUTABLE, script: None })
     }
 
     fn grant_shell_commands(&self, cx: Cx<'_>, config: &mut VmConfig) -> Result<bool, LaneError> {

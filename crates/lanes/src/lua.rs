@@ -87,7 +87,7 @@ impl Driver for Lua {
     }
 
     fn shell_commands(&self) -> Option<ShellCommands> {
-        Some(ShellCommands { names: COMMANDS, executable: EXECUTABLE })
+        Some(ShellCommands { names: COMMANDS, executable: EXECUTABLE, script: None })
     }
 
     fn grant_shell_commands(&self, cx: Cx<'_>, config: &mut VmConfig) -> Result<bool, LaneError> {

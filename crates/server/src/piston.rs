@@ -58,7 +58,7 @@ const RUNTIMES: &[PistonRuntime] = &[
     PistonRuntime {
         lane: "python",
         language: "python",
-        version: "3.11.0",
+        version: "3.15.0",
         aliases: &["py", "py3", "python3"],
         runtime: None,
         main: "main.py",

@@ -100,7 +100,13 @@ pub fn add_missing_commands(config: &mut VmConfig, commands: &[&str], lane: &str
     let text = format!(
         "#!/bin/sh\necho 'capsa: {first} is not installed; on the host run: capsa lanes install {lane}' >&2\nexit 127\n"
     );
-    let script: Arc<[u8]> = Arc::from(text.into_bytes());
+    add_script_commands(config, commands, &text);
+}
+
+/// Makes each of `commands` the executable script `text` (its `#!` line
+/// names what runs it).
+pub fn add_script_commands(config: &mut VmConfig, commands: &[&str], text: &str) {
+    let script: Arc<[u8]> = Arc::from(text.as_bytes());
     config
         .layers
         .push(command_layer(commands, |builder, path| builder.file(path, script.clone(), Meta::root(0o755)).map(drop)));

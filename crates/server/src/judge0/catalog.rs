@@ -23,7 +23,7 @@ pub(super) const LANGUAGES: &[(u32, &str, &str, &str)] = &[
     (60, "Go (yaegi 0.14.3, Go 1.21)", "go", "main.go"),
     (63, "JavaScript (QuickJS-ng 0.16.2)", "javascript", "script.js"),
     (64, "Lua (5.4.9)", "lua", "script.lua"),
-    (71, "Python (3.11.0)", "python", "script.py"),
+    (71, "Python (3.15.0)", "python", "script.py"),
     (74, "TypeScript (6.0.3)", "typescript", "script.ts"),
 ];
 

