@@ -466,6 +466,59 @@ fn background_processes_take_stdin_stream_their_output_and_end_when_killed() {
     assert_eq!(server.get(&format!("{processes}/99")).send().unwrap().status(), StatusCode::NOT_FOUND);
 }
 
+/// `POST …/python`: a long-lived interpreter per sandbox — variables and
+/// imports persist, a final expression's repr is the result, errors come
+/// back with their traceback, a runaway cell is stopped without losing
+/// the sandbox, and the next cell gets a fresh interpreter.
+#[test]
+fn persistent_python_interpreters_keep_state_between_calls() {
+    common::lane::install("python");
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), &[], Some(TOKEN));
+    let id = server.create(json!({}));
+    let cell = |code: &str, timeout: f64| -> Value {
+        let response = server
+            .post(&format!("/v1/sandboxes/{id}/python"), json!({"code": code, "timeout_s": timeout}))
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().unwrap()
+    };
+    let first = cell("import numpy as np\nx = np.arange(5)\nprint('made', len(x))\nx.sum()", 120.0);
+    assert_eq!(
+        (first["stdout"].as_str(), first["result"].as_str()),
+        (Some("made 5\n"), Some("np.int32(10)")),
+        "{first}"
+    );
+    assert_eq!(first["interpreter"]["fresh"], true);
+    let second = cell("import sys\nprint('err', file=sys.stderr)\n{'sum': int(x.sum() * 2)}", 30.0);
+    assert_eq!(second["result"], "{'sum': 20}", "{second}");
+    assert_eq!((second["stderr"].as_str(), second["interpreter"]["fresh"].as_bool()), (Some("err\n"), Some(false)));
+    let pid = second["interpreter"]["pid"].clone();
+    assert_eq!(first["interpreter"]["pid"], pid);
+
+    let failed = cell("def f():\n    return 1 / 0\nf()", 30.0);
+    assert_eq!(failed["error"]["name"], "ZeroDivisionError", "{failed}");
+    let traceback = failed["error"]["traceback"].as_str().unwrap();
+    assert!(traceback.contains("<cell 3>") && traceback.contains("return 1 / 0"), "{traceback}");
+    assert!(!traceback.contains("def main"), "{traceback}");
+    assert_eq!(cell("x.tolist()", 30.0)["result"], "[0, 1, 2, 3, 4]");
+
+    // Files a cell writes are the sandbox's; a runaway cell is stopped.
+    cell("open('/tmp/cell.txt', 'w').write('from a cell')", 30.0);
+    assert_eq!(server.exec(&id, json!({"command": "cat /tmp/cell.txt"}))["stdout"], "from a cell");
+    let spun = cell("while True:\n    pass", 2.0);
+    assert_eq!(spun["error"]["name"], "TimeoutError", "{spun}");
+    let after = cell("'x' in globals()", 60.0);
+    assert_eq!(
+        (after["result"].as_str(), after["interpreter"]["fresh"].as_bool()),
+        (Some("False"), Some(true)),
+        "{after}"
+    );
+    assert_ne!(after["interpreter"]["pid"], pid);
+    assert_eq!(server.exec(&id, json!({"command": "cat /tmp/cell.txt"}))["stdout"], "from a cell");
+}
+
 #[test]
 fn capsa_sh_attaches_to_a_sandbox_over_the_shell_websocket() {
     let data = tempfile::tempdir().unwrap();
@@ -679,6 +732,7 @@ print(json.dumps(out))
 /// over streamable HTTP (`/mcp`): the same tools, answers and tool errors.
 #[test]
 fn the_mcp_sdk_uses_the_tools_over_stdio_and_http() {
+    common::lane::install("python");
     let data = tempfile::tempdir().unwrap();
     let cache = common::cache();
     let server = Server::start(data.path(), &[], Some(TOKEN));
@@ -705,6 +759,8 @@ async def drive(session):
     out["missing"] = text(await session.call_tool("read_file", {"path": "/nope"}))
     out["no_command"] = text(await session.call_tool("exec", {}))
     out["run_code"] = text(await session.call_tool("run_code", {"language": "bash", "code": "echo one-shot"}))
+    out["python1"] = text(await session.call_tool("python", {"code": "total = sum(range(10))\nprint('kept')"}))
+    out["python2"] = text(await session.call_tool("python", {"code": "total * 2"}))
     return out
 
 async def main():
@@ -742,6 +798,7 @@ asyncio.run(main())
             [
                 "exec",
                 "list_files",
+                "python",
                 "read_file",
                 "run_code",
                 "sandbox_create",
@@ -756,6 +813,8 @@ asyncio.run(main())
         assert_eq!(out["missing"][0], true, "{transport}: {out}");
         assert_eq!(out["no_command"][0], true, "{transport}: {out}");
         assert_eq!(out["run_code"], json!([false, "exit code: 0\nstdout:\none-shot\n"]), "{transport}: {out}");
+        assert_eq!(out["python1"], json!([false, "stdout:\nkept\n"]), "{transport}: {out}");
+        assert_eq!(out["python2"], json!([false, "90"]), "{transport}: {out}");
     }
     // /mcp without a token is refused like every other call.
     let response = server

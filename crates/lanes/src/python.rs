@@ -34,6 +34,10 @@ pub const EXECUTABLE: &str = "/usr/local/bin/python.wasm";
 /// [`EXECUTABLE`].
 pub const START: &str = include_str!("../../../lanes/python/python3.py");
 
+/// The persistent interpreter's loop (lanes/python/interpreter.py), run as
+/// `python3 -u -c INTERPRETER` by the service's `/python` calls.
+pub const INTERPRETER: &str = include_str!("../../../lanes/python/interpreter.py");
+
 /// Where `capsa run x.py` finds [`START`] in its VM.
 const START_PATH: &str = "/usr/bin/python3";
 

@@ -32,6 +32,7 @@ pub mod oneshot;
 pub mod openapi;
 mod piston;
 mod processes;
+mod python;
 pub mod registry;
 mod routes;
 pub mod shell;

@@ -61,6 +61,10 @@ fn tools() -> Value {
              "command": {"type": "string", "description": "The command line, e.g. `ls -la && python3 app.py`."},
              "sandbox_id": sandbox_id, "cwd": {"type": "string"}, "stdin": {"type": "string"},
              "timeout_s": {"type": "number", "description": "Wall clock in seconds (default 60)."}}, "required": ["command"]}},
+        {"name": "python", "description": "Run Python code in a sandbox's persistent interpreter (CPython 3.15 with numpy, pandas, scipy, sqlite3): variables and imports persist between calls, and a final expression's value is returned, as in a notebook.",
+         "inputSchema": {"type": "object", "properties": {
+             "code": {"type": "string"}, "sandbox_id": sandbox_id,
+             "timeout_s": {"type": "number", "description": "Wall clock of the cell in seconds (default 60); past it the interpreter restarts."}}, "required": ["code"]}},
         {"name": "run_code", "description": "Run a program once in a fresh sandbox and return its output: language is one of c, cpp, python, javascript, typescript, lua, go, bash.",
          "inputSchema": {"type": "object", "properties": {
              "language": {"type": "string", "enum": ["c", "cpp", "python", "javascript", "typescript", "lua", "go", "bash"]},
@@ -227,6 +231,34 @@ async fn call(
             text.push_str(&format!("stdout:\n{}", shown(&outcome.stdout)));
             if !outcome.stderr.is_empty() {
                 text.push_str(&format!("\nstderr:\n{}", shown(&outcome.stderr)));
+            }
+            Ok(text)
+        }
+        "python" => {
+            let code = string_arg(args, "code")?.to_string();
+            let id = sandbox_for(app, tenant, session, args).await?;
+            let sandbox = app.registry.get(&tenant.name, &id).map_err(err)?;
+            let timeout = args
+                .get("timeout_s")
+                .and_then(Value::as_f64)
+                .map_or(Duration::from_secs(60), |s| Duration::from_secs_f64(s.clamp(0.001, 86_400.0)));
+            let done = crate::python::run_cell(app, tenant, sandbox, &code, timeout).await.map_err(err)?;
+            let mut text = String::new();
+            for stream in ["stdout", "stderr"] {
+                if let Some(out) = done[stream].as_str().filter(|s| !s.is_empty()) {
+                    text.push_str(&format!("{stream}:\n{out}"));
+                    if !out.ends_with('\n') {
+                        text.push('\n');
+                    }
+                }
+            }
+            if let Some(error) = done["error"].as_object() {
+                let traceback = error.get("traceback").and_then(Value::as_str).unwrap_or("");
+                let line =
+                    format!("{}: {}", error["name"].as_str().unwrap_or(""), error["value"].as_str().unwrap_or(""));
+                text.push_str(if traceback.is_empty() { &line } else { traceback });
+            } else if let Some(result) = done["result"].as_str() {
+                text.push_str(result);
             }
             Ok(text)
         }

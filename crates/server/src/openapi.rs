@@ -124,6 +124,11 @@ pub fn document() -> Value {
                          "responses": {"204": {"description": "queued (and closed with eof=1)"}, "409": err("stdin is closed"), "429": err("stdin is full")}}},
             "/v1/sandboxes/{id}/processes/{pid}/kill": {"parameters": [id, pid, {"name": "signal", "in": "query", "schema": {"type": "integer", "default": 9}}],
                 "post": {"responses": {"202": {"description": "signalled, with what it started"}}}},
+            "/v1/sandboxes/{id}/python": {"parameters": [id],
+                "post": {"description": "Runs a cell in the sandbox's persistent Python interpreter (started on first use; variables and imports persist). The result is a final expression's repr; error is {name, value, traceback}; a cell past timeout_s (default 60) has the interpreter stopped and the next call starts a fresh one (interpreter.fresh).",
+                         "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["code"], "properties": {"code": {"type": "string"}, "timeout_s": {"type": "number"}}}}}},
+                         "responses": {"200": json_ok("the cell's outcome", json!({"type": "object", "properties": {"stdout": {"type": "string"}, "stderr": {"type": "string"}, "result": {"type": ["string", "null"]}, "error": {"type": ["object", "null"]}, "interpreter": {"type": "object"}}})),
+                                       "409": err("the Python lane is not installed"), "429": err("the sandbox runs too many processes")}}},
             "/v1/sandboxes/{id}/shell": {"parameters": [id], "get": {
                 "description": "Upgrades to a WebSocket running the interactive shell. Client frames (JSON text): {type: line, data}, {type: stdin, data|data_b64}, {type: eof}, {type: interrupt}. Server frames: {type: ready, cwd, user, home}, {type: stdout|stderr, data|data_b64}, {type: done, exit_code, cwd, killed}, {type: more}, {type: exit, exit_code}, {type: error, code, message}.",
                 "responses": {"101": {"description": "switching to the WebSocket protocol"}, "404": err("no such sandbox")}}},

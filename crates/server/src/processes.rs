@@ -24,6 +24,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use capsa_runtime::streams::{InputPipe, OutputSink, PipeError};
 use capsa_runtime::{Input, Output, StopHandle};
 use serde::Deserialize;
@@ -31,6 +33,7 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 
+use crate::auth::Tenant;
 use crate::exec::{ExecRequest, put_output, summary};
 use crate::registry::Sandbox;
 use crate::{ApiError, App, Caller, JsonBody, RawBody};
@@ -114,6 +117,61 @@ impl Process {
         (log.events.get(from..).unwrap_or_default().to_vec(), log.exit.is_some())
     }
 
+    /// Its pid in the sandbox's numbering.
+    pub(crate) fn pid(&self) -> u64 {
+        self.pid
+    }
+
+    /// Its stdin.
+    pub(crate) fn stdin(&self) -> &InputPipe {
+        &self.stdin
+    }
+
+    /// Ends it and what it started.
+    pub(crate) fn kill(&self) {
+        self.stop.signal(9);
+        self.stdin.close();
+    }
+
+    /// Whether it has not ended.
+    pub(crate) fn is_running(&self) -> bool {
+        self.exit().is_none()
+    }
+
+    /// How it ended, once it has.
+    pub(crate) fn exit(&self) -> Option<Value> {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner).exit.clone()
+    }
+
+    /// Events in its log so far.
+    pub(crate) fn event_count(&self) -> usize {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner).events.len()
+    }
+
+    /// A receiver told of every new event.
+    pub(crate) fn subscribe(&self) -> watch::Receiver<usize> {
+        self.events.subscribe()
+    }
+
+    /// Its stdout and stderr bytes from event `from` on.
+    pub(crate) fn output_from(&self, from: usize) -> (Vec<u8>, Vec<u8>) {
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        for (name, data) in self.events_from(from).0 {
+            let target = match name {
+                "stdout" => &mut stdout,
+                "stderr" => &mut stderr,
+                _ => continue,
+            };
+            let event: Value = serde_json::from_str(&data).unwrap_or_default();
+            if let Some(text) = event.get("data").and_then(Value::as_str) {
+                target.extend_from_slice(text.as_bytes());
+            } else if let Some(b64) = event.get("data_b64").and_then(Value::as_str) {
+                target.extend(BASE64.decode(b64).unwrap_or_default());
+            }
+        }
+        (stdout, stderr)
+    }
+
     fn describe(&self) -> Value {
         let log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
         json!({
@@ -176,6 +234,18 @@ pub(crate) async fn start(
     if request.stdin.is_some() || request.stdin_b64.is_some() {
         return Err(ApiError::bad_request("a background process takes its stdin through …/stdin"));
     }
+    let process = spawn(&app, &tenant, sandbox, &request).await?;
+    Ok((StatusCode::CREATED, Json(json!({"pid": process.pid}))))
+}
+
+/// Starts `request` as a background process of `sandbox`, on a thread of
+/// its own.
+pub(crate) async fn spawn(
+    app: &Arc<App>,
+    tenant: &Tenant,
+    sandbox: Arc<Sandbox>,
+    request: &ExecRequest,
+) -> Result<Arc<Process>, ApiError> {
     let pid = sandbox.processes.lock().unwrap_or_else(PoisonError::into_inner).admit()?;
     let started = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (events, _) = watch::channel(0);
@@ -196,7 +266,7 @@ pub(crate) async fn start(
     // Loading a paused sandbox is VM work: it goes through the queue; the
     // process itself then runs on a thread of its own.
     let loaded = sandbox.clone();
-    app.blocking(&tenant, move |app| app.registry.session(&loaded).map(drop)).await.inspect_err(|_| {
+    app.blocking(tenant, move |app| app.registry.session(&loaded).map(drop)).await.inspect_err(|_| {
         process.finish(json!({"exit_code": null, "killed": "the sandbox could not be loaded"}));
     })?;
     let busy = sandbox.busy();
@@ -223,7 +293,7 @@ pub(crate) async fn start(
         process.finish(json!({"exit_code": null, "killed": null}));
         return Err(ApiError::internal(format!("cannot start a thread: {err}")));
     }
-    Ok((StatusCode::CREATED, Json(json!({"pid": pid}))))
+    Ok(process)
 }
 
 /// `GET /v1/sandboxes/{id}/processes`.

@@ -52,6 +52,9 @@ pub struct Sandbox {
     pub running: AtomicUsize,
     /// Its background processes.
     pub processes: Mutex<Processes>,
+    /// Its persistent Python interpreter, once a `/python` call started
+    /// one; held for the whole of a cell, so cells run one at a time.
+    pub interpreter: tokio::sync::Mutex<Option<Arc<crate::processes::Process>>>,
 }
 
 /// Work running in a sandbox (see [`Sandbox::busy`]).
@@ -171,6 +174,7 @@ impl Sandbox {
             born: Instant::now(),
             running: AtomicUsize::new(0),
             processes: Mutex::default(),
+            interpreter: tokio::sync::Mutex::default(),
         }
     }
 

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::registry::Sandbox;
 use crate::{
-    ApiError, App, Caller, JsonBody, Spec, exec, files, judge0, mcp, metrics, openapi, piston, processes, shell,
+    ApiError, App, Caller, JsonBody, Spec, exec, files, judge0, mcp, metrics, openapi, piston, processes, python, shell,
 };
 
 /// Every route of the API.
@@ -46,6 +46,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/v1/sandboxes/{id}/processes/{pid}/events", get(processes::events))
         .route("/v1/sandboxes/{id}/processes/{pid}/stdin", post(processes::stdin))
         .route("/v1/sandboxes/{id}/processes/{pid}/kill", post(processes::kill))
+        .route("/v1/sandboxes/{id}/python", post(python::cell))
         .route("/v1/sandboxes/{id}/shell", get(shell::shell))
         .route("/v1/sandboxes/{id}/archive", get(files::get_archive).put(files::put_archive))
         .fallback(|| async { ApiError::not_found("no such endpoint (see /v1/openapi.json)") })
