@@ -24,6 +24,7 @@ import httpx
 __all__ = [
     "AsyncSandbox",
     "CapsaError",
+    "CellResult",
     "Event",
     "ExecResult",
     "FileInfo",
@@ -76,6 +77,32 @@ class Event:
     data: str = ""
     bytes: bytes = b""
     result: Optional[ExecResult] = None
+
+
+@dataclass
+class CellResult:
+    """A cell run by :meth:`Sandbox.python`: its output, the repr of its
+    final expression (``result``) or its exception (``error``: ``name``,
+    ``value``, ``traceback``), and whether a fresh interpreter ran it
+    (``fresh``: the first cell, or the first after one timed out)."""
+
+    stdout: str
+    stderr: str
+    result: Optional[str]
+    error: Optional[Dict[str, str]]
+    fresh: bool
+
+
+def _cell_result(body: Dict[str, Any]) -> CellResult:
+    return CellResult(body.get("stdout", ""), body.get("stderr", ""), body.get("result"), body.get("error"),
+                      bool(body.get("interpreter", {}).get("fresh")))
+
+
+def _cell_body(code: str, timeout: Optional[float]) -> Dict[str, Any]:
+    body: Dict[str, Any] = {"code": code}
+    if timeout is not None:
+        body["timeout_s"] = timeout
+    return body
 
 
 @dataclass
@@ -342,6 +369,11 @@ class Sandbox:
             _raise_for(response)
             yield from _sse(response.iter_lines())
 
+    def python(self, code: str, *, timeout: Optional[float] = None) -> CellResult:
+        """Runs ``code`` in the sandbox's persistent Python interpreter:
+        variables and imports stay for the next call."""
+        return _cell_result(self._call("POST", "/python", json=_cell_body(code, timeout)).json())
+
     def upload_dir(self, local_dir: str, path: str) -> None:
         """Copies a local directory's contents into ``path`` (a tar)."""
         self._call("PUT", "/archive", params={"path": path}, content=_tar_of(local_dir))
@@ -411,6 +443,10 @@ class AsyncSandbox:
         """Runs a shell command line."""
         body = _exec_body(command, stdin, env, cwd, timeout)
         return _exec_result((await self._call("POST", "/exec", json=body)).json())
+
+    async def python(self, code: str, *, timeout: Optional[float] = None) -> CellResult:
+        """Runs ``code`` in the sandbox's persistent Python interpreter."""
+        return _cell_result((await self._call("POST", "/python", json=_cell_body(code, timeout))).json())
 
     async def exec_stream(self, command: str, **kwargs: Any) -> AsyncIterator[Event]:
         """Runs a command line, yielding events as they come."""

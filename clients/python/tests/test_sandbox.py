@@ -30,6 +30,16 @@ def test_exec_stream_yields_output_then_exit():
         assert events[-1].kind == "exit" and events[-1].result.exit_code == 0
 
 
+def test_python_cells_share_one_interpreter():
+    with Sandbox.create(URL, TOKEN) as sb:
+        first = sb.python("import numpy as np\nrows = np.arange(6).reshape(2, 3)\nprint('shape', rows.shape)")
+        assert (first.stdout, first.result, first.error, first.fresh) == ("shape (2, 3)\n", None, None, True)
+        second = sb.python("rows.sum(axis=0).tolist()")
+        assert (second.result, second.fresh) == ("[3, 5, 7]", False)
+        failed = sb.python("rows.nope")
+        assert failed.error["name"] == "AttributeError" and "<cell 3>" in failed.error["traceback"]
+
+
 def test_files_and_directories_in_and_out(tmp_path):
     with Sandbox.create(URL, TOKEN) as sb:
         sb.files.write("in/data.txt", "one\ntwo\n")

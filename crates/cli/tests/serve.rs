@@ -504,6 +504,25 @@ fn persistent_python_interpreters_keep_state_between_calls() {
     assert!(!traceback.contains("def main"), "{traceback}");
     assert_eq!(cell("x.tolist()", 30.0)["result"], "[0, 1, 2, 3, 4]");
 
+    // Streamed: output events as the cell writes them, then the result.
+    let streamed = server
+        .post(
+            &format!("/v1/sandboxes/{id}/python"),
+            json!({"code": "import sys\nprint('one', flush=True)\nprint('two', file=sys.stderr)\nlen(x)"}),
+        )
+        .header("Accept", "text/event-stream")
+        .send()
+        .unwrap();
+    let events = read_events(streamed);
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.last(), Some(&"result"), "{events:?}");
+    let text = |stream: &str| -> String {
+        events.iter().filter(|(n, _)| n == stream).map(|(_, e)| e["data"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!((text("stdout"), text("stderr")), ("one\n".to_string(), "two\n".to_string()), "{events:?}");
+    let last = &events.last().unwrap().1;
+    assert_eq!((last["result"].as_str(), last["stdout"].as_str()), (Some("5"), Some("")), "{last}");
+
     // Files a cell writes are the sandbox's; a runaway cell is stopped.
     cell("open('/tmp/cell.txt', 'w').write('from a cell')", 30.0);
     assert_eq!(server.exec(&id, json!({"command": "cat /tmp/cell.txt"}))["stdout"], "from a cell");
@@ -830,6 +849,7 @@ asyncio.run(main())
 /// run against a real server.
 #[test]
 fn python_sdk_tests_pass_against_a_real_server() {
+    common::lane::install("python");
     let data = tempfile::tempdir().unwrap();
     let server = Server::start(data.path(), &[], Some(TOKEN));
     let venv = tempfile::tempdir().unwrap();

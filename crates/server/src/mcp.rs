@@ -242,7 +242,7 @@ async fn call(
                 .get("timeout_s")
                 .and_then(Value::as_f64)
                 .map_or(Duration::from_secs(60), |s| Duration::from_secs_f64(s.clamp(0.001, 86_400.0)));
-            let done = crate::python::run_cell(app, tenant, sandbox, &code, timeout).await.map_err(err)?;
+            let done = crate::python::run_cell(app, tenant, sandbox, &code, timeout, None).await.map_err(err)?;
             let mut text = String::new();
             for stream in ["stdout", "stderr"] {
                 if let Some(out) = done[stream].as_str().filter(|s| !s.is_empty()) {

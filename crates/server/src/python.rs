@@ -14,13 +14,21 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::convert::Infallible;
+
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_stream::StreamExt as _;
+use tokio_stream::wrappers::UnboundedReceiverStream;
 
 use crate::auth::Tenant;
-use crate::exec::ExecRequest;
+use crate::exec::{ExecRequest, put_output};
 use crate::processes::{self, Process};
 use crate::registry::Sandbox;
 use crate::{ApiError, App, Caller, JsonBody};
@@ -40,13 +48,17 @@ pub(crate) struct CellRequest {
     pub timeout_s: Option<f64>,
 }
 
-/// `POST /v1/sandboxes/{id}/python`.
+/// `POST /v1/sandboxes/{id}/python`: the outcome whole (JSON) or, with
+/// `Accept: text/event-stream`, `stdout`/`stderr` events (`{"data"}`) as
+/// the cell writes, then one `result` event with the outcome (its
+/// `stdout`/`stderr` empty) or an `error` event.
 pub(crate) async fn cell(
     State(app): State<Arc<App>>,
     Caller(tenant): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
     JsonBody(request): JsonBody<CellRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let sandbox = app.registry.get(&tenant.name, &id)?;
     let timeout = match request.timeout_s {
         None => DEFAULT_TIMEOUT,
@@ -55,11 +67,31 @@ pub(crate) async fn cell(
             .filter(|d| !d.is_zero())
             .ok_or_else(|| ApiError::bad_request("timeout_s: a positive number of seconds"))?,
     };
-    Ok(Json(run_cell(&app, &tenant, sandbox, &request.code, timeout).await?))
+    let streamed =
+        headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/event-stream"));
+    if !streamed {
+        return Ok(Json(run_cell(&app, &tenant, sandbox, &request.code, timeout, None).await?).into_response());
+    }
+    let (tx, rx) = mpsc::unbounded_channel::<Event>();
+    tokio::spawn(async move {
+        let chunks = tx.clone();
+        let event = match run_cell(&app, &tenant, sandbox, &request.code, timeout, Some(chunks)).await {
+            Ok(outcome) => Event::default().event("result").data(outcome.to_string()),
+            Err(err) => Event::default()
+                .event("error")
+                .data(json!({"error": {"code": err.code, "message": err.message}}).to_string()),
+        };
+        // A client gone is not the cell's failure.
+        let _ = tx.send(event);
+    });
+    let events = UnboundedReceiverStream::new(rx).map(Ok::<Event, Infallible>);
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()).into_response())
 }
 
 /// Runs `code` in `sandbox`'s interpreter (started if it has none running)
-/// and answers `{"stdout", "stderr", "result", "error", "interpreter"}`.
+/// and answers `{"stdout", "stderr", "result", "error", "interpreter"}`;
+/// with `stream`, the output goes there as `stdout`/`stderr` events as it
+/// comes, and the answer's `stdout`/`stderr` are empty.
 ///
 /// # Errors
 /// The interpreter could not start (no Python lane installed, the sandbox's
@@ -70,6 +102,7 @@ pub(crate) async fn run_cell(
     sandbox: Arc<Sandbox>,
     code: &str,
     timeout: Duration,
+    stream: Option<mpsc::UnboundedSender<Event>>,
 ) -> Result<Value, ApiError> {
     sandbox.touch();
     let mut slot = sandbox.interpreter.lock().await;
@@ -93,10 +126,12 @@ pub(crate) async fn run_cell(
     })
     .await?;
     let interpreter = json!({"pid": process.pid(), "fresh": fresh});
-    match tokio::time::timeout(timeout, answer(&process, from, nonce.as_bytes())).await {
+    let mut sent = Sent { stream, stdout: 0, stderr: 0 };
+    let outcome = tokio::time::timeout(timeout, answer(&process, from, nonce.as_bytes(), &mut sent)).await;
+    match outcome {
         Ok(Answer::Record { stdout, stderr, record }) => Ok(json!({
-            "stdout": String::from_utf8_lossy(&stdout),
-            "stderr": String::from_utf8_lossy(&stderr),
+            "stdout": sent.rest(&stdout, 0),
+            "stderr": sent.rest(&stderr, 1),
             "result": record.get("result").cloned().unwrap_or(Value::Null),
             "error": record.get("error").cloned().unwrap_or(Value::Null),
             "interpreter": interpreter,
@@ -111,8 +146,8 @@ pub(crate) async fn run_cell(
                 ));
             }
             Ok(json!({
-                "stdout": String::from_utf8_lossy(&stdout),
-                "stderr": String::from_utf8_lossy(&stderr),
+                "stdout": sent.rest(&stdout, 0),
+                "stderr": sent.rest(&stderr, 1),
                 "result": null,
                 "error": {"name": "InterpreterEnded", "value": format!("the interpreter ended: {exit}"), "traceback": ""},
                 "interpreter": interpreter,
@@ -122,9 +157,10 @@ pub(crate) async fn run_cell(
             process.kill();
             *slot = None;
             let (stdout, stderr) = process.output_from(from);
+            let held = stdout.iter().rposition(|&b| b == RECORD).unwrap_or(stdout.len());
             Ok(json!({
-                "stdout": String::from_utf8_lossy(&stdout),
-                "stderr": String::from_utf8_lossy(&stderr),
+                "stdout": sent.rest(&stdout[..held], 0),
+                "stderr": sent.rest(&stderr, 1),
                 "result": null,
                 "error": {
                     "name": "TimeoutError",
@@ -145,13 +181,46 @@ enum Answer {
     Ended { stdout: Vec<u8>, stderr: Vec<u8>, exit: String },
 }
 
+/// What a streamed cell has sent so far.
+struct Sent {
+    stream: Option<mpsc::UnboundedSender<Event>>,
+    stdout: usize,
+    stderr: usize,
+}
+
+impl Sent {
+    /// Streams what is new in `stdout` and `stderr` (both from the cell's
+    /// start).
+    fn forward(&mut self, stdout: &[u8], stderr: &[u8]) {
+        let Some(stream) = &self.stream else { return };
+        for (name, bytes, sent) in [("stdout", stdout, &mut self.stdout), ("stderr", stderr, &mut self.stderr)] {
+            if bytes.len() > *sent {
+                let mut data = json!({});
+                put_output(&mut data, "data", &bytes[*sent..]);
+                let _ = stream.send(Event::default().event(name).data(data.to_string()));
+                *sent = bytes.len();
+            }
+        }
+    }
+
+    /// The part of a stream not streamed (all of it unless streaming).
+    fn rest(&mut self, bytes: &[u8], which: usize) -> String {
+        if self.stream.is_some() {
+            let (stdout, stderr) = if which == 0 { (bytes, &[][..]) } else { (&[][..], bytes) };
+            self.forward(stdout, stderr);
+            return String::new();
+        }
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+}
+
 /// Follows `process`'s output from event `from` until the record marked by
-/// `nonce`, or the process's end.
-async fn answer(process: &Arc<Process>, from: usize, nonce: &[u8]) -> Answer {
+/// `nonce`, or the process's end, streaming it through `sent`.
+async fn answer(process: &Arc<Process>, from: usize, nonce: &[u8], sent: &mut Sent) -> Answer {
     let mut changed = process.subscribe();
+    let marker: Vec<u8> = std::iter::once(RECORD).chain(nonce.iter().copied()).collect();
     loop {
         let (stdout, stderr) = process.output_from(from);
-        let marker: Vec<u8> = std::iter::once(RECORD).chain(nonce.iter().copied()).collect();
         if let Some(at) = stdout.windows(marker.len()).position(|w| w == marker.as_slice()) {
             let rest = &stdout[at + marker.len()..];
             if let Some(end) = rest.iter().position(|&b| b == b'\n') {
@@ -159,6 +228,9 @@ async fn answer(process: &Arc<Process>, from: usize, nonce: &[u8]) -> Answer {
                 return Answer::Record { stdout: stdout[..at].to_vec(), stderr, record };
             }
         }
+        // Output up to a possible start of the record goes out now.
+        let held = stdout.iter().rposition(|&b| b == RECORD).unwrap_or(stdout.len());
+        sent.forward(&stdout[..held], &stderr);
         if let Some(exit) = process.exit() {
             return Answer::Ended { stdout, stderr, exit: exit.to_string() };
         }
