@@ -42,3 +42,9 @@ sleep 0.3 & sleep 0.05 & (exit 3) & wait -n; wait -n; echo $?; wait; wait -n; ec
 x=(a b); y=s; export x y; env | grep -c '^[xy]='
 #### local-dash-keeps-set-options-local
 f() { local -; set -e; echo in $-; }; f; echo out $-; g() { local - v=1; set -u; echo $v; }; g; echo $-
+#### brace-sequences-keep-zero-padding
+echo {01..03} {1..10..3} {05..1..2} {-01..2} {001..3} a{08..10}b {1..3}{01..02}; echo {0..2} {-5..-3} {00..1}
+#### transform-a-and-A-and-K
+x=1; export y=2; declare -i n=3; a=(x "y z"); declare -A A=([k]=v); echo ${x@A} ${y@A} ${n@A}; echo ${a@A}; echo ${a[@]@A}; echo ${A[@]@A}
+x=1; export y=2; a=(x "y z"); declare -A A=([k]=v); echo ${x@a} ${y@a} ${a@a} ${a[@]@a} ${A@a} ${nope@a}X; echo ${a[@]@K}; printf '<%s>' ${a[@]@k}; echo; echo ${A[@]@K} ${x@K}
+declare -a e; echo ${e@A}; declare s; echo ${s@A}X; declare -i k; echo ${k@A}

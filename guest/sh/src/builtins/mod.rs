@@ -6,7 +6,7 @@ mod io;
 pub mod jobs;
 mod misc;
 mod strftime;
-mod vars;
+pub(crate) mod vars;
 
 use crate::shell::{Res, Shell};
 

@@ -53,22 +53,8 @@ fn parse_attrs(args: &[String]) -> (Attrs, Vec<String>) {
 }
 
 /// `declare -p`'s line for a variable.
-fn describe(name: &str, var: &Var) -> String {
-    let mut flags = String::new();
-    match &var.value {
-        Some(Value::Indexed(_)) => flags.push('a'),
-        Some(Value::Assoc(_)) => flags.push('A'),
-        _ => {}
-    }
-    if var.integer {
-        flags.push('i');
-    }
-    if var.readonly {
-        flags.push('r');
-    }
-    if var.exported {
-        flags.push('x');
-    }
+pub(crate) fn describe(name: &str, var: &Var) -> String {
+    let mut flags = attribute_flags(var);
     if flags.is_empty() {
         flags.push('-');
     }
@@ -84,6 +70,27 @@ fn describe(name: &str, var: &Var) -> String {
             format!("declare -{flags} {name}=({})", items.concat())
         }
     }
+}
+
+/// A variable's attributes as `declare` flags (`${v@a}`): `a`/`A`, `i`,
+/// `r`, `x`.
+pub(crate) fn attribute_flags(var: &Var) -> String {
+    let mut flags = String::new();
+    match &var.value {
+        Some(Value::Indexed(_)) => flags.push('a'),
+        Some(Value::Assoc(_)) => flags.push('A'),
+        _ => {}
+    }
+    if var.integer {
+        flags.push('i');
+    }
+    if var.readonly {
+        flags.push('r');
+    }
+    if var.exported {
+        flags.push('x');
+    }
+    flags
 }
 
 /// `declare`/`typeset` (and `local` with `local` set).

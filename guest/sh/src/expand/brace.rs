@@ -15,12 +15,48 @@ pub fn expand(word: &str) -> Vec<String> {
     }
     match brush_parser::word::parse_brace_expansions(word, &super::word_options()) {
         Ok(Some(pieces)) => {
+            let mut widths = sequence_widths(word);
             let mut out = vec![String::new()];
-            product(&mut out, &pieces);
+            product(&mut out, &pieces, &mut widths);
             out
         }
         _ => vec![word.to_string()],
     }
+}
+
+/// A number sequence as written: its ends, and the width its numbers are
+/// padded to (bash pads with zeros when either end has a leading zero, to
+/// the longer end's length, a `-` included).
+#[derive(Debug, PartialEq)]
+struct Written {
+    start: i64,
+    end: i64,
+    width: usize,
+}
+
+/// Every `{A..B}` / `{A..B..C}` of numbers in `word`, in order. brush-parser
+/// hands back the numbers only, so their zero padding is read here.
+fn sequence_widths(word: &str) -> Vec<Written> {
+    let mut found = Vec::new();
+    for (at, _) in word.match_indices('{') {
+        let Some(body) = word[at + 1..].split('}').next() else { continue };
+        let parts: Vec<&str> = body.split("..").collect();
+        let is_number = |s: &str| {
+            let digits = s.strip_prefix('-').unwrap_or(s);
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        };
+        if !(2..=3).contains(&parts.len()) || !parts.iter().all(|p| is_number(p)) {
+            continue;
+        }
+        let (Ok(start), Ok(end)) = (parts[0].parse::<i64>(), parts[1].parse::<i64>()) else { continue };
+        let padded = |s: &str| {
+            let digits = s.strip_prefix('-').unwrap_or(s);
+            digits.len() > 1 && digits.starts_with('0')
+        };
+        let width = if padded(parts[0]) || padded(parts[1]) { parts[0].len().max(parts[1].len()) } else { 0 };
+        found.push(Written { start, end, width });
+    }
+    found
 }
 
 /// brush-parser's sequence rule unwraps an `i64` parse: a run of more than
@@ -40,15 +76,16 @@ fn has_huge_number(word: &str) -> bool {
     false
 }
 
-/// Extends every prefix in `acc` with each expansion of `pieces`.
-fn product(acc: &mut Vec<String>, pieces: &[BraceExpressionOrText]) {
+/// Extends every prefix in `acc` with each expansion of `pieces`; `widths`
+/// are the sequences as written, taken in order as they are met.
+fn product(acc: &mut Vec<String>, pieces: &[BraceExpressionOrText], widths: &mut Vec<Written>) {
     for piece in pieces {
         let alternatives = match piece {
             BraceExpressionOrText::Text(t) => vec![t.clone()],
             BraceExpressionOrText::Expr(members) => {
                 let mut alts = Vec::new();
                 for member in members {
-                    alts.extend(member_words(member));
+                    alts.extend(member_words(member, widths));
                 }
                 alts
             }
@@ -66,14 +103,18 @@ fn product(acc: &mut Vec<String>, pieces: &[BraceExpressionOrText]) {
     }
 }
 
-fn member_words(member: &BraceExpressionMember) -> Vec<String> {
+fn member_words(member: &BraceExpressionMember, widths: &mut Vec<Written>) -> Vec<String> {
     match member {
         BraceExpressionMember::NumberSequence { start, end, increment } => {
+            let width = match widths.iter().position(|w| (w.start, w.end) == (*start, *end)) {
+                Some(at) => widths.remove(at).width,
+                None => 0,
+            };
             let step = increment.unsigned_abs().max(1);
             let mut out = Vec::new();
             let mut i = *start;
             while out.len() < MAX_WORDS {
-                out.push(i.to_string());
+                out.push(format!("{i:0width$}"));
                 if i == *end {
                     break;
                 }
@@ -98,7 +139,7 @@ fn member_words(member: &BraceExpressionMember) -> Vec<String> {
         }
         BraceExpressionMember::Child(pieces) => {
             let mut out = vec![String::new()];
-            product(&mut out, pieces);
+            product(&mut out, pieces, widths);
             out
         }
     }

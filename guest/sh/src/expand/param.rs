@@ -88,6 +88,67 @@ fn param_name(p: &Parameter) -> String {
 }
 
 impl Shell {
+    /// The variable a `${name…}`, `${name[i]…}` or `${name[@]…}` names.
+    fn var_of(&self, expr: &ParameterExpr) -> Option<&crate::vars::Var> {
+        match parameter_of(expr)?.0 {
+            Parameter::Named(name)
+            | Parameter::NamedWithIndex { name, .. }
+            | Parameter::NamedWithAllIndices { name, .. } => self.st.vars.get(name),
+            Parameter::Positional(_) | Parameter::Special(_) => None,
+        }
+    }
+
+    /// `${v@A}`: an assignment (or `declare`) that recreates the variable;
+    /// for `${a[@]@A}` the whole array's, as `declare -p` shows it.
+    fn assignment_form(&self, expr: &ParameterExpr, value: PVal) -> PVal {
+        let Some((parameter, _)) = parameter_of(expr) else { return value };
+        let Some(var) = self.var_of(expr) else { return value.map(crate::builtins::quote) };
+        let (name, all) = match parameter {
+            Parameter::Named(name) | Parameter::NamedWithIndex { name, .. } => (name, false),
+            Parameter::NamedWithAllIndices { name, .. } => (name, true),
+            Parameter::Positional(_) | Parameter::Special(_) => return value.map(crate::builtins::quote),
+        };
+        if all {
+            return if matches!(value, PVal::Unset) {
+                value
+            } else {
+                PVal::One(crate::builtins::vars::describe(name, var))
+            };
+        }
+        let flags = crate::builtins::vars::attribute_flags(var);
+        if matches!(value, PVal::Unset) {
+            // Declared with attributes but no value: what `declare` would
+            // recreate (bash gives nothing for a plain unset variable).
+            return if flags.is_empty() { value } else { PVal::One(format!("declare -{flags} {name}")) };
+        }
+        value.map(|v| {
+            let quoted = crate::builtins::quote(v);
+            if flags.is_empty() { format!("{name}={quoted}") } else { format!("declare -{flags} {name}={quoted}") }
+        })
+    }
+
+    /// `${a[@]@K}` (one word) and `${a[@]@k}` (separate words): each key
+    /// followed by its quoted value; other parameters are quoted as `@Q`.
+    fn keys_and_values(&self, expr: &ParameterExpr, value: PVal, separate: bool) -> PVal {
+        let all = matches!(parameter_of(expr), Some((Parameter::NamedWithAllIndices { .. }, _)));
+        let pairs: Option<Vec<(String, String)>> = match self.var_of(expr).and_then(|v| v.value.as_ref()) {
+            Some(crate::vars::Value::Indexed(map)) if all => {
+                Some(map.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+            }
+            Some(crate::vars::Value::Assoc(map)) if all => {
+                Some(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            }
+            _ => None,
+        };
+        match pairs {
+            None => value.map(crate::builtins::quote),
+            Some(pairs) if separate => PVal::List(pairs.into_iter().flat_map(|(k, v)| [k, v]).collect(), false),
+            Some(pairs) => PVal::One(
+                pairs.iter().map(|(k, v)| format!("{k} {}", crate::builtins::dquote(v))).collect::<Vec<_>>().join(" "),
+            ),
+        }
+    }
+
     /// Expands one `${…}` into `b`.
     pub(crate) fn expand_parameter(&mut self, expr: &ParameterExpr, in_dq: bool, b: &mut Builder) -> Result<(), Flow> {
         use ParameterExpr as P;
@@ -184,7 +245,26 @@ impl Shell {
                     ParameterTransformOp::ExpandEscapeSequences => {
                         value.map(|s| crate::builtins::escapes(s, crate::builtins::EscapeStyle::AnsiC).0)
                     }
-                    _ => value,
+                    ParameterTransformOp::ToAttributeFlags => match self.var_of(expr) {
+                        // A declared variable has its flags even when the
+                        // element named is unset (`declare -A m; ${m@a}`).
+                        Some(var) => {
+                            let flags = crate::builtins::vars::attribute_flags(var);
+                            match value {
+                                PVal::Unset => PVal::One(flags),
+                                value => value.map(|_| flags.clone()),
+                            }
+                        }
+                        None => value.map(|_| String::new()),
+                    },
+                    ParameterTransformOp::ToAssignmentLogic => self.assignment_form(expr, value),
+                    ParameterTransformOp::PossiblyQuoteWithArraysExpanded { separate_words } => {
+                        self.keys_and_values(expr, value, *separate_words)
+                    }
+                    ParameterTransformOp::PromptExpand => {
+                        self.error(format!("{name}: the @P transformation is not supported"));
+                        return Err(Flow::Exit(1));
+                    }
                 }
             }
             P::UppercaseFirstChar { .. } => value.map(|s| first_upper(s, true)),
