@@ -219,6 +219,34 @@ fn a_read_only_mounts_program_is_read_once_and_shared_until_it_changes() {
     assert!(a.guest_written);
 }
 
+#[test]
+fn a_vouched_program_is_not_read_until_its_bytes_are_needed_and_only_while_unchanged() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("vouched");
+    let write = |bytes: &[u8]| {
+        std::fs::write(&path, bytes).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    write(&[WASM, b"vouched"].concat());
+    capsa_kernel::vouch_for_program(&path, [7; 32]).unwrap();
+    let kernel = with_host_mount(tmp.path(), true);
+    let found = find(&kernel, "/host/vouched").unwrap();
+    assert_eq!(found.bytes.sha256(), Some([7; 32]));
+    assert!(format!("{:?}", found.bytes).contains("lazy"), "{:?}", found.bytes);
+    assert_eq!((found.bytes.len(), found.interpreter.is_none()), (WASM.len() + 7, true));
+    assert_eq!(&*found.bytes, &[WASM, b"vouched"].concat()[..]);
+    // Changed after it was vouched for: read and hashed as any program.
+    write(&[WASM, b"changed!"].concat());
+    let changed = find(&kernel, "/host/vouched").unwrap();
+    assert_eq!(changed.bytes.sha256(), None);
+    assert!(changed.bytes.ends_with(b"changed!"));
+    // A writable mount's file is never taken on trust.
+    capsa_kernel::vouch_for_program(&path, [9; 32]).unwrap();
+    let writable = with_host_mount(tmp.path(), false);
+    assert_eq!(find(&writable, "/host/vouched").unwrap().bytes.sha256(), None);
+}
+
 /// A kernel with `host` mounted at `/host`.
 fn with_host_mount(host: &std::path::Path, read_only: bool) -> std::sync::Arc<Kernel> {
     let dir = cap_std::fs::Dir::open_ambient_dir(host, cap_std::ambient_authority()).unwrap();

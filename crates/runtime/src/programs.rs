@@ -104,20 +104,53 @@ pub(crate) fn host_program_within(
     store: &ModuleStore,
     engine: &Arc<EngineEntry>,
     sha: &[u8; 32],
-    wasm: &[u8],
-    shared: Option<&SharedBytes>,
+    wasm: Wasm<'_>,
     until: &ProcessControl,
 ) -> Result<InstancePre<ProcessData>, PrepareError> {
     if let Some(program) = engine.programs.lock().unwrap_or_else(|p| p.into_inner()).get(sha) {
         return Ok(program);
     }
-    if wasm.len() <= INLINE_COMPILE || store.is_cached(engine, sha) {
-        return Ok(compile_host(store, engine, sha, &mut || Ok(Cow::Borrowed(wasm)))?);
+    // A cached module is loaded without looking at the bytes (a vouched-for
+    // host program is then never read).
+    if store.is_cached(engine, sha) || wasm.len() <= INLINE_COMPILE {
+        return Ok(compile_host(store, engine, sha, &mut || Ok(Cow::Borrowed(wasm.bytes())))?);
     }
-    let owned = shared.cloned().unwrap_or_else(|| SharedBytes::from(wasm.to_vec()));
+    let owned = wasm.to_shared();
     let (store, engine, sha) = (store.clone(), engine.clone(), *sha);
     let ticket = compile::submit(move || compile_host(&store, &engine, &sha, &mut || Ok(Cow::Borrowed(&owned))));
     Ok(ticket.wait(until).map_err(stopped)??)
+}
+
+/// A host module's bytes, as the caller has them.
+#[derive(Clone, Copy)]
+pub(crate) enum Wasm<'a> {
+    /// Plain bytes.
+    Slice(&'a [u8]),
+    /// Shared bytes, possibly not read yet.
+    Shared(&'a SharedBytes),
+}
+
+impl Wasm<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Wasm::Slice(bytes) => bytes.len(),
+            Wasm::Shared(bytes) => bytes.len(),
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Wasm::Slice(bytes) => bytes,
+            Wasm::Shared(bytes) => bytes,
+        }
+    }
+
+    fn to_shared(self) -> SharedBytes {
+        match self {
+            Wasm::Slice(bytes) => SharedBytes::from(bytes.to_vec()),
+            Wasm::Shared(bytes) => bytes.clone(),
+        }
+    }
 }
 
 fn compile_host<'a>(

@@ -20,7 +20,7 @@ use crate::host::{self, GrantError, Stream};
 use crate::modules::digest;
 use crate::outcome::{ExitStatus, Limit, Outcome, killed_by};
 use crate::process::{Ended, ProcessData};
-use crate::programs::{self, GuestPrograms, PrepareError, Program};
+use crate::programs::{self, GuestPrograms, PrepareError, Program, Wasm};
 use crate::stop::StopHandle;
 use crate::{RuntimeError, RuntimeInner, process};
 
@@ -174,7 +174,7 @@ impl Vm {
         let sha = digest(wasm);
         let shared = &self.shared;
         let program =
-            programs::host_program_within(&shared.runtime.modules, &shared.engine, &sha, wasm, None, &control);
+            programs::host_program_within(&shared.runtime.modules, &shared.engine, &sha, Wasm::Slice(wasm), &control);
         match program {
             Ok(pre) => self.run_program(Program { pre, charge: None }, control, args, &RunOptions::default()),
             Err(PrepareError::Stopped(reason)) => {
@@ -465,7 +465,7 @@ impl VmShared {
         }
         let bytes = &executable.bytes;
         let sha = self.digest_of(bytes);
-        let pre = programs::host_program_within(&self.runtime.modules, &self.engine, &sha, bytes, Some(bytes), until)?;
+        let pre = programs::host_program_within(&self.runtime.modules, &self.engine, &sha, Wasm::Shared(bytes), until)?;
         Ok(Program { pre, charge: None })
     }
 

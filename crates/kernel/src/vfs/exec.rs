@@ -36,6 +36,36 @@ struct HostFileId {
     ctime: (i64, i64),
 }
 
+/// Digests of host programs the host vouched for ([`vouch_for_program`]),
+/// by the file's identity then: such a file, found on a read-only mount,
+/// is read only if its compiled module is not cached.
+static VOUCHED: Mutex<BTreeMap<HostFileId, [u8; 32]>> = Mutex::new(BTreeMap::new());
+
+/// Records that the host file at `path` has sha256 `digest` (a lane's
+/// toolchain, whose digest it wrote at install) for as long as it is
+/// unchanged: same device, inode, length, modification and change times.
+/// A VM that runs it from a read-only mount then needs neither to read nor
+/// to hash it when its compiled module is cached.
+///
+/// # Errors
+/// The file cannot be stat'ed.
+pub fn vouch_for_program(path: &std::path::Path, digest: [u8; 32]) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    let meta = std::fs::metadata(path)?;
+    let id = HostFileId {
+        dev: meta.dev(),
+        ino: meta.ino(),
+        len: meta.len(),
+        mtime: (meta.mtime(), meta.mtime_nsec()),
+        ctime: (meta.ctime(), meta.ctime_nsec()),
+    };
+    VOUCHED.lock().unwrap_or_else(PoisonError::into_inner).insert(id, digest);
+    Ok(())
+}
+
+/// Bytes of a module's header: enough to tell a module from a script.
+const HEAD: usize = 4;
+
 /// Programs read from read-only mounts, shared by every VM of the process:
 /// a lane's toolchain (LLVM is 75 MB) is then read once, not on each spawn,
 /// and the runtime, which remembers the digest of shared bytes by their
@@ -161,12 +191,18 @@ impl Vfs {
         {
             return Ok(bytes.clone());
         }
-        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-        file.by_ref().take(MAX_EXECUTABLE_SIZE.saturating_add(1)).read_to_end(&mut bytes)?;
-        if bytes.len() as u64 > MAX_EXECUTABLE_SIZE {
-            return Err(KernelError::FileTooBig);
-        }
-        let bytes = SharedBytes::from(bytes);
+        let vouched = id.and_then(|id| VOUCHED.lock().unwrap_or_else(PoisonError::into_inner).get(&id).copied());
+        let bytes = match vouched {
+            Some(digest) => lazy_program(file.into_std(), len, digest)?,
+            None => {
+                let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+                file.by_ref().take(MAX_EXECUTABLE_SIZE.saturating_add(1)).read_to_end(&mut bytes)?;
+                if bytes.len() as u64 > MAX_EXECUTABLE_SIZE {
+                    return Err(KernelError::FileTooBig);
+                }
+                SharedBytes::from(bytes)
+            }
+        };
         if let Some(id) = id {
             let mut cache = cache();
             let (programs, total) = &mut *cache;
@@ -181,4 +217,24 @@ impl Vfs {
         }
         Ok(bytes)
     }
+}
+
+/// A vouched-for program's bytes, read from the open `file` on first use;
+/// its first bytes are read now. A file that no longer has `len` bytes
+/// reads as none (and so fails to compile).
+fn lazy_program(file: std::fs::File, len: u64, digest: [u8; 32]) -> Result<SharedBytes> {
+    use std::os::unix::fs::FileExt as _;
+    let mut head = vec![0; HEAD];
+    let got = file.read_at(&mut head, 0)?;
+    head.truncate(got);
+    let size = usize::try_from(len).map_err(|_| KernelError::FileTooBig)?;
+    let load = move || {
+        let mut bytes = Vec::with_capacity(size);
+        (&file).take(len.saturating_add(1)).read_to_end(&mut bytes)?;
+        if bytes.len() != size {
+            return Err(std::io::Error::other("the program changed while it was being run"));
+        }
+        Ok(bytes)
+    };
+    Ok(SharedBytes::lazy(size, head, load).with_sha256(digest))
 }
