@@ -70,15 +70,7 @@ impl ExecRequest {
             }
             (None, None) => Input::Bytes(Vec::new()),
         };
-        let timeout = match self.timeout_s {
-            None => None,
-            Some(secs) => Some(
-                Duration::try_from_secs_f64(secs)
-                    .ok()
-                    .filter(|d| !d.is_zero())
-                    .ok_or_else(|| ApiError::bad_request("timeout_s: a positive number of seconds"))?,
-            ),
-        };
+        let timeout = self.timeout_s.map(timeout_of).transpose()?;
         if self.env.keys().any(|k| k.is_empty() || k.contains('=') || k.contains('\0')) {
             return Err(ApiError::bad_request("env: a name is empty or holds '=' or NUL"));
         }
@@ -106,9 +98,27 @@ pub(crate) async fn exec(
         Ok(sandbox) => sandbox,
         Err(err) => return err.into_response(),
     };
-    let streamed =
-        headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/event-stream"));
-    if streamed { stream(app, tenant, sandbox, request).await } else { whole(app, tenant, sandbox, request).await }
+    if wants_event_stream(&headers) {
+        stream(app, tenant, sandbox, request).await
+    } else {
+        whole(app, tenant, sandbox, request).await
+    }
+}
+
+/// A request's `timeout_s`, which must be a positive number of seconds.
+///
+/// # Errors
+/// `bad_request` for zero, a negative number or one too large.
+pub(crate) fn timeout_of(secs: f64) -> Result<Duration, ApiError> {
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| ApiError::bad_request("timeout_s: a positive number of seconds"))
+}
+
+/// Whether the client asked for server-sent events (`Accept: text/event-stream`).
+pub(crate) fn wants_event_stream(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/event-stream"))
 }
 
 async fn whole(app: Arc<App>, tenant: crate::Tenant, sandbox: Arc<Sandbox>, request: ExecRequest) -> Response {

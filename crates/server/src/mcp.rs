@@ -140,6 +140,11 @@ pub async fn handle(
     })
 }
 
+/// A tool's `timeout_s`, clamped to between a millisecond and a day.
+fn timeout_arg(args: &Value) -> Option<Duration> {
+    args.get("timeout_s").and_then(Value::as_f64).map(|s| Duration::from_secs_f64(s.clamp(0.001, 86_400.0)))
+}
+
 fn string_arg<'a>(args: &'a Value, name: &str) -> Result<&'a str, String> {
     args.get(name).and_then(Value::as_str).ok_or_else(|| format!("`{name}` (a string) is required"))
 }
@@ -210,10 +215,7 @@ async fn call(
             let command = string_arg(args, "command")?.to_string();
             let id = sandbox_for(app, tenant, session, args).await?;
             let sandbox = app.registry.get(&tenant.name, &id).map_err(err)?;
-            let timeout = args
-                .get("timeout_s")
-                .and_then(Value::as_f64)
-                .map(|s| Duration::from_secs_f64(s.clamp(0.001, 86_400.0)));
+            let timeout = timeout_arg(args);
             let exec = Exec {
                 stdin: Some(Input::Bytes(args.get("stdin").and_then(Value::as_str).unwrap_or("").as_bytes().to_vec())),
                 stdout: Some(Output::Capture),
@@ -238,10 +240,7 @@ async fn call(
             let code = string_arg(args, "code")?.to_string();
             let id = sandbox_for(app, tenant, session, args).await?;
             let sandbox = app.registry.get(&tenant.name, &id).map_err(err)?;
-            let timeout = args
-                .get("timeout_s")
-                .and_then(Value::as_f64)
-                .map_or(Duration::from_secs(60), |s| Duration::from_secs_f64(s.clamp(0.001, 86_400.0)));
+            let timeout = timeout_arg(args).unwrap_or(Duration::from_secs(60));
             let done = crate::python::run_cell(app, tenant, sandbox, &code, timeout, None).await.map_err(err)?;
             let mut text = String::new();
             for stream in ["stdout", "stderr"] {

@@ -153,13 +153,15 @@ impl Process {
         self.events.subscribe()
     }
 
-    /// Its stdout and stderr bytes from event `from` on.
-    pub(crate) fn output_from(&self, from: usize) -> (Vec<u8>, Vec<u8>) {
-        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        for (name, data) in self.events_from(from).0 {
+    /// Appends its stdout and stderr bytes from event `from` on to
+    /// `stdout` and `stderr`; returns the index of the next event.
+    pub(crate) fn output_from(&self, from: usize, stdout: &mut Vec<u8>, stderr: &mut Vec<u8>) -> usize {
+        let events = self.events_from(from).0;
+        let next = from + events.len();
+        for (name, data) in events {
             let target = match name {
-                "stdout" => &mut stdout,
-                "stderr" => &mut stderr,
+                "stdout" => &mut *stdout,
+                "stderr" => &mut *stderr,
                 _ => continue,
             };
             let event: Value = serde_json::from_str(&data).unwrap_or_default();
@@ -169,7 +171,7 @@ impl Process {
                 target.extend(BASE64.decode(b64).unwrap_or_default());
             }
         }
-        (stdout, stderr)
+        next
     }
 
     fn describe(&self) -> Value {

@@ -11,14 +11,13 @@
 //! past its wall clock has the interpreter killed — its variables are lost,
 //! the sandbox is not — and the next call starts a fresh one.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use std::convert::Infallible;
-
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -28,7 +27,7 @@ use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::UnboundedReceiverStream;
 
 use crate::auth::Tenant;
-use crate::exec::{ExecRequest, put_output};
+use crate::exec::{ExecRequest, put_output, timeout_of, wants_event_stream};
 use crate::processes::{self, Process};
 use crate::registry::Sandbox;
 use crate::{ApiError, App, Caller, JsonBody};
@@ -60,16 +59,8 @@ pub(crate) async fn cell(
     JsonBody(request): JsonBody<CellRequest>,
 ) -> Result<Response, ApiError> {
     let sandbox = app.registry.get(&tenant.name, &id)?;
-    let timeout = match request.timeout_s {
-        None => DEFAULT_TIMEOUT,
-        Some(secs) => Duration::try_from_secs_f64(secs)
-            .ok()
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| ApiError::bad_request("timeout_s: a positive number of seconds"))?,
-    };
-    let streamed =
-        headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/event-stream"));
-    if !streamed {
+    let timeout = request.timeout_s.map(timeout_of).transpose()?.unwrap_or(DEFAULT_TIMEOUT);
+    if !wants_event_stream(&headers) {
         return Ok(Json(run_cell(&app, &tenant, sandbox, &request.code, timeout, None).await?).into_response());
     }
     let (tx, rx) = mpsc::unbounded_channel::<Event>();
@@ -129,13 +120,16 @@ pub(crate) async fn run_cell(
     let mut sent = Sent { stream, stdout: 0, stderr: 0 };
     let outcome = tokio::time::timeout(timeout, answer(&process, from, nonce.as_bytes(), &mut sent)).await;
     match outcome {
-        Ok(Answer::Record { stdout, stderr, record }) => Ok(json!({
-            "stdout": sent.rest(&stdout, 0),
-            "stderr": sent.rest(&stderr, 1),
+        Ok(Answer::Record { stdout, stderr, record }) => {
+            let (stdout, stderr) = sent.rest(&stdout, &stderr);
+            Ok(json!({
+            "stdout": stdout,
+            "stderr": stderr,
             "result": record.get("result").cloned().unwrap_or(Value::Null),
             "error": record.get("error").cloned().unwrap_or(Value::Null),
             "interpreter": interpreter,
-        })),
+            }))
+        }
         Ok(Answer::Ended { stdout, stderr, exit }) => {
             *slot = None;
             if fresh && stderr.windows(13).any(|w| w == b"not installed") {
@@ -145,9 +139,10 @@ pub(crate) async fn run_cell(
                     "the Python lane is not installed on this server (capsa lanes install python)",
                 ));
             }
+            let (stdout, stderr) = sent.rest(&stdout, &stderr);
             Ok(json!({
-                "stdout": sent.rest(&stdout, 0),
-                "stderr": sent.rest(&stderr, 1),
+                "stdout": stdout,
+                "stderr": stderr,
                 "result": null,
                 "error": {"name": "InterpreterEnded", "value": format!("the interpreter ended: {exit}"), "traceback": ""},
                 "interpreter": interpreter,
@@ -156,11 +151,12 @@ pub(crate) async fn run_cell(
         Err(_) => {
             process.kill();
             *slot = None;
-            let (stdout, stderr) = process.output_from(from);
-            let held = stdout.iter().rposition(|&b| b == RECORD).unwrap_or(stdout.len());
+            let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+            process.output_from(from, &mut stdout, &mut stderr);
+            let (stdout, stderr) = sent.rest(&stdout[..before_record(&stdout)], &stderr);
             Ok(json!({
-                "stdout": sent.rest(&stdout[..held], 0),
-                "stderr": sent.rest(&stderr, 1),
+                "stdout": stdout,
+                "stderr": stderr,
                 "result": null,
                 "error": {
                     "name": "TimeoutError",
@@ -203,34 +199,49 @@ impl Sent {
         }
     }
 
-    /// The part of a stream not streamed (all of it unless streaming).
-    fn rest(&mut self, bytes: &[u8], which: usize) -> String {
+    /// The cell's stdout and stderr as the answer carries them: whole
+    /// unless streaming, else empty once what is left has been streamed.
+    fn rest(&mut self, stdout: &[u8], stderr: &[u8]) -> (String, String) {
         if self.stream.is_some() {
-            let (stdout, stderr) = if which == 0 { (bytes, &[][..]) } else { (&[][..], bytes) };
             self.forward(stdout, stderr);
-            return String::new();
+            return (String::new(), String::new());
         }
-        String::from_utf8_lossy(bytes).into_owned()
+        (String::from_utf8_lossy(stdout).into_owned(), String::from_utf8_lossy(stderr).into_owned())
     }
 }
 
+/// How much of `stdout` is surely the cell's: all of it up to a 0x1E that
+/// may start the record.
+fn before_record(stdout: &[u8]) -> usize {
+    stdout.iter().rposition(|&b| b == RECORD).unwrap_or(stdout.len())
+}
+
 /// Follows `process`'s output from event `from` until the record marked by
-/// `nonce`, or the process's end, streaming it through `sent`.
+/// `nonce`, or the process's end, streaming it through `sent`. Each wake
+/// decodes only the new events and searches only the new bytes.
 async fn answer(process: &Arc<Process>, from: usize, nonce: &[u8], sent: &mut Sent) -> Answer {
     let mut changed = process.subscribe();
     let marker: Vec<u8> = std::iter::once(RECORD).chain(nonce.iter().copied()).collect();
+    let (mut stdout, mut stderr, mut next) = (Vec::new(), Vec::new(), from);
+    // Where the marker starts, once seen (its line may arrive later).
+    let mut marked = None;
     loop {
-        let (stdout, stderr) = process.output_from(from);
-        if let Some(at) = stdout.windows(marker.len()).position(|w| w == marker.as_slice()) {
+        // The new bytes, and the old tail a marker could straddle.
+        let searched = stdout.len().saturating_sub(marker.len());
+        next = process.output_from(next, &mut stdout, &mut stderr);
+        marked = marked.or_else(|| {
+            stdout[searched..].windows(marker.len()).position(|w| w == marker.as_slice()).map(|at| searched + at)
+        });
+        if let Some(at) = marked {
             let rest = &stdout[at + marker.len()..];
             if let Some(end) = rest.iter().position(|&b| b == b'\n') {
                 let record = serde_json::from_slice(&rest[..end]).unwrap_or(Value::Null);
-                return Answer::Record { stdout: stdout[..at].to_vec(), stderr, record };
+                stdout.truncate(at);
+                return Answer::Record { stdout, stderr, record };
             }
         }
         // Output up to a possible start of the record goes out now.
-        let held = stdout.iter().rposition(|&b| b == RECORD).unwrap_or(stdout.len());
-        sent.forward(&stdout[..held], &stderr);
+        sent.forward(&stdout[..before_record(&stdout)], &stderr);
         if let Some(exit) = process.exit() {
             return Answer::Ended { stdout, stderr, exit: exit.to_string() };
         }
