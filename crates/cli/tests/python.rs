@@ -328,3 +328,50 @@ fn a_script_linked_out_of_its_folder_is_refused() {
     assert!(stderr.contains("x.py") && stderr.contains("leads outside"), "{stderr}");
     assert!(!text(&out.stdout).contains("root:"), "read the host's /etc/passwd");
 }
+
+/// An embedder's host functions (`Grants::tools`) are Python's `from host
+/// import tools`; a VM granted none can call none.
+#[test]
+fn an_embedders_tools_are_callable_from_python_and_only_when_granted() {
+    use capsa_runtime::{Output, Runtime, RuntimeOptions, Tool, ToolError, Tools, VmConfig};
+    use capsa_session::{Exec, Session};
+    use capsa_suite::shell::ShellVm;
+    use serde_json::{Value, json};
+
+    common::lane::install("python");
+    let runtime =
+        Runtime::new(RuntimeOptions { cache_dir: Some(common::cache()), ..RuntimeOptions::default() }).unwrap();
+    let schema = json!({
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "n": {"type": "integer"}},
+        "required": ["name"],
+        "additionalProperties": false,
+    });
+    let price = Tool::new("price", "The price of `n` pieces of a fruit.", schema, |args| match args["name"].as_str() {
+        Some("pear") => Ok(json!(3 * args.get("n").and_then(Value::as_i64).unwrap_or(1))),
+        Some("durian") => Err(ToolError::Denied("durian is not for sale".into())),
+        _ => Err(ToolError::Failed("no such fruit".into())),
+    })
+    .unwrap();
+    let code = "from host import tools\n\
+                print(tools.price('pear', n=2))\n\
+                for name in ('durian', 'plum'):\n    \
+                    try:\n        tools.price(name)\n    \
+                    except Exception as e:\n        print(type(e).__name__, e)\n\
+                print([n for n in dir(tools) if not n.startswith('_')])\n";
+    std::fs::write(common::cache().join("tools.py"), code).unwrap();
+    let run = |tools: Tools| {
+        let mut base = VmConfig::default();
+        base.grants.tools = tools;
+        base.grants.dirs.push(capsa_runtime::DirGrant { host: common::cache(), guest: "/job".into(), read_only: true });
+        let session = Session::start(&runtime, &ShellVm::default(), base).unwrap();
+        let exec = Exec { stdout: Some(Output::Capture), stderr: Some(Output::Capture), ..Exec::default() };
+        let outcome = session.exec("python3 /job/tools.py", &exec).unwrap();
+        (outcome.stdout_str().to_string(), String::from_utf8_lossy(&outcome.stderr).into_owned())
+    };
+    let (stdout, stderr) = run(Tools::new(vec![price]).unwrap());
+    assert_eq!(stdout, "6\nToolDenied durian is not for sale\nToolError no such fruit\n['price']\n", "{stderr}");
+    let (stdout, stderr) = run(Tools::default());
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("has no tool 'price'; this run offers: none"), "{stderr}");
+}

@@ -249,6 +249,7 @@ impl Starter {
             umask: 0o022,
             control,
             spawner: self.spawner.clone(),
+            tools: Default::default(),
             broken_pipe_seen: false,
         };
         let kernel = self.kernel.clone();

@@ -79,6 +79,10 @@ pub struct Grants {
     pub stderr: Output,
     /// Network destinations outside the VM, and ports published to the host.
     pub net: NetGrants,
+    /// Host functions the VM's guests may call through `host.call` (Python:
+    /// `from host import tools`). Each runs on the host with the embedder's
+    /// authority (SECURITY.md, "Tools"); none by default.
+    pub tools: capsa_wasi::ext::Tools,
 }
 
 /// What of the network outside the VM a guest may use. Every VM has a

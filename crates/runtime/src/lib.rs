@@ -45,6 +45,7 @@ use std::sync::Arc;
 
 use capsa_kernel::Layer;
 
+pub use capsa_wasi::ext::{Tool, ToolDefinitionError, ToolError, Tools};
 pub use config::{DirGrant, Grants, Input, Limits, NetAllow, NetGrantError, NetGrants, Output, Publish, VmConfig};
 pub use engine::InstancePool;
 pub use host::{GrantError, Stream};

@@ -521,6 +521,7 @@ impl VmShared {
             umask,
             control,
             spawner: this.clone(),
+            tools: self.config.grants.tools.clone(),
             broken_pipe_seen: false,
         };
         *self.threads.0.lock().unwrap_or_else(|p| p.into_inner()) += 1;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use capsa_kernel::{Cred, FdTable, Kernel, Pid, ProcessControl};
 
+use crate::ext::Tools;
 use crate::spawn::Spawner;
 
 /// Everything a process's host calls act on: the VM's kernel, the process's
@@ -31,6 +32,8 @@ pub struct WasiCtx {
     pub control: Arc<ProcessControl>,
     /// Starts child processes.
     pub spawner: Arc<dyn Spawner>,
+    /// The host functions granted to the process's VM (`host.call`).
+    pub tools: Tools,
     /// Whether a write already returned `EPIPE`: the next one ends the
     /// process with SIGPIPE, as the default disposition would.
     pub broken_pipe_seen: bool,

