@@ -248,6 +248,7 @@ fn new_ctx(
         umask: 0o022,
         control,
         spawner: Arc::new(NoSpawn),
+        tools: Default::default(),
         broken_pipe_seen: false,
     };
     (ctx, sinks)
