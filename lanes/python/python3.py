@@ -15,7 +15,9 @@ The reactor has no `_posixsubprocess`, `os.pipe` or `os.waitpid`: WASI
 preview1 has no processes. capsa serves them through the reactor's one
 host import, `_host.call` (docs/abi.md, "host.call"), with the same
 process services every guest of the VM has; `install_processes` puts them
-where `os`, `subprocess` and `os.system` look for them."""
+where `os`, `subprocess` and `os.system` look for them. Sockets, likewise:
+`install_sockets` has `socket` create, connect, bind and accept through the
+door, on the VM's network and under its egress grants."""
 
 import json
 import os
@@ -167,6 +169,139 @@ def install_processes():
         setattr(subprocess._del_safe, name, getattr(os, name))
 
 
+def install_sockets():
+    """Makes `socket` work on the VM's network: wasi-libc's preview1 socket
+    calls cannot create, connect, bind or accept, so `socket.socket` gets
+    its fd from the door and connects, binds, listens and accepts there;
+    sending, receiving, `select` and timeouts are preview1's own calls on
+    that fd. Names resolve through the door, under the VM's egress grants."""
+    import socket
+    import select
+
+    flags = getattr(socket, "SOCK_NONBLOCK", 0) | getattr(socket, "SOCK_CLOEXEC", 0)
+    plain_init = socket.socket.__init__
+    # wasi-libc's values, for the options its `socket` module leaves out.
+    for name, value in {"SO_REUSEADDR": 2, "SO_KEEPALIVE": 9}.items():
+        if not hasattr(socket, name):
+            setattr(socket, name, value)
+    hints = {(getattr(socket, "IPPROTO_TCP", 6), getattr(socket, "TCP_NODELAY", 1)),
+             (socket.SOL_SOCKET, socket.SO_KEEPALIVE)}
+    services = {"http": 80, "https": 443, "ftp": 21, "smtp": 25, "domain": 53}
+
+    def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
+        if fileno is None:
+            family = socket.AF_INET if family == -1 else family
+            type = socket.SOCK_STREAM if type == -1 else type
+            proto = 0 if proto == -1 else proto
+            fileno = door("socket", family=int(family), type=int(type) & ~flags, proto=int(proto))["fd"]
+            plain_init(self, family, int(type) & ~flags, proto, fileno)
+            if int(type) & getattr(socket, "SOCK_NONBLOCK", 0):
+                self.setblocking(False)
+            return
+        plain_init(self, family, type, proto, fileno)
+
+    def resolve(host, family=0):
+        if isinstance(host, bytes):
+            host = host.decode("idna")
+        try:
+            found = door("resolve", name=host)["addresses"]
+        except OSError as e:
+            raise socket.gaierror(socket.EAI_NONAME, f"Name or service not known: {host} ({e.strerror})") from None
+        return [ip for ip in found if family in (0, socket.AF_INET6 if ":" in ip else socket.AF_INET)]
+
+    def port_of(port):
+        if port is None:
+            return 0
+        if isinstance(port, (bytes, str)):
+            port = port.decode() if isinstance(port, bytes) else port
+            if not port.isdigit():
+                if port not in services:
+                    raise socket.gaierror(socket.EAI_SERVICE, f"Servname not supported: {port}")
+                return services[port]
+        return int(port)
+
+    def endpoint(self, address, wildcard):
+        host, port = address[0], address[1]
+        if host in ("", None):
+            return (wildcard if self.family == socket.AF_INET else "::"), int(port)
+        found = resolve(host, self.family)
+        if not found:
+            raise socket.gaierror(socket.EAI_ADDRFAMILY, f"no address of {host} in this family")
+        return found[0], int(port)
+
+    def shown(self, answer):
+        if self.family == socket.AF_INET:
+            return answer["host"], answer["port"]
+        return answer["host"], answer["port"], 0, 0
+
+    def connect(self, address):
+        host, port = endpoint(self, address, "127.0.0.1")
+        door("connect", fd=self.fileno(), host=host, port=port)
+
+    def connect_ex(self, address):
+        try:
+            connect(self, address)
+        except OSError as e:
+            return e.errno or 1
+        return 0
+
+    def bind(self, address):
+        host, port = endpoint(self, address, "0.0.0.0")
+        door("bind", fd=self.fileno(), host=host, port=port)
+
+    def listen(self, backlog=128):
+        door("listen", fd=self.fileno(), backlog=max(0, int(backlog)))
+
+    def _accept(self):
+        timeout = self.gettimeout()
+        if timeout is not None and not select.select([self], [], [], timeout)[0]:
+            if timeout == 0:
+                raise BlockingIOError(11, "Resource temporarily unavailable")
+            raise TimeoutError("timed out")
+        answer = door("accept", fd=self.fileno())
+        return answer["fd"], shown(self, answer)
+
+    def setsockopt(self, level, option, value, optlen=None):
+        """`SO_REUSEADDR` is the kernel's; `TCP_NODELAY` and `SO_KEEPALIVE`
+        are hints the VM's network has no use for; others are refused."""
+        if (level, option) == (socket.SOL_SOCKET, socket.SO_REUSEADDR):
+            door("reuse_addr", fd=self.fileno(), on=bool(value))
+        elif (level, option) not in hints:
+            raise OSError(50, "Protocol not available")
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        passive = flags & getattr(socket, "AI_PASSIVE", 1)
+        if host is None:
+            host = "0.0.0.0" if passive else "127.0.0.1"
+        port = port_of(port)
+        types = [type] if type else [socket.SOCK_STREAM, socket.SOCK_DGRAM]
+        found = []
+        for ip in resolve(host, family):
+            af = socket.AF_INET6 if ":" in ip else socket.AF_INET
+            address = (ip, port) if af == socket.AF_INET else (ip, port, 0, 0)
+            for kind in types:
+                found.append((af, socket.SocketKind(kind), proto, "", address))
+        if not found:
+            raise socket.gaierror(socket.EAI_NONAME, f"Name or service not known: {host}")
+        return found
+
+    def gethostbyname(host):
+        found = resolve(host, socket.AF_INET)
+        if not found:
+            raise socket.gaierror(socket.EAI_NONAME, f"Name or service not known: {host}")
+        return found[0]
+
+    for name, value in {
+        "__init__": __init__, "connect": connect, "connect_ex": connect_ex, "bind": bind, "listen": listen,
+        "_accept": _accept, "setsockopt": setsockopt, "getsockname": lambda self: shown(self, door("sockname", fd=self.fileno())),
+        "getpeername": lambda self: shown(self, door("peername", fd=self.fileno())),
+    }.items():
+        setattr(socket.socket, name, value)
+    socket.getaddrinfo = getaddrinfo
+    socket.gethostbyname = gethostbyname
+    socket.gethostname = lambda: os.environ.get("HOSTNAME", "capsa")
+
+
 def main(args):
     pwd = os.environ.get("PWD", "")
     if pwd.startswith("/"):
@@ -180,6 +315,7 @@ def main(args):
     arrange_path(first, ignore_environment)
     sys.executable = sys.argv[0] if sys.argv[0].startswith("/") else "/usr/bin/python3"
     install_processes()
+    install_sockets()
     return _reactor.run([REACTOR, *args], dict(os.environ))
 
 

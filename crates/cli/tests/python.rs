@@ -271,6 +271,50 @@ fn pythonpath_adds_a_mounted_package_folder() {
     );
 }
 
+/// `socket` works on the VM's network under its egress grants: urllib
+/// reaches a granted server on the host (at 10.0.2.2, the host's loopback
+/// seen from the VM), a port not granted is refused, and a server and a
+/// client inside the VM talk over its own loopback.
+#[test]
+fn sockets_reach_a_granted_server_and_nothing_else() {
+    use std::io::{Read, Write};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut request = [0u8; 1024];
+        let n = conn.read(&mut request).unwrap();
+        let line = String::from_utf8_lossy(&request[..n]).lines().next().unwrap_or_default().to_string();
+        let body = format!("you asked: {line}");
+        write!(conn, "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    script(
+        dir.path(),
+        "net.py",
+        "import socket, sys, urllib.request\nport = int(sys.argv[1])\n\
+         print(urllib.request.urlopen(f'http://10.0.2.2:{port}/fruit', timeout=30).read().decode())\n\
+         try:\n    socket.create_connection(('10.0.2.2', port + 1), timeout=5)\n\
+         except PermissionError as e:\n    print('not granted:', type(e).__name__)\n\
+         srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
+         srv.bind(('127.0.0.1', 0)); srv.listen()\n\
+         cli = socket.create_connection(('localhost', srv.getsockname()[1]))\n\
+         conn, peer = srv.accept(); cli.sendall(b'ping'); print(conn.recv(4), peer[0])\n",
+    );
+    let work = dir.path().to_str().unwrap();
+    let allow = format!("127.0.0.1:{port}");
+    let line = format!("cd {work} && python3 net.py {port}");
+    let out = capsa(dir.path(), &["exec", "--mount", work, "--allow-net", &allow, &line], "");
+    assert_eq!(
+        text(&out.stdout),
+        "you asked: GET /fruit HTTP/1.1\nnot granted: PermissionError\nb'ping' 127.0.0.1\n",
+        "{}",
+        text(&out.stderr)
+    );
+    server.join().unwrap();
+}
+
 /// The VM's memory budget holds against numpy: a 16 GB array fails with
 /// Python's MemoryError or the VM is stopped at its limit, and the host is
 /// fine either way; the CPU budget stops a numpy loop.

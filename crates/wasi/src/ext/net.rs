@@ -167,6 +167,20 @@ pub fn net_socket(
     if flags & !NEW_NONBLOCK != 0 {
         return Err(Errno::Inval.into());
     }
+    let fd = open_socket(ctx, family, socktype, protocol, flags & NEW_NONBLOCK != 0)?;
+    mem.write_u32(out, fd)?;
+    Ok(())
+}
+
+/// A new socket in the caller's fd table (wasi-libc's `AF_*`/`SOCK_*`
+/// numbering), as `net_socket` and the door's `socket` make it.
+pub(crate) fn open_socket(
+    ctx: &mut WasiCtx,
+    family: u32,
+    socktype: u32,
+    protocol: u32,
+    nonblock: bool,
+) -> SysResult<u32> {
     let family = match u16::try_from(family) {
         Ok(AF_INET) => Family::Inet,
         Ok(AF_INET6) => Family::Inet6,
@@ -179,9 +193,7 @@ pub fn net_socket(
         _ => return Err(Errno::Inval.into()),
     };
     let file = ctx.kernel.network().socket(family, protocol)?;
-    let fd = insert_socket(ctx, file, flags & NEW_NONBLOCK != 0)?;
-    mem.write_u32(out, fd)?;
-    Ok(())
+    insert_socket(ctx, file, nonblock)
 }
 
 /// `net_bind(fd, addr, addr_len)`.
