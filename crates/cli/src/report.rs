@@ -57,6 +57,8 @@ pub fn session_error(what: &str, err: &SessionError) -> i32 {
         | SessionError::File { .. }
         | SessionError::SnapshotTooLarge { .. }
         | SessionError::Archive(_)
+        | SessionError::Unavailable(_)
+        | SessionError::Thread(_)
         | SessionError::TooLarge { .. } => {
             eprintln!("capsa: {what}: {err}");
             EXIT_USAGE

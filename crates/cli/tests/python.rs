@@ -419,3 +419,40 @@ fn an_embedders_tools_are_callable_from_python_and_only_when_granted() {
     assert_eq!(stdout, "");
     assert!(stderr.contains("has no tool 'price'; this run offers: none"), "{stderr}");
 }
+
+/// The library's persistent interpreter (`capsa_session::python`):
+/// variables persist between cells, a final expression's repr is the
+/// result, a cell's exception is its error, and a runaway cell is stopped
+/// by its wall clock without losing the session.
+#[test]
+fn the_librarys_persistent_interpreter_keeps_state_and_survives_a_runaway_cell() {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use capsa_runtime::{Output, Runtime, RuntimeOptions, VmConfig};
+    use capsa_session::python::Interpreter;
+    use capsa_session::{Exec, Session};
+    use capsa_suite::shell::ShellVm;
+
+    common::lane::install("python");
+    let runtime =
+        Runtime::new(RuntimeOptions { cache_dir: Some(common::cache()), ..RuntimeOptions::default() }).unwrap();
+    let session = Arc::new(Session::start(&runtime, &ShellVm::default(), VmConfig::default()).unwrap());
+    let mut python = Interpreter::new(session.clone());
+    let minute = Duration::from_secs(60);
+    let first = python.run("import numpy as np\nx = np.arange(5)\nprint('sum', x.sum())", minute).unwrap();
+    assert_eq!((first.stdout.as_slice(), first.result.as_deref(), first.fresh), (&b"sum 10\n"[..], None, true));
+    let second = python.run("x * 2", minute).unwrap();
+    assert_eq!((second.result.as_deref(), second.fresh), (Some("array([0, 2, 4, 6, 8])"), false), "{second:?}");
+    let failed = python.run("1 / 0", minute).unwrap();
+    let error = failed.error.expect("an error");
+    assert_eq!(error.name, "ZeroDivisionError");
+    assert!(error.traceback.contains("<cell 3>"), "{}", error.traceback);
+    let runaway = python.run("print('started', flush=True)\nwhile True: pass", Duration::from_secs(2)).unwrap();
+    assert_eq!(runaway.error.map(|e| e.name).as_deref(), Some("TimeoutError"));
+    assert_eq!(runaway.stdout, b"started\n");
+    let after = python.run("'x' in dir()", minute).unwrap();
+    assert_eq!((after.result.as_deref(), after.fresh), (Some("False"), true));
+    let exec = Exec { stdout: Some(Output::Capture), ..Exec::default() };
+    assert_eq!(session.exec("echo still here", &exec).unwrap().stdout_str(), "still here\n");
+}

@@ -73,7 +73,10 @@ impl From<SessionError> for ApiError {
             SessionError::SnapshotTooLarge { .. } => {
                 ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "no_space", message)
             }
-            SessionError::Runtime(_) | SessionError::Suite(_) | SessionError::Setup(_) => ApiError::internal(message),
+            SessionError::Unavailable(_) => ApiError::new(StatusCode::CONFLICT, "unavailable", message),
+            SessionError::Runtime(_) | SessionError::Suite(_) | SessionError::Setup(_) | SessionError::Thread(_) => {
+                ApiError::internal(message)
+            }
         }
     }
 }

@@ -26,6 +26,8 @@ use tokio::sync::mpsc;
 use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::UnboundedReceiverStream;
 
+use capsa_session::python::{self, RecordScanner, before_record};
+
 use crate::auth::Tenant;
 use crate::exec::{ExecRequest, put_output, timeout_of, wants_event_stream};
 use crate::processes::{self, Process};
@@ -34,8 +36,6 @@ use crate::{ApiError, App, Caller, JsonBody};
 
 /// A cell's wall clock when the call names none.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-/// The record that ends a cell's stdout: this byte, the nonce, JSON, `\n`.
-const RECORD: u8 = 0x1e;
 
 /// The body of a `/python` call.
 #[derive(Debug, Deserialize)]
@@ -105,10 +105,9 @@ pub(crate) async fn run_cell(
             (process, true)
         }
     };
-    let nonce = format!("{:016x}{:08x}", rand_u64(), process.event_count());
+    let nonce = format!("{}{:08x}", python::nonce(), process.event_count());
     let from = process.event_count();
-    let mut line = json!({"code": code, "nonce": nonce}).to_string().into_bytes();
-    line.push(b'\n');
+    let line = python::cell_line(code, &nonce);
     let writer = process.clone();
     app.blocking(tenant, move |_| {
         writer.stdin().write(&line, Duration::from_secs(5)).map_err(|_| {
@@ -118,7 +117,7 @@ pub(crate) async fn run_cell(
     .await?;
     let interpreter = json!({"pid": process.pid(), "fresh": fresh});
     let mut sent = Sent { stream, stdout: 0, stderr: 0 };
-    let outcome = tokio::time::timeout(timeout, answer(&process, from, nonce.as_bytes(), &mut sent)).await;
+    let outcome = tokio::time::timeout(timeout, answer(&process, from, &nonce, &mut sent)).await;
     match outcome {
         Ok(Answer::Record { stdout, stderr, record }) => {
             let (stdout, stderr) = sent.rest(&stdout, &stderr);
@@ -210,35 +209,18 @@ impl Sent {
     }
 }
 
-/// How much of `stdout` is surely the cell's: all of it up to a 0x1E that
-/// may start the record.
-fn before_record(stdout: &[u8]) -> usize {
-    stdout.iter().rposition(|&b| b == RECORD).unwrap_or(stdout.len())
-}
-
 /// Follows `process`'s output from event `from` until the record marked by
 /// `nonce`, or the process's end, streaming it through `sent`. Each wake
 /// decodes only the new events and searches only the new bytes.
-async fn answer(process: &Arc<Process>, from: usize, nonce: &[u8], sent: &mut Sent) -> Answer {
+async fn answer(process: &Arc<Process>, from: usize, nonce: &str, sent: &mut Sent) -> Answer {
     let mut changed = process.subscribe();
-    let marker: Vec<u8> = std::iter::once(RECORD).chain(nonce.iter().copied()).collect();
+    let mut scanner = RecordScanner::new(nonce);
     let (mut stdout, mut stderr, mut next) = (Vec::new(), Vec::new(), from);
-    // Where the marker starts, once seen (its line may arrive later).
-    let mut marked = None;
     loop {
-        // The new bytes, and the old tail a marker could straddle.
-        let searched = stdout.len().saturating_sub(marker.len());
         next = process.output_from(next, &mut stdout, &mut stderr);
-        marked = marked.or_else(|| {
-            stdout[searched..].windows(marker.len()).position(|w| w == marker.as_slice()).map(|at| searched + at)
-        });
-        if let Some(at) = marked {
-            let rest = &stdout[at + marker.len()..];
-            if let Some(end) = rest.iter().position(|&b| b == b'\n') {
-                let record = serde_json::from_slice(&rest[..end]).unwrap_or(Value::Null);
-                stdout.truncate(at);
-                return Answer::Record { stdout, stderr, record };
-            }
+        if let Some((end, record)) = scanner.scan(&stdout) {
+            stdout.truncate(end);
+            return Answer::Record { stdout, stderr, record };
         }
         // Output up to a possible start of the record goes out now.
         sent.forward(&stdout[..before_record(&stdout)], &stderr);
@@ -254,22 +236,12 @@ async fn answer(process: &Arc<Process>, from: usize, nonce: &[u8], sent: &mut Se
 /// `python3 -u -c LOOP`, as a background process with no wall clock of its
 /// own (each cell has one).
 fn interpreter_command() -> ExecRequest {
-    let quoted = capsa_lanes::python::INTERPRETER.replace('\'', r"'\''");
     ExecRequest {
-        command: format!("exec python3 -u -c '{quoted}'"),
+        command: python::command(),
         stdin: None,
         stdin_b64: None,
         env: Default::default(),
         cwd: None,
         timeout_s: Some(365.0 * 86_400.0),
     }
-}
-
-/// A random number for a cell's nonce (not a secret: it only keeps a
-/// cell's output from ending its record early by chance).
-fn rand_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
-    hasher.finish()
 }

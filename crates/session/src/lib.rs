@@ -43,6 +43,7 @@ pub mod archive;
 mod commands;
 pub mod files;
 pub mod line;
+pub mod python;
 pub mod store;
 
 use std::sync::Arc;
@@ -103,6 +104,12 @@ pub enum SessionError {
         /// Its name limit.
         max_names: u64,
     },
+    /// What was asked needs something this installation lacks (a lane).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// A thread for a long-lived process could not be started.
+    #[error("cannot start a thread: {0}")]
+    Thread(#[source] std::io::Error),
     /// A tar archive was refused (nothing of it was written).
     #[error("archive refused: {0}")]
     Archive(String),
