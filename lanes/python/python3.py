@@ -16,7 +16,7 @@ preview1 has no processes. capsa serves them through the reactor's one
 host import, `_host.call` (docs/abi.md, "host.call"), with the same
 process services every guest of the VM has; `install_processes` puts them
 where `os`, `subprocess` and `os.system` look for them. Sockets, likewise:
-`install_sockets` has `socket` create, connect, bind and accept through the
+`patch_socket` has `socket` create, connect, bind and accept through the
 door, on the VM's network and under its egress grants."""
 
 import json
@@ -161,7 +161,10 @@ def install_processes():
     }.items():
         if not hasattr(os, name):
             setattr(os, name, value)
-    import subprocess
+
+
+def patch_subprocess(subprocess):
+    """`subprocess` spawns through the door (patched as it is imported)."""
     subprocess._can_fork_exec = True
     subprocess._fork_exec = fork_exec
     subprocess._USE_POSIX_SPAWN = False
@@ -169,13 +172,12 @@ def install_processes():
         setattr(subprocess._del_safe, name, getattr(os, name))
 
 
-def install_sockets():
-    """Makes `socket` work on the VM's network: wasi-libc's preview1 socket
+def patch_socket(socket):
+    """Makes `socket` work on the VM's network (patched as it is imported): wasi-libc's preview1 socket
     calls cannot create, connect, bind or accept, so `socket.socket` gets
     its fd from the door and connects, binds, listens and accepts there;
     sending, receiving, `select` and timeouts are preview1's own calls on
     that fd. Names resolve through the door, under the VM's egress grants."""
-    import socket
     import select
 
     flags = getattr(socket, "SOCK_NONBLOCK", 0) | getattr(socket, "SOCK_CLOEXEC", 0)
@@ -302,6 +304,39 @@ def install_sockets():
     socket.gethostname = lambda: os.environ.get("HOSTNAME", "capsa")
 
 
+class PatchOnImport:
+    """Patches a module of the standard library the first time it is
+    imported, so a program that never imports it pays nothing for it."""
+
+    patches = {"subprocess": patch_subprocess, "socket": patch_socket}
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        patch = cls.patches.pop(name, None)
+        if patch is None:
+            return None
+        for finder in sys.meta_path[sys.meta_path.index(cls) + 1:]:
+            spec = finder.find_spec(name, path, target) if hasattr(finder, "find_spec") else None
+            if spec is not None:
+                spec.loader = Patched(spec.loader, patch)
+                return spec
+        return None
+
+
+class Patched:
+    """A loader that runs the module, then its patch."""
+
+    def __init__(self, loader, patch):
+        self.loader, self.patch = loader, patch
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        self.loader.exec_module(module)
+        self.patch(module)
+
+
 def main(args):
     pwd = os.environ.get("PWD", "")
     if pwd.startswith("/"):
@@ -315,7 +350,7 @@ def main(args):
     arrange_path(first, ignore_environment)
     sys.executable = sys.argv[0] if sys.argv[0].startswith("/") else "/usr/bin/python3"
     install_processes()
-    install_sockets()
+    sys.meta_path.insert(0, PatchOnImport)
     return _reactor.run([REACTOR, *args], dict(os.environ))
 
 
