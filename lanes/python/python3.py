@@ -304,11 +304,62 @@ def patch_socket(socket):
     socket.gethostname = lambda: os.environ.get("HOSTNAME", "capsa")
 
 
+def patch_http_client(client):
+    """`http.client.HTTPSConnection` (and so urllib's `https://`) over the
+    runtime's TLS: the socket asks the door for TLS before it connects, the
+    host verifies the server (the bundled web roots, plus the PEM file
+    `SSL_CERT_FILE` names) and encrypts, and HTTP runs in plaintext here.
+    The reactor has no `ssl`, so a `context` must be None."""
+    import socket
+
+    class HTTPSConnection(client.HTTPConnection):
+        default_port = client.HTTPS_PORT
+
+        def __init__(self, host, port=None, *, timeout=socket._GLOBAL_DEFAULT_TIMEOUT,
+                     source_address=None, context=None, blocksize=8192):
+            super().__init__(host, port, timeout, source_address, blocksize)
+            if context is not None:
+                raise ValueError("capsa: TLS is the runtime's; an ssl context cannot be given")
+
+        def connect(self):
+            if self._tunnel_host:
+                raise OSError(95, "capsa: HTTPS through a proxy tunnel is not supported")
+            roots = ""
+            if os.environ.get("SSL_CERT_FILE"):
+                with open(os.environ["SSL_CERT_FILE"]) as f:
+                    roots = f.read()
+            last = OSError(111, "Connection refused")
+            for family, kind, proto, _, address in socket.getaddrinfo(self.host, self.port, 0, socket.SOCK_STREAM):
+                sock = socket.socket(family, kind, proto)
+                try:
+                    door("tls", fd=sock.fileno(), server_name=self.host, roots_pem=roots)
+                    if self.timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                        sock.settimeout(self.timeout)
+                    sock.connect(address)
+                except OSError as e:
+                    sock.close()
+                    if e.errno == 65:  # EPROTO: the handshake failed
+                        raise ConnectionError(
+                            f"TLS handshake with {self.host} failed: its certificate is not trusted "
+                            "for that name, or it does not speak TLS") from None
+                    last = e
+                    continue
+                self.sock = sock
+                return
+            raise last
+
+    client.HTTPSConnection = HTTPSConnection
+    # urllib's HTTPSHandler asks for a default context: there is none to make.
+    client._create_https_context = lambda http_version: None
+    if "HTTPSConnection" not in client.__all__:
+        client.__all__.append("HTTPSConnection")
+
+
 class PatchOnImport:
     """Patches a module of the standard library the first time it is
     imported, so a program that never imports it pays nothing for it."""
 
-    patches = {"subprocess": patch_subprocess, "socket": patch_socket}
+    patches = {"subprocess": patch_subprocess, "socket": patch_socket, "http.client": patch_http_client}
 
     @classmethod
     def find_spec(cls, name, path=None, target=None):

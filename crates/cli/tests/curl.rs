@@ -186,3 +186,38 @@ fn without_a_grant_the_host_is_unreachable() {
         .unwrap();
     assert_eq!(text(&out.stdout), "status=7\n", "{}", text(&out.stderr));
 }
+
+/// `https://` through the runtime's TLS: trusted with `--cacert` (and the
+/// host's own curl agrees on the same server), refused with curl's exit 60
+/// without it, let through by `-k`; wget likewise.
+#[test]
+fn https_is_verified_by_the_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    common::tls::test_ca(dir.path());
+    let port = common::tls::serve(dir.path());
+    let host_curl = Command::new("curl")
+        .args(["-sS", "--cacert", "ca.pem", &format!("https://127.0.0.1:{port}/native")])
+        .current_dir(dir.path())
+        .output();
+    if let Ok(native) = host_curl {
+        assert_eq!(text(&native.stdout), "secure hello, you asked for /native\n", "{}", text(&native.stderr));
+    }
+    let url = format!("https://10.0.2.2:{port}");
+    let line = format!(
+        "curl -sS --cacert ca.pem {url}/trusted; echo status=$?; \
+         curl -sS {url}/untrusted; echo status=$?; \
+         curl -sk {url}/insecure; echo status=$?; \
+         wget -q --ca-certificate=ca.pem -O - {url}/wget; echo status=$?; \
+         curl -sS --cacert missing.pem {url}/x; echo status=$?"
+    );
+    let out = exec(dir.path(), port, &line);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        stdout,
+        "secure hello, you asked for /trusted\nstatus=0\nstatus=60\nsecure hello, you asked for /insecure\nstatus=0\n\
+         secure hello, you asked for /wget\nstatus=0\nstatus=77\n",
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stderr).contains("SSL certificate problem"), "{}", text(&out.stderr));
+}

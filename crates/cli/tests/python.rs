@@ -315,6 +315,27 @@ fn sockets_reach_a_granted_server_and_nothing_else() {
     server.join().unwrap();
 }
 
+/// urllib's `https://` runs over the runtime's TLS: trusted with the test
+/// CA named by `SSL_CERT_FILE`, refused without it.
+#[test]
+fn https_in_python_is_verified_by_the_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    common::tls::test_ca(dir.path());
+    let port = common::tls::serve(dir.path());
+    script(
+        dir.path(),
+        "get.py",
+        "import sys, urllib.request\nurl = f'https://10.0.2.2:{sys.argv[1]}/py'\n\
+         try:\n    print(urllib.request.urlopen(url, timeout=30).read().decode(), end='')\n\
+         except OSError as e:\n    print(type(e).__name__, 'not trusted' in str(e))\n",
+    );
+    let work = dir.path().to_str().unwrap();
+    let allow = format!("127.0.0.1:{port}");
+    let line = format!("cd {work} && SSL_CERT_FILE={work}/ca.pem python3 get.py {port} && python3 get.py {port}");
+    let out = capsa(dir.path(), &["exec", "--mount", work, "--allow-net", &allow, &line], "");
+    assert_eq!(text(&out.stdout), "secure hello, you asked for /py\nURLError True\n", "{}", text(&out.stderr));
+}
+
 /// The VM's memory budget holds against numpy: a 16 GB array fails with
 /// Python's MemoryError or the VM is stopped at its limit, and the host is
 /// fine either way; the CPU budget stops a numpy loop.

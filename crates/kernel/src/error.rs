@@ -165,6 +165,10 @@ pub enum KernelError {
     /// EMSGSIZE: a datagram is larger than the largest one the network carries.
     #[error("message too long")]
     MessageSize,
+    /// EPROTO: a TLS handshake failed (the certificate is not trusted for the
+    /// name, or the peer does not speak TLS).
+    #[error("protocol error")]
+    Protocol,
     /// A hard per-instance limit was reached; the process must be ended.
     #[error("{0:?} limit reached")]
     LimitExceeded(LimitKind),
@@ -244,6 +248,7 @@ fn from_os_code(code: i32) -> Option<KernelError> {
         88 => KernelError::NotSocket,          // ENOTSOCK
         89 => KernelError::DestAddrRequired,   // EDESTADDRREQ
         90 => KernelError::MessageSize,        // EMSGSIZE
+        71 => KernelError::Protocol,           // EPROTO
         95 => KernelError::NotSupported,       // EOPNOTSUPP
         97 => KernelError::AddrFamily,         // EAFNOSUPPORT
         98 => KernelError::AddrInUse,          // EADDRINUSE

@@ -8,7 +8,7 @@ use std::thread;
 use std::time::Duration;
 
 use capsa_kernel::control::clear_current;
-use capsa_kernel::net::{EgressPolicy, EgressRequest, ExternalConn, RecvFlags, Verdict};
+use capsa_kernel::net::{EgressPolicy, EgressRequest, ExternalConn, RecvFlags, TlsRequest, Verdict};
 use capsa_kernel::{
     Family, FileType, KernelError, KillReason, NetConfig, Network, OpenFile, ProcessControl, Protocol, Socket,
     StatusFlags, set_current,
@@ -412,19 +412,42 @@ fn egress_is_refused_and_audited() {
     }
 }
 
-/// Allows everything and keeps the outside ends it is handed.
+/// Allows everything and keeps the outside ends it is handed, and the TLS
+/// each was asked to speak.
 #[derive(Debug, Default)]
-struct Carrier(std::sync::Mutex<Vec<ExternalConn>>);
+struct Carrier(std::sync::Mutex<Vec<ExternalConn>>, std::sync::Mutex<Vec<Option<TlsRequest>>>);
 
 impl EgressPolicy for Carrier {
     fn check(&self, _request: &EgressRequest) -> Verdict {
         Verdict::Allow
     }
 
-    fn open(&self, _request: &EgressRequest, conn: ExternalConn) -> Result<(), KernelError> {
+    fn open(&self, _request: &EgressRequest, conn: ExternalConn, tls: Option<&TlsRequest>) -> Result<(), KernelError> {
         self.0.lock().expect("lock").push(conn);
+        self.1.lock().expect("lock").push(tls.cloned());
         Ok(())
     }
+}
+
+#[test]
+fn tls_is_asked_of_the_egress_policy_before_the_connect_and_only_there() {
+    let carrier = Arc::new(Carrier::default());
+    let net = Network::new(NetConfig { egress: carrier.clone(), ..NetConfig::default() });
+    let tls = TlsRequest { server_name: "example.org".into(), extra_roots_pem: Vec::new(), verify: true };
+    let client = tcp(&net);
+    sock(&client).set_tls(tls.clone()).expect("set_tls");
+    sock(&client).connect(SocketAddr::from(([192, 0, 2, 1], 443)), false).expect("connect");
+    assert_eq!(carrier.1.lock().expect("lock").pop(), Some(Some(tls.clone())));
+    assert_eq!(sock(&client).set_tls(tls.clone()), Err(KernelError::IsConnected));
+    // Inside the VM a server speaks its own TLS, if any.
+    let listener = tcp(&net);
+    sock(&listener).bind(lo(7443)).expect("bind");
+    sock(&listener).listen(4).expect("listen");
+    let local = tcp(&net);
+    sock(&local).set_tls(tls.clone()).expect("set_tls");
+    assert_eq!(sock(&local).connect(lo(7443), false), Err(KernelError::NotSupported));
+    let datagram = udp(&net);
+    assert_eq!(sock(&datagram).set_tls(tls), Err(KernelError::NotSupported));
 }
 
 #[test]

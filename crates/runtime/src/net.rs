@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use capsa_kernel::net::{EgressPolicy, EgressRequest, ExternalConn, Verdict};
+use capsa_kernel::net::{EgressPolicy, EgressRequest, ExternalConn, TlsRequest, Verdict};
 use capsa_kernel::{KernelError, NetConfig};
 
 use crate::config::{NetAllow, NetGrants};
@@ -84,8 +84,8 @@ impl EgressPolicy for AllowList {
         if self.allows(Self::host_dest(request.dest)) { Verdict::Allow } else { Verdict::Deny }
     }
 
-    fn open(&self, request: &EgressRequest, conn: ExternalConn) -> Result<(), KernelError> {
-        crate::host::net::connect(Self::host_dest(request.dest), conn)
+    fn open(&self, request: &EgressRequest, conn: ExternalConn, tls: Option<&TlsRequest>) -> Result<(), KernelError> {
+        crate::host::net::connect(Self::host_dest(request.dest), conn, tls)
     }
 
     fn resolve(&self, name: &str) -> Result<Vec<IpAddr>, KernelError> {

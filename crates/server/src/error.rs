@@ -108,6 +108,7 @@ fn file_error(err: &KernelError, message: String) -> ApiError {
         }
         K::BadFd
         | K::NotSupported
+        | K::Protocol
         | K::NoSys
         | K::NoDevice
         | K::BrokenPipe

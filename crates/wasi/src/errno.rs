@@ -146,6 +146,7 @@ pub fn errno_of(err: &KernelError) -> Errno {
         KernelError::Already => Errno::Already,
         KernelError::DestAddrRequired => Errno::DestAddrReq,
         KernelError::MessageSize => Errno::MsgSize,
+        KernelError::Protocol => Errno::Proto,
         KernelError::LimitExceeded(_) => Errno::Fbig,
     }
 }
@@ -208,6 +209,7 @@ mod tests {
             KernelError::Already,
             KernelError::DestAddrRequired,
             KernelError::MessageSize,
+            KernelError::Protocol,
         ];
         let mut seen = std::collections::HashSet::new();
         for err in &all {

@@ -1,5 +1,5 @@
 //! Guest-side bindings of capsa's extension imports, `host_process`,
-//! `host_user`, `host_fs` and `host_net` (capsa-abi 0.4, `docs/abi.md`):
+//! `host_user`, `host_fs` and `host_net` (capsa-abi 0.5, `docs/abi.md`):
 //! processes, signals, pipes, fd duplication, sleep, users, terminals, file
 //! modes and owners ([`fs`]), and sockets ([`net`]), for `wasm32-wasip1`
 //! programs running inside capsa.

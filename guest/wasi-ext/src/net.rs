@@ -33,6 +33,8 @@ const SOCK_STREAM: u32 = 6;
 const MSG_PEEK: u32 = 0x1;
 const OPT_REUSEADDR: u32 = 1;
 const OPT_NONBLOCK: u32 = 2;
+/// `net_tls` flag: do not verify the certificate.
+const TLS_NO_VERIFY: u32 = 1;
 /// Addresses one [`lookup_host`] returns at most.
 const MAX_LOOKUP: usize = 16;
 
@@ -175,6 +177,17 @@ fn each_addr<T>(addrs: impl ToSocketAddrs, mut f: impl FnMut(&SocketAddr) -> io:
     Err(last)
 }
 
+/// TLS the runtime speaks for a [`TcpStream::connect_tls`].
+#[derive(Debug, Clone, Copy)]
+pub struct Tls<'a> {
+    /// The name the server's certificate must be valid for (sent as SNI).
+    pub server_name: &'a str,
+    /// PEM certificates trusted beyond the bundled web roots (may be empty).
+    pub extra_roots_pem: &'a [u8],
+    /// Verify the certificate; `false` is curl's `-k`.
+    pub verify: bool,
+}
+
 /// A TCP connection.
 #[derive(Debug)]
 pub struct TcpStream(Socket);
@@ -189,6 +202,27 @@ impl TcpStream {
     pub fn connect(addrs: impl ToSocketAddrs) -> io::Result<TcpStream> {
         each_addr(addrs, |addr| {
             let socket = Socket::new(addr, SOCK_STREAM)?;
+            socket.connect(addr)?;
+            Ok(TcpStream(socket))
+        })
+    }
+
+    /// Connects to the first address that accepts, through TLS for
+    /// `tls.server_name`: the runtime shakes hands and verifies the server
+    /// (the bundled web roots, plus `tls.extra_roots_pem`), and this stream
+    /// carries plaintext. Only for destinations outside the VM.
+    ///
+    /// # Errors
+    /// As [`TcpStream::connect`]; `EPROTO` when the handshake fails (the
+    /// certificate is not trusted for the name, or the server does not
+    /// speak TLS); `EINVAL` for a name or roots that are not usable.
+    pub fn connect_tls(addrs: impl ToSocketAddrs, tls: &Tls<'_>) -> io::Result<TcpStream> {
+        each_addr(addrs, |addr| {
+            let socket = Socket::new(addr, SOCK_STREAM)?;
+            let flags = if tls.verify { 0 } else { TLS_NO_VERIFY };
+            let (name, roots) = (tls.server_name.as_bytes(), tls.extra_roots_pem);
+            // SAFETY: both buffers are live slices for the call's duration.
+            cvt(unsafe { sys::net_tls(socket.fd(), name.as_ptr(), name.len(), roots.as_ptr(), roots.len(), flags) })?;
             socket.connect(addr)?;
             Ok(TcpStream(socket))
         })

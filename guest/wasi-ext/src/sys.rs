@@ -126,6 +126,14 @@ unsafe extern "C" {
     pub(crate) fn net_getsockname(fd: u32, buf: *mut u8, buf_len: usize, len_out: *mut usize) -> i32;
     pub(crate) fn net_getpeername(fd: u32, buf: *mut u8, buf_len: usize, len_out: *mut usize) -> i32;
     pub(crate) fn net_setsockopt(fd: u32, option: u32, value: u32) -> i32;
+    pub(crate) fn net_tls(
+        fd: u32,
+        name: *const u8,
+        name_len: usize,
+        roots: *const u8,
+        roots_len: usize,
+        flags: u32,
+    ) -> i32;
 }
 
 /// Turns an errno result into an `io::Result`. On wasm32-wasip1 a raw OS

@@ -4,6 +4,8 @@
 // The lane tests' helpers; the other test binaries compile them unused.
 #[allow(dead_code)]
 pub mod lane;
+#[allow(dead_code)]
+pub mod tls;
 
 use std::path::PathBuf;
 use std::process::Command;

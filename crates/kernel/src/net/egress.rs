@@ -23,6 +23,20 @@ pub struct EgressRequest {
     pub dest: SocketAddr,
 }
 
+/// TLS the runtime speaks on a guest's behalf on an egress connection: the
+/// guest sees plaintext, the host verifies the server and encrypts
+/// (`host_net.net_tls`). The guest asks for it before it connects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsRequest {
+    /// The name the certificate must be valid for (and the SNI sent).
+    pub server_name: String,
+    /// Certificates (PEM) trusted beyond the bundled roots, e.g. a test CA.
+    pub extra_roots_pem: Vec<u8>,
+    /// Verify the server's certificate (`false` is curl's `-k`: the guest's
+    /// own choice about its own connection).
+    pub verify: bool,
+}
+
 /// What an egress policy decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -42,14 +56,15 @@ pub trait EgressPolicy: Send + Sync + fmt::Debug {
 
     /// Opens an allowed TCP connection: carries `conn`'s bytes to and from
     /// the destination (for as long as it likes; dropping `conn` closes the
-    /// guest's connection). Called during the guest's connect, which waits
-    /// for it. The default has no transport.
+    /// guest's connection), through TLS when `tls` asks for it (a failed
+    /// handshake is `Protocol`). Called during the guest's connect, which
+    /// waits for it. The default has no transport.
     ///
     /// # Errors
     /// What the guest's connect fails with (`ConnectionRefused`,
     /// `AccessDenied`, ...); the attempt is then recorded as refused.
-    fn open(&self, request: &EgressRequest, conn: ExternalConn) -> Result<(), KernelError> {
-        let _ = (request, conn);
+    fn open(&self, request: &EgressRequest, conn: ExternalConn, tls: Option<&TlsRequest>) -> Result<(), KernelError> {
+        let _ = (request, conn, tls);
         Err(KernelError::ConnectionRefused)
     }
 

@@ -13,7 +13,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use super::stream::{self, Endpoint};
-use super::{EgressRequest, Network, Protocol, RecvFlags, Verdict};
+use super::{EgressRequest, Network, Protocol, RecvFlags, TlsRequest, Verdict};
 use crate::error::{KernelError, Result};
 
 /// The outside end of a connection to a guest socket. Reads and writes
@@ -76,7 +76,11 @@ impl Network {
     /// A TCP connection to a destination outside the VM: the policy decides,
     /// and for an allowed one opens the outside end. Returns the guest's end.
     /// Refusals are recorded.
-    pub(crate) fn egress_connect(self: &Arc<Self>, dest: SocketAddr) -> Result<stream::Endpoint> {
+    pub(crate) fn egress_connect(
+        self: &Arc<Self>,
+        dest: SocketAddr,
+        tls: Option<&TlsRequest>,
+    ) -> Result<stream::Endpoint> {
         let request = EgressRequest { protocol: Protocol::Tcp, dest };
         let verdict = self.config.egress.check(&request);
         let error = match verdict {
@@ -84,7 +88,7 @@ impl Network {
             Verdict::Refuse => KernelError::ConnectionRefused,
             Verdict::Allow => {
                 let (guest, outside) = stream::Endpoint::pair(self);
-                match self.config.egress.open(&request, ExternalConn::new(outside)) {
+                match self.config.egress.open(&request, ExternalConn::new(outside), tls) {
                     Ok(()) => return Ok(guest),
                     Err(err) => err,
                 }

@@ -44,7 +44,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 pub use std::net::Shutdown;
 
-pub use egress::{AuditEntry, DenyAll, EgressPolicy, EgressRequest, Verdict};
+pub use egress::{AuditEntry, DenyAll, EgressPolicy, EgressRequest, TlsRequest, Verdict};
 pub use external::ExternalConn;
 pub use tcp::TcpSocket;
 pub use udp::UdpSocket;
@@ -511,6 +511,18 @@ impl Socket {
         match self {
             Socket::Tcp(tcp) => tcp.set_reuse_addr(on),
             Socket::Udp(udp) => udp.set_reuse_addr(on),
+        }
+    }
+
+    /// Asks the runtime to speak TLS on the socket's egress connection
+    /// ([`TcpSocket::set_tls`]).
+    ///
+    /// # Errors
+    /// `NotSupported` on a datagram socket; `IsConnected` once connecting.
+    pub fn set_tls(&self, tls: TlsRequest) -> Result<()> {
+        match self {
+            Socket::Tcp(tcp) => tcp.set_tls(tls),
+            Socket::Udp(_) => Err(KernelError::NotSupported),
         }
     }
 

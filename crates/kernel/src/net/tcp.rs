@@ -18,7 +18,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::ports::{Binding, Role};
 use super::stream::{Channel, Endpoint};
-use super::{Family, Network, Protocol, RecvFlags, SocketSlot, canonical_dest, next_ino, source_for};
+use super::{Family, Network, Protocol, RecvFlags, SocketSlot, TlsRequest, canonical_dest, next_ino, source_for};
 use crate::control::{WAIT_SLICE, current_pending, wait_slice};
 use crate::error::{KernelError, Result};
 use crate::types::Readiness;
@@ -32,6 +32,9 @@ pub struct TcpSocket {
     state: Mutex<TcpState>,
     /// `SO_ERROR`: a non-blocking connect that failed after returning.
     error: Mutex<Option<KernelError>>,
+    /// TLS the runtime is to speak on the egress connection, asked for
+    /// before the connect.
+    tls: Mutex<Option<Box<TlsRequest>>>,
     _slot: SocketSlot,
 }
 
@@ -185,6 +188,7 @@ impl TcpSocket {
             reuse: AtomicBool::new(false),
             state: Mutex::new(TcpState::Unbound),
             error: Mutex::new(None),
+            tls: Mutex::new(None),
             _slot: slot,
         }
     }
@@ -273,6 +277,7 @@ impl TcpSocket {
             reuse: AtomicBool::new(reuse),
             state: Mutex::new(TcpState::Connected(Conn { binding, remote, ep: pending.ep })),
             error: Mutex::new(None),
+            tls: Mutex::new(None),
             _slot: pending.slot,
         };
         Ok((socket, remote))
@@ -311,6 +316,11 @@ impl TcpSocket {
             drop(st);
             return self.connect_outside(dest);
         }
+        if self.tls.lock().unwrap_or_else(PoisonError::into_inner).is_some() {
+            // TLS is the runtime's, on the way out; a server in the VM
+            // speaks its own.
+            return Err(KernelError::NotSupported);
+        }
         let source = source_for(canonical.ip());
         let binding = match std::mem::replace(&mut *st, TcpState::Unbound) {
             TcpState::Bound(mut binding) => {
@@ -332,7 +342,8 @@ impl TcpSocket {
     /// Connects to a destination outside the VM through the egress policy
     /// (blocking, also in non-blocking mode: the policy's connect is one call).
     fn connect_outside(&self, dest: SocketAddr) -> Result<()> {
-        let ep = self.net.egress_connect(dest)?;
+        let tls = self.tls.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let ep = self.net.egress_connect(dest, tls.as_deref())?;
         let mut st = self.lock();
         let binding = match std::mem::replace(&mut *st, TcpState::Unbound) {
             TcpState::Bound(binding) => binding,
@@ -521,6 +532,19 @@ impl TcpSocket {
     /// Sets `SO_REUSEADDR` for later binds.
     pub fn set_reuse_addr(&self, on: bool) {
         self.reuse.store(on, Ordering::SeqCst);
+    }
+
+    /// Asks the runtime to speak TLS on this socket's egress connection.
+    ///
+    /// # Errors
+    /// `IsConnected` once the socket is connecting, connected or listening.
+    pub fn set_tls(&self, tls: TlsRequest) -> Result<()> {
+        let st = self.lock();
+        if !matches!(&*st, TcpState::Unbound | TcpState::Bound(_)) {
+            return Err(KernelError::IsConnected);
+        }
+        *self.tls.lock().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(tls));
+        Ok(())
     }
 
     /// `SO_REUSEADDR`.

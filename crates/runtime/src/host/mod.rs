@@ -8,6 +8,7 @@
 pub(crate) mod fs;
 pub(crate) mod net;
 pub(crate) mod stdio;
+mod tls;
 
 use std::path::PathBuf;
 

@@ -10,7 +10,7 @@ use std::sync::{Arc, Weak};
 use std::thread;
 use std::time::Duration;
 
-use capsa_kernel::net::ExternalConn;
+use capsa_kernel::net::{ExternalConn, TlsRequest};
 use capsa_kernel::{KernelError, Network};
 
 use super::GrantError;
@@ -25,17 +25,22 @@ const CHECK_EVERY: Duration = Duration::from_millis(50);
 /// Bytes moved per read.
 const CHUNK: usize = 16 * 1024;
 
-/// Connects to a granted host destination and pumps `conn` over it.
+/// Connects to a granted host destination and pumps `conn` over it, through
+/// TLS when `tls` asks for it (host/tls.rs).
 ///
 /// # Errors
 /// `ConnectionRefused` if the host connect fails (refused, unreachable,
-/// timed out); `AccessDenied` if the host forbids it.
-pub(crate) fn connect(dest: SocketAddr, conn: ExternalConn) -> Result<(), KernelError> {
+/// timed out); `AccessDenied` if the host forbids it; `Protocol` if the
+/// TLS handshake fails.
+pub(crate) fn connect(dest: SocketAddr, conn: ExternalConn, tls: Option<&TlsRequest>) -> Result<(), KernelError> {
     let stream = TcpStream::connect_timeout(&dest, CONNECT_TIMEOUT).map_err(|e| match e.kind() {
         ErrorKind::PermissionDenied => KernelError::AccessDenied,
         _ => KernelError::ConnectionRefused,
     })?;
-    pump(stream, conn).map_err(|_| KernelError::ConnectionRefused)
+    match tls {
+        Some(tls) => super::tls::connect(stream, tls, conn),
+        None => pump(stream, conn).map_err(|_| KernelError::ConnectionRefused),
+    }
 }
 
 /// Looks a granted name up with the host's resolver.

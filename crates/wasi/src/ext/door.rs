@@ -15,6 +15,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use capsa_kernel::net::TlsRequest;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wasmtime::{Caller, Extern};
@@ -115,6 +116,20 @@ enum Request {
         fd: u32,
         /// On or off.
         on: bool,
+    },
+    /// Asks for TLS on a socket's egress connection, before it connects
+    /// (`host_net.net_tls`).
+    Tls {
+        /// The socket.
+        fd: u32,
+        /// The name the certificate must be valid for.
+        server_name: String,
+        /// PEM roots trusted beyond the bundled ones.
+        #[serde(default)]
+        roots_pem: String,
+        /// Check the certificate (default true).
+        #[serde(default = "yes")]
+        verify: bool,
     },
     /// Makes a socket listen.
     Listen {
@@ -256,6 +271,11 @@ fn serve(ctx: &mut WasiCtx, request: Request) -> Result<Value, SysError> {
             sock(&file)?.set_reuse_addr(on);
             json!({})
         }
+        Request::Tls { fd, server_name, roots_pem, verify } => {
+            let tls = TlsRequest { server_name, extra_roots_pem: roots_pem.into_bytes(), verify };
+            net::set_tls(ctx, fd, tls)?;
+            json!({})
+        }
         Request::Listen { fd, backlog } => {
             let file = socket_file(ctx, fd)?;
             sock(&file)?.listen(backlog)?;
@@ -281,6 +301,10 @@ fn serve(ctx: &mut WasiCtx, request: Request) -> Result<Value, SysError> {
             json!({ "addresses": found })
         }
     })
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `host:port` from an address literal.

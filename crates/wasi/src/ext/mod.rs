@@ -29,7 +29,7 @@ pub const HOST_FS: &str = "host_fs";
 pub const HOST_NET: &str = "host_net";
 
 pub use fs::STAT_SIZE;
-pub use net::{ADDR_SIZE, MAX_POLL_FDS};
+pub use net::{ADDR_SIZE, MAX_POLL_FDS, MAX_TLS_ROOTS, TLS_NO_VERIFY};
 pub use process::{MAX_FD_ACTIONS, MAX_SPAWN_STRINGS};
 pub use tools::{Tool, ToolDefinitionError, ToolError, ToolFn, Tools};
 
@@ -78,12 +78,13 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> wasmtime::Result<()
     register!(linker, HOST_NET, "net_getpeername", net::net_getpeername(fd: u32, buf: u32, buf_len: u32, len_out: u32));
     register!(linker, HOST_NET, "net_setsockopt", net::net_setsockopt(fd: u32, option: u32, value: u32));
     register!(linker, HOST_NET, "net_poll", net::net_poll(fds: u32, nfds: u32, timeout_ms: i32, out: u32));
+    register!(linker, HOST_NET, "net_tls", net::net_tls(fd: u32, name: u32, name_len: u32, roots: u32, roots_len: u32, flags: u32));
     linker.func_wrap(door::HOST, "call", door::call::<T>)?;
     Ok(())
 }
 
 /// Every `(module, function)` the extensions provide.
-pub const FUNCTIONS: [(&str, &str); 41] = [
+pub const FUNCTIONS: [(&str, &str); 42] = [
     (HOST_PROCESS, "proc_spawn"),
     (HOST_PROCESS, "proc_waitpid"),
     (HOST_PROCESS, "proc_kill"),
@@ -124,5 +125,6 @@ pub const FUNCTIONS: [(&str, &str); 41] = [
     (HOST_NET, "net_getpeername"),
     (HOST_NET, "net_setsockopt"),
     (HOST_NET, "net_poll"),
+    (HOST_NET, "net_tls"),
     (door::HOST, "call"),
 ];

@@ -9,7 +9,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::time::{Duration, Instant};
 
-use capsa_kernel::net::RecvFlags;
+use capsa_kernel::net::{RecvFlags, TlsRequest};
 use capsa_kernel::{Family, KernelError, Protocol, StatusFlags};
 
 use crate::call::{SysResult, read_str};
@@ -46,6 +46,10 @@ const MSG_NOSIGNAL: u32 = 0x4000;
 /// `net_setsockopt` options.
 const OPT_REUSEADDR: u32 = 1;
 const OPT_NONBLOCK: u32 = 2;
+/// `net_tls` flag: do not verify the server's certificate.
+pub const TLS_NO_VERIFY: u32 = 1;
+/// Most bytes of PEM roots one `net_tls` takes.
+pub const MAX_TLS_ROOTS: u32 = 1 << 20;
 /// `net_poll` event bits (wasi-libc's `poll.h`).
 const POLLIN: u16 = 0x1;
 const POLLOUT: u16 = 0x2;
@@ -194,6 +198,35 @@ pub(crate) fn open_socket(
     };
     let file = ctx.kernel.network().socket(family, protocol)?;
     insert_socket(ctx, file, nonblock)
+}
+
+/// `net_tls(fd, name, name_len, roots, roots_len, flags)`: asks the runtime
+/// to speak TLS for `name` on the socket's egress connection, before it
+/// connects; `roots` is PEM trusted beyond the bundled roots (may be empty);
+/// flag [`TLS_NO_VERIFY`] skips the certificate check (curl's `-k`).
+pub fn net_tls(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    fd: u32,
+    name: u32,
+    name_len: u32,
+    roots: u32,
+    roots_len: u32,
+    flags: u32,
+) -> SysResult<()> {
+    if flags & !TLS_NO_VERIFY != 0 || roots_len > MAX_TLS_ROOTS {
+        return Err(Errno::Inval.into());
+    }
+    let server_name = read_str(mem, name, name_len)?.to_string();
+    let extra_roots_pem = mem.slice(roots, roots_len)?.to_vec();
+    set_tls(ctx, fd, TlsRequest { server_name, extra_roots_pem, verify: flags & TLS_NO_VERIFY == 0 })
+}
+
+/// Asks for TLS on a socket, as `net_tls` and the door's `tls` do.
+pub(crate) fn set_tls(ctx: &mut WasiCtx, fd: u32, tls: TlsRequest) -> SysResult<()> {
+    let file = socket_file(ctx, fd)?;
+    sock(&file)?.set_tls(tls)?;
+    Ok(())
 }
 
 /// `net_bind(fd, addr, addr_len)`.

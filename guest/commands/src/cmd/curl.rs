@@ -10,18 +10,21 @@
 //! `-u user:password`, `-A`, `-e`, `-w FORMAT` (`%{http_code}`,
 //! `%{response_code}`, `%{content_type}`, `%{size_download}`,
 //! `%{url_effective}`, `%{num_redirects}`, `%{redirect_url}`,
-//! `%{exitcode}`), `--compressed` (gzip, deflate), `-k` (accepted: no TLS).
-//! No progress meter is drawn.
+//! `%{exitcode}`), `--compressed` (gzip, deflate), `--cacert FILE` (PEM
+//! roots trusted beyond the bundled web roots), `-k`/`--insecure`. No
+//! progress meter is drawn. `https://` is TLS spoken by the runtime on the
+//! connection's behalf (`cmd/http.rs`).
 //!
 //! Not supported, refused as curl refuses an unknown option (exit 2):
-//! `https://` and every protocol but `http://` (exit 1: there is no TLS in
-//! the suite), `-m`/`--max-time`, `--connect-timeout`, `-F`, cookies,
-//! proxies, `--retry`, `-C`.
+//! protocols other than `http://` and `https://` (exit 1),
+//! `-m`/`--max-time`, `--connect-timeout`, `-F`, cookies, proxies,
+//! `--retry`, `-C`, `--capath`, client certificates.
 //!
 //! Exit codes as curl's: 0; 1 unsupported protocol; 2 bad option; 3 bad
 //! URL; 6 name not resolved; 7 no connection; 8 weird reply; 22 HTTP error
 //! with `-f`; 23 write error; 26 unreadable `@file`; 47 too many redirects;
-//! 52 empty reply; 55/56 send/receive failures.
+//! 52 empty reply; 55/56 send/receive failures; 60 certificate not
+//! trusted (or no TLS at the other end); 77 an unusable `--cacert`.
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -57,6 +60,8 @@ struct Options {
     referer: Option<String>,
     write_out: Option<String>,
     compressed: bool,
+    cacert: Option<String>,
+    insecure: bool,
     urls: Vec<String>,
 }
 
@@ -153,7 +158,9 @@ fn parse(args: Vec<OsString>) -> Result<Options, Failure> {
             Short('e') | Long("referer") => o.referer = Some(raw_text(&mut parser)?),
             Short('w') | Long("write-out") => o.write_out = Some(raw_text(&mut parser)?),
             Long("compressed") => o.compressed = true,
-            Short('k') | Long("insecure") | Long("no-progress-meter") | Short('#') | Long("progress-bar") => {}
+            Short('k') | Long("insecure") => o.insecure = true,
+            Long("cacert") => o.cacert = Some(raw_text(&mut parser)?),
+            Long("no-progress-meter") | Short('#') | Long("progress-bar") => {}
             Long("url") => o.urls.push(raw_text(&mut parser)?),
             Short('h') | Long("help") => {
                 print!("{HELP}");
@@ -161,7 +168,9 @@ fn parse(args: Vec<OsString>) -> Result<Options, Failure> {
                 std::process::exit(0);
             }
             Short('V') | Long("version") => {
-                println!("curl 8 (capsa) — HTTP/1.1 client of capsa's command suite\nProtocols: http\nFeatures: libz");
+                println!(
+                    "curl 8 (capsa) — HTTP/1.1 client of capsa's command suite\nProtocols: http https\nFeatures: libz SSL (rustls, in the runtime)"
+                );
                 util::flush_stdout();
                 std::process::exit(0);
             }
@@ -189,7 +198,9 @@ const HELP: &str = "Usage: curl [options...] <url>
  -v, --verbose              Make the operation more talkative
  -w, --write-out <format>   Use output FORMAT after completion
  -X, --request <method>     Specify request method to use
-Only http:// URLs (capsa's command suite has no TLS).
+     --cacert <file>        CA certificates (PEM) to trust beyond the bundled roots
+ -k, --insecure             Do not check the server's certificate
+http:// and https:// URLs (TLS is spoken by capsa's runtime).
 ";
 
 /// `@file` (or `@-`, stdin) read whole; anything else as is.
@@ -239,6 +250,17 @@ fn percent_encode(bytes: &[u8]) -> String {
     out
 }
 
+/// How `https://` servers are checked: `--cacert`'s roots, `-k`.
+fn tls_options(o: &Options) -> Result<http::TlsOptions, Failure> {
+    let extra_roots_pem = match &o.cacert {
+        Some(path) => std::fs::read(path).map_err(|e| {
+            Failure(77, format!("error setting certificate verify locations: CAfile: {path}: {}", util::errmsg(&e)))
+        })?,
+        None => Vec::new(),
+    };
+    Ok(http::TlsOptions { extra_roots_pem, verify: !o.insecure })
+}
+
 /// Where a URL's body goes.
 enum Target {
     Stdout,
@@ -250,6 +272,7 @@ enum Target {
 fn fetch(o: &Options, url: &str, target: &Target) -> Result<(), Failure> {
     let fail = |e: HttpError| Failure(e.curl_code(), e.to_string());
     let mut url = Url::parse(url).map_err(fail)?;
+    let tls = tls_options(o)?;
     let data = (!o.data.is_empty()).then(|| o.data.join(&b'&'));
     let mut method = o.method.clone();
     let mut body = data.clone();
@@ -274,6 +297,7 @@ fn fetch(o: &Options, url: &str, target: &Target) -> Result<(), Failure> {
             headers: headers(o, &url, body.is_some()),
             url: url.clone(),
             body: body.clone(),
+            tls: tls.clone(),
         };
         if o.verbose {
             let sent = http::request_bytes(&Request { body: None, ..request.clone() });

@@ -3,24 +3,30 @@
 //! delimited by `Content-Length`, chunked transfer coding or the end of the
 //! connection, read as a stream.
 //!
-//! Only `http://`: there is no TLS in the command suite (no pure-Rust
-//! crypto provider for rustls builds for wasip1 without a C compiler for
-//! the target), so `https://` is refused as an unsupported protocol.
-//! Names are resolved through `host_net`; what a VM may reach is its
-//! grants' business (`--allow-net`), which refuse the connect otherwise.
+//! `http://` and `https://`. TLS is the runtime's (`host_net.net_tls`,
+//! docs/abi.md): the socket asks for it before it connects, the host
+//! verifies the server against the bundled web roots (plus `--cacert`) and
+//! encrypts, and this client reads and writes plaintext — no key or crypto
+//! code lives in the guest. Names are resolved through `host_net`; what a
+//! VM may reach is its grants' business (`--allow-net`), which refuse the
+//! connect otherwise.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, SocketAddr};
 
-use wasi_ext::net::TcpStream;
+use wasi_ext::net::{TcpStream, Tls};
 
+/// wasi-libc's `EPROTO`: a TLS handshake failed.
+const EPROTO: i32 = 65;
+/// wasi-libc's `EINVAL`.
+const EINVAL: i32 = 28;
 /// The most header bytes a response may have.
 const MAX_HEAD: usize = 64 * 1024;
 
 /// A parsed `http://` URL.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Url {
-    /// `http` (anything else is refused by [`Url::parse`]'s callers).
+    /// `http` or `https`.
     pub scheme: String,
     /// The host as written (an IPv6 address without brackets).
     pub host: String,
@@ -51,6 +57,11 @@ pub enum HttpError {
     Empty,
     /// The response was not HTTP (curl 8).
     Weird(String),
+    /// The TLS handshake failed: the certificate is not trusted for the
+    /// host, or the server does not speak TLS (curl 60).
+    Tls(String),
+    /// The CA file is not usable (curl 77).
+    CaFile(String),
 }
 
 impl HttpError {
@@ -65,6 +76,8 @@ impl HttpError {
             HttpError::Empty => 52,
             HttpError::Send(_) => 55,
             HttpError::Recv(_) => 56,
+            HttpError::Tls(_) => 60,
+            HttpError::CaFile(_) => 77,
         }
     }
 }
@@ -73,13 +86,7 @@ impl std::fmt::Display for HttpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             HttpError::Malformed(url) => write!(f, "URL rejected: Malformed input to a URL function: {url}"),
-            HttpError::Protocol(scheme) => {
-                write!(f, "Protocol \"{scheme}\" not supported")?;
-                if scheme == "https" {
-                    write!(f, " (capsa's command suite has no TLS)")?;
-                }
-                Ok(())
-            }
+            HttpError::Protocol(scheme) => write!(f, "Protocol \"{scheme}\" not supported"),
             HttpError::Resolve(host) => write!(f, "Could not resolve host: {host}"),
             HttpError::Connect { host, port, err } => {
                 write!(f, "Failed to connect to {host} port {port}: {}", crate::util::errmsg(err))
@@ -90,6 +97,11 @@ impl std::fmt::Display for HttpError {
             }
             HttpError::Empty => write!(f, "Empty reply from server"),
             HttpError::Weird(what) => write!(f, "Weird server reply: {what}"),
+            HttpError::Tls(host) => write!(
+                f,
+                "SSL certificate problem: the certificate of {host} is not trusted for that name, or it does not speak TLS"
+            ),
+            HttpError::CaFile(why) => write!(f, "error setting certificate verify locations: {why}"),
         }
     }
 }
@@ -106,9 +118,11 @@ impl Url {
             Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
             None => ("http".to_string(), text),
         };
-        if scheme != "http" {
-            return Err(HttpError::Protocol(scheme));
-        }
+        let default_port = match scheme.as_str() {
+            "http" => 80,
+            "https" => 443,
+            _ => return Err(HttpError::Protocol(scheme)),
+        };
         let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, mut target) = rest.split_at(end);
         if let Some(hash) = target.find('#') {
@@ -132,7 +146,7 @@ impl Url {
         }
         let port = match port {
             Some(text) => text.parse::<u16>().map_err(|_| malformed())?,
-            None => 80,
+            None => default_port,
         };
         let target = if target.starts_with('/') { target.to_string() } else { format!("/{target}") };
         Ok(Url { scheme, host: host.to_string(), port, target, userinfo })
@@ -159,10 +173,12 @@ impl Url {
         Ok(Url { target, ..self.clone() })
     }
 
-    /// `host:port` as a `Host` header gives it (the port only when not 80).
+    /// `host:port` as a `Host` header gives it (the port only when not the
+    /// scheme's own).
     pub fn authority(&self) -> String {
         let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
-        if self.port == 80 { host } else { format!("{host}:{}", self.port) }
+        let default = if self.scheme == "https" { 443 } else { 80 };
+        if self.port == default { host } else { format!("{host}:{}", self.port) }
     }
 
     /// The URL written out again.
@@ -188,6 +204,23 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The body, if any (sent with its `Content-Length`).
     pub body: Option<Vec<u8>>,
+    /// For `https://`: how the server is checked.
+    pub tls: TlsOptions,
+}
+
+/// How an `https://` server is checked.
+#[derive(Debug, Clone)]
+pub struct TlsOptions {
+    /// PEM certificates trusted beyond the bundled roots (`--cacert`).
+    pub extra_roots_pem: Vec<u8>,
+    /// Check the certificate (`-k` clears it).
+    pub verify: bool,
+}
+
+impl Default for TlsOptions {
+    fn default() -> Self {
+        Self { extra_roots_pem: Vec::new(), verify: true }
+    }
 }
 
 /// A response's status line and headers.
@@ -248,11 +281,19 @@ pub fn send(request: &Request) -> Result<(Head, Body), HttpError> {
     }
     let mut last = io::Error::from(io::ErrorKind::ConnectionRefused);
     let mut stream = None;
+    let tls = Tls { server_name: &url.host, extra_roots_pem: &request.tls.extra_roots_pem, verify: request.tls.verify };
     for addr in addrs {
-        match TcpStream::connect(addr) {
+        let connected =
+            if url.scheme == "https" { TcpStream::connect_tls(addr, &tls) } else { TcpStream::connect(addr) };
+        match connected {
             Ok(connected) => {
                 stream = Some(connected);
                 break;
+            }
+            // EPROTO: the handshake failed; another address will not help.
+            Err(err) if err.raw_os_error() == Some(EPROTO) => return Err(HttpError::Tls(url.host.clone())),
+            Err(err) if err.raw_os_error() == Some(EINVAL) && url.scheme == "https" => {
+                return Err(HttpError::CaFile("the CA certificates are not PEM certificates".into()));
             }
             Err(err) => last = err,
         }

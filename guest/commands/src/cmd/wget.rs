@@ -7,7 +7,9 @@
 //! `--method=M`, `-U AGENT`, `-S` (server headers to stderr),
 //! `--max-redirect=N`, `-nc` (no clobber), `--content-on-error`. A file that
 //! exists is not overwritten: the download goes to `NAME.1`, `NAME.2`…, as
-//! Wget's default. Only `http://` (there is no TLS in the command suite).
+//! Wget's default. `http://` and `https://` (TLS spoken by the runtime;
+//! `--ca-certificate=FILE` adds PEM roots, `--no-check-certificate` skips
+//! the check).
 //!
 //! Exit status as Wget's: 0; 1 generic error (a file that cannot be
 //! written); 2 bad options; 4 network failure; 8 the server answered with
@@ -38,6 +40,8 @@ struct Options {
     max_redirect: u32,
     no_clobber: bool,
     content_on_error: bool,
+    ca_certificate: Option<String>,
+    no_check_certificate: bool,
     urls: Vec<String>,
 }
 
@@ -129,9 +133,11 @@ fn parse(cmd: &str, args: Vec<OsString>) -> Result<Options, i32> {
                 })?;
             }
             Long("content-on-error") => o.content_on_error = true,
+            Long("no-check-certificate") => o.no_check_certificate = true,
+            Long("ca-certificate") => o.ca_certificate = Some(text(&mut parser)?),
             Short('h') | Long("help") => {
                 println!(
-                    "Usage: wget [OPTION]... [URL]...\n  -O FILE  -P DIR  -q  -nv  -nc  -S  --header=H  --post-data=S  --post-file=F  --method=M  -U AGENT  --max-redirect=N\nOnly http:// URLs (capsa's command suite has no TLS)."
+                    "Usage: wget [OPTION]... [URL]...\n  -O FILE  -P DIR  -q  -nv  -nc  -S  --header=H  --post-data=S  --post-file=F  --method=M  -U AGENT  --max-redirect=N\n  --ca-certificate=FILE  --no-check-certificate\nhttp:// and https:// URLs (TLS is spoken by capsa's runtime)."
                 );
                 return Err(0);
             }
@@ -159,10 +165,7 @@ fn download(o: &Options, text: &str, shared: Option<&mut std::fs::File>) -> i32 
     let mut url = match Url::parse(text) {
         Ok(url) => url,
         Err(HttpError::Protocol(scheme)) => {
-            eprintln!(
-                "{text}: Unsupported scheme '{scheme}'{}.",
-                if scheme == "https" { " (no TLS in capsa's command suite)" } else { "" }
-            );
+            eprintln!("{text}: Unsupported scheme '{scheme}'.");
             return 1;
         }
         Err(err) => {
@@ -170,6 +173,17 @@ fn download(o: &Options, text: &str, shared: Option<&mut std::fs::File>) -> i32 
             return 1;
         }
     };
+    let extra_roots_pem = match &o.ca_certificate {
+        Some(path) => match std::fs::read(path) {
+            Ok(pem) => pem,
+            Err(err) => {
+                eprintln!("wget: cannot read the CA certificates {path}: {}", util::errmsg(&err));
+                return 4;
+            }
+        },
+        None => Vec::new(),
+    };
+    let tls = http::TlsOptions { extra_roots_pem, verify: !o.no_check_certificate };
     let mut method = o.method.clone().unwrap_or_else(|| if o.post.is_some() { "POST".into() } else { "GET".into() });
     let mut body = o.post.clone();
     let mut redirects = 0;
@@ -186,7 +200,8 @@ fn download(o: &Options, text: &str, shared: Option<&mut std::fs::File>) -> i32 
             headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
             headers.push((name.clone(), value.clone()));
         }
-        let request = Request { method: method.clone(), url: url.clone(), headers, body: body.clone() };
+        let request =
+            Request { method: method.clone(), url: url.clone(), headers, body: body.clone(), tls: tls.clone() };
         say(format!("Connecting to {}:{}... ", url.host, url.port));
         let (head, response) = match http::send(&request) {
             Ok(answer) => answer,
