@@ -129,3 +129,26 @@ fn make_builds_a_c_project_with_the_vms_compiler() {
         text(&out.stderr)
     );
 }
+
+/// capsa's C extension is on `cc`'s include path and linked lazily inside a
+/// VM, as in the C lane: a program that spawns through `wasi_ext.h` builds
+/// with `-lwasi-ext` and runs.
+#[test]
+fn cc_in_a_vm_builds_with_capsas_c_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = "#include <wasi_ext.h>\n#include <stdio.h>\nextern char **environ;\n\
+        int main(void) {\n    int fds[2];\n    if (pipe(fds) != 0) return 10;\n\
+        posix_spawn_file_actions_t actions;\n    posix_spawn_file_actions_init(&actions);\n\
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1);\n    posix_spawn_file_actions_addclose(&actions, fds[0]);\n\
+        char *argv[] = {\"echo\", \"from a child\", NULL};\n    pid_t pid;\n\
+        if (posix_spawnp(&pid, \"echo\", &actions, NULL, argv, environ) != 0) return 11;\n\
+        close(fds[1]);\n    char buf[64] = {0};\n    ssize_t n = read(fds[0], buf, sizeof buf - 1);\n\
+        int status = 0;\n    waitpid(pid, &status, 0);\n    printf(\"read %d bytes: %s\", (int)n, buf);\n\
+        return WEXITSTATUS(status);\n}\n";
+    write(dir.path(), &[("spawner.c", program), ("plain.c", "int main(void) { return 0; }\n")]);
+    let out = exec(
+        dir.path(),
+        "cc -O2 -o spawner spawner.c -lwasi-ext && ./spawner && cc -o plain plain.c && ./plain && echo ok",
+    );
+    assert_eq!(text(&out.stdout), "read 13 bytes: from a child\nok\n", "{}", text(&out.stderr));
+}

@@ -198,7 +198,9 @@ impl Driver for Clang {
         toolchain::precompile(cx.runtime, &toolchain, compiler_config(&CompilerBudget::default()), quiet)?;
         // Shell VMs run the same module on their own (smaller) wasm stack,
         // which needs its own compilation: done now, not in a user's `cc`.
-        toolchain::precompile(cx.runtime, &toolchain, VmConfig::default(), quiet)
+        toolchain::precompile(cx.runtime, &toolchain, VmConfig::default(), quiet)?;
+        // capsa's C extension, which shell VMs' `cc` links as the lane does.
+        ext_library(cx.runtime, &toolchain, &CompilerBudget::default()).map(drop)
     }
 
     fn installed(&self, cx: Cx<'_>) -> Result<bool, LaneError> {
@@ -215,6 +217,12 @@ impl Driver for Clang {
         // npm unpacks the module 0644; a VM runs only files marked executable.
         toolchain::make_executable(&toolchain.module)?;
         config.grants.dirs.push(DirGrant { host: package.into(), guest: SHELL_HOME.into(), read_only: true });
+        // capsa's C extension, once built (by `capsa lanes install c` or a
+        // first build): `cc` in the VM compiles and links with it.
+        let (ext, _, _) = library_place(cx.runtime, &toolchain, &ext_spec());
+        if ext.dir.join(".complete").is_file() {
+            config.grants.dirs.push(DirGrant { host: ext.dir, guest: ext.mount.into(), read_only: true });
+        }
         Ok(true)
     }
 }
@@ -449,15 +457,19 @@ fn display_dir(dir: &Path) -> String {
 /// capsa's C extension (`guest/wasi-ext`: wasi_ext.h, spawn.h, pwd.h, …),
 /// compiled once per toolchain into `<cache>/lanes/wasi-ext/<hash>`.
 fn ext_library(runtime: &Runtime, toolchain: &Toolchain, budget: &CompilerBudget) -> Result<ObjectLibrary, LaneError> {
-    let library = LibrarySpec {
+    object_library(runtime, toolchain, budget, &ext_spec())
+}
+
+/// capsa's C extension as a cached object library, seen at `/opt/capsa`.
+fn ext_spec() -> LibrarySpec<'static> {
+    LibrarySpec {
         name: "wasi-ext",
         label: "capsa's C extension",
         mount: "/opt/capsa",
         headers: embedded::WASI_EXT_HEADERS,
         sources: embedded::WASI_EXT_SOURCES,
         flags: &["-O2"],
-    };
-    object_library(runtime, toolchain, budget, &library)
+    }
 }
 
 /// C sources to compile once per toolchain into a cached object library.
@@ -495,29 +507,11 @@ pub(crate) fn object_library(
     budget: &CompilerBudget,
     spec: &LibrarySpec<'_>,
 ) -> Result<ObjectLibrary, LaneError> {
-    let mut flags: Vec<String> = ["--target=wasm32-wasip1", "-I/work/include"].map(String::from).to_vec();
-    flags.extend(EMULATIONS.iter().map(|(define, _)| format!("-D{define}")));
-    flags.extend(spec.flags.iter().map(|f| f.to_string()));
-    let mut hasher = Sha256::new();
-    hasher.update(toolchain.integrity.as_bytes());
-    for flag in &flags {
-        hasher.update(flag.as_bytes());
-        hasher.update([0]);
+    let (library, flags, units) = library_place(runtime, toolchain, spec);
+    if library.dir.join(".complete").is_file() {
+        return Ok(library);
     }
-    for (name, bytes) in spec.headers.iter().chain(spec.sources) {
-        hasher.update(name.as_bytes());
-        hasher.update([0]);
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(bytes);
-    }
-    let hash = hex::encode(hasher.finalize());
-    let units: Vec<&str> = spec.sources.iter().map(|(name, _)| *name).filter(|n| n.ends_with(".c")).collect();
-    let objects = units.iter().map(|name| format!("{}/obj/{name}.o", spec.mount)).collect();
-    let dir = runtime.cache_root().join("lanes").join(spec.name).join(&hash[..16]);
-    let library = |dir| ObjectLibrary { dir, mount: spec.mount, objects, hash: hash.clone() };
-    if dir.join(".complete").is_file() {
-        return Ok(library(dir));
-    }
+    let dir = library.dir.clone();
     let staging = capsa_provision::staging_beside(&dir)?;
     let write = |sub: &str, name: &str, bytes: &[u8]| -> Result<(), LaneError> {
         let path = staging.path().join(sub).join(name);
@@ -549,7 +543,36 @@ pub(crate) fn object_library(
         // Built meanwhile by another capsa: keep theirs.
         let _ = std::fs::remove_dir_all(&built);
     }
-    Ok(library(dir))
+    Ok(library)
+}
+
+/// Where `spec`'s library is (or will be) cached, its compile flags and its
+/// units; nothing is read or built.
+fn library_place<'a>(
+    runtime: &Runtime,
+    toolchain: &Toolchain,
+    spec: &LibrarySpec<'a>,
+) -> (ObjectLibrary, Vec<String>, Vec<&'a str>) {
+    let mut flags: Vec<String> = ["--target=wasm32-wasip1", "-I/work/include"].map(String::from).to_vec();
+    flags.extend(EMULATIONS.iter().map(|(define, _)| format!("-D{define}")));
+    flags.extend(spec.flags.iter().map(|f| f.to_string()));
+    let mut hasher = Sha256::new();
+    hasher.update(toolchain.integrity.as_bytes());
+    for flag in &flags {
+        hasher.update(flag.as_bytes());
+        hasher.update([0]);
+    }
+    for (name, bytes) in spec.headers.iter().chain(spec.sources) {
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    let hash = hex::encode(hasher.finalize());
+    let units: Vec<&str> = spec.sources.iter().map(|(name, _)| *name).filter(|n| n.ends_with(".c")).collect();
+    let objects = units.iter().map(|name| format!("{}/obj/{name}.o", spec.mount)).collect();
+    let dir = runtime.cache_root().join("lanes").join(spec.name).join(&hash[..16]);
+    (ObjectLibrary { dir, mount: spec.mount, objects, hash }, flags, units)
 }
 
 #[cfg(test)]

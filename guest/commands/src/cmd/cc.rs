@@ -22,6 +22,11 @@
 //! at `/usr/lib/capsa/c` once `capsa lanes install c` has run; without it
 //! every name says how to get it and exits 127.
 //!
+//! capsa's C extension (`wasi_ext.h`: spawn, pipes, sockets, users) is on
+//! the include path and linked lazily, as in the C lane, once the lane's
+//! install has built it (granted at `/opt/capsa`); `-lwasi-ext` is
+//! accepted.
+//!
 //! Link options understood: `-o`, `-l`, `-L`, `-Wl,…`, `-Xlinker`, `-s`,
 //! `-nostdlib`, `-nostartfiles`, `-rdynamic`; `-shared`, `-pthread` and
 //! `-fopenmp` are refused (wasm32-wasip1 has neither shared libraries nor
@@ -38,6 +43,10 @@ use crate::util;
 const LLVM: &str = "/usr/lib/capsa/c/gen/llvm.core.wasm";
 /// The sysroot: wasi-libc, libc++, clang's resource headers.
 const SYSROOT: &str = "/usr/lib/capsa/c/sysroot";
+/// capsa's C extension (`wasi_ext.h`, `spawn.h`, …), built by the C lane
+/// and granted here once `capsa lanes install c` has run: `include/` and
+/// `obj/`.
+const EXT: &str = "/opt/capsa";
 /// The target every program is built for.
 const TARGET: &str = "--target=wasm32-wasip1";
 /// The linked program's stack (as the C lane's): wasm-ld's 64 KiB default
@@ -170,6 +179,9 @@ fn parse(args: &[OsString], cwd: &Path) -> Result<Parsed, String> {
                 lib.push(value(text)?);
                 p.link.push(LinkItem::Pass(lib));
             }
+            // capsa's C extension is always linked lazily (below), as in
+            // the C lane: naming it adds nothing.
+            "-lwasi-ext" if Path::new(EXT).join("obj").is_dir() => {}
             _ if text.starts_with("-l") => p.link.push(LinkItem::Pass(arg.clone())),
             "-L" => p.link.push(LinkItem::Pass(joined("-L", &value(text)?, cwd))),
             _ if text.starts_with("-L") => p.link.push(LinkItem::Pass(joined("-L", OsStr::new(&text[2..]), cwd))),
@@ -294,6 +306,13 @@ fn link(cmd: &str, clang: &str, driver: Driver, p: Parsed) -> i32 {
         }
     }
     if !p.no_stdlib {
+        // capsa's C extension as a lazy library: linked only if used.
+        let ext = ext_objects();
+        if !ext.is_empty() {
+            args.push("--start-lib".into());
+            args.extend(ext);
+            args.push("--end-lib".into());
+        }
         if driver == Driver::Cxx {
             args.extend(["-lc++", "-lc++abi"].map(OsString::from));
         }
@@ -310,6 +329,20 @@ fn link(cmd: &str, clang: &str, driver: Driver, p: Parsed) -> i32 {
     args.push(output.clone());
     let code = run(cmd, "wasm-ld", &args, &p.sources, p.verbose);
     finish_link(cmd, code, Path::new(&output))
+}
+
+/// The objects of capsa's C extension, when it is granted, in a stable
+/// order.
+fn ext_objects() -> Vec<OsString> {
+    let Ok(entries) = std::fs::read_dir(Path::new(EXT).join("obj")) else { return Vec::new() };
+    let mut objects: Vec<OsString> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "o"))
+        .map(PathBuf::into_os_string)
+        .collect();
+    objects.sort();
+    objects
 }
 
 /// After a link that worked, makes the program executable as a native
@@ -340,6 +373,12 @@ fn defaults(driver: Driver) -> Vec<OsString> {
         "-wasm-use-legacy-eh=false".into(),
     ];
     args.extend(EMULATIONS.iter().map(|(define, _)| OsString::from(format!("-D{define}"))));
+    let ext_include = Path::new(EXT).join("include");
+    if ext_include.is_dir() {
+        // After the user's own -I paths, as a system directory.
+        args.push("-idirafter".into());
+        args.push(ext_include.into_os_string());
+    }
     if driver == Driver::Cxx {
         // As the C++ lane: wasm32-wasip1's libc++abi is built without them.
         args.push("-fno-exceptions".into());
