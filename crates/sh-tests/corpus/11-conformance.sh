@@ -48,3 +48,16 @@ echo {01..03} {1..10..3} {05..1..2} {-01..2} {001..3} a{08..10}b {1..3}{01..02};
 x=1; export y=2; declare -i n=3; a=(x "y z"); declare -A A=([k]=v); echo ${x@A} ${y@A} ${n@A}; echo ${a@A}; echo ${a[@]@A}; echo ${A[@]@A}
 x=1; export y=2; a=(x "y z"); declare -A A=([k]=v); echo ${x@a} ${y@a} ${a@a} ${a[@]@a} ${A@a} ${nope@a}X; echo ${a[@]@K}; printf '<%s>' ${a[@]@k}; echo; echo ${A[@]@K} ${x@K}
 declare -a e; echo ${e@A}; declare s; echo ${s@A}X; declare -i k; echo ${k@A}
+#### extglob-in-conditional
+shopt -s extglob; [[ ab == @(ab|cd) ]] && echo yes; [[ x == @(ab|cd) ]] || echo no; [[ foo.c == !(*.txt) ]] && echo notxt; [[ a.txt == !(*.txt) ]] || echo istxt
+#### extglob-repeats-and-options
+[[ aaa == +(a) ]] && echo plus; [[ "" == *(a) ]] && echo starempty; [[ ab == ?(a)b ]] && echo opt; [[ abab == +(ab) ]] && echo abab; [[ aba == +(ab) ]] || echo notaba
+#### extglob-in-case-and-parameter-operations
+shopt -s extglob
+case abc in @(x|abc)) echo case-hit;; *) echo miss;; esac
+v=foo.tar.gz; echo ${v%%+(.tar|.gz)} ${v//@(o|a)/_}
+#### extglob-in-pathname-expansion
+shopt -s extglob
+d=$(mktemp -d) && cd "$d" && touch a.c b.h c.txt && echo !(*.txt) && echo @(a|b).* && echo *.!(c); cd / && rm -r "$d"
+#### extglob-quoted-and-from-a-variable
+shopt -s extglob; [[ 'a(b' == a\(b ]] && echo escaped; x='@(a|b)'; [[ a == $x ]] && echo fromvar; [[ a == "$x" ]] || echo quoted-literal

@@ -1,7 +1,9 @@
 //! Shell patterns: matching (`case`, `[[ == ]]`, `${x#pat}`) and pathname
 //! expansion. A pattern is a string in which `\c` stands for a literal `c`
 //! (the expander escapes quoted characters that way); `*`, `?` and
-//! `[...]` (with `!`/`^`, ranges and `[:class:]`) are special.
+//! `[...]` (with `!`/`^`, ranges and `[:class:]`) are special, and so are
+//! bash's extended patterns `?(a|b)`, `*(…)`, `+(…)`, `@(…)` and `!(…)`
+//! (extglob: the parser accepts them, so they are always on here).
 
 use std::path::Path;
 
@@ -11,7 +13,15 @@ enum Tok {
     Lit(char),
     Any,
     Star,
-    Class { negated: bool, items: Vec<ClassItem> },
+    Class {
+        negated: bool,
+        items: Vec<ClassItem>,
+    },
+    /// An extended pattern: its operator (`?*+@!`) and alternatives.
+    Ext {
+        op: char,
+        alts: Vec<Vec<Tok>>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +54,7 @@ pub fn unescape(pattern: &str) -> String {
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\' | '(' | ')' | '|') {
             out.push('\\');
         }
         out.push(c);
@@ -57,6 +67,14 @@ fn compile(pattern: &str) -> Vec<Tok> {
     let mut toks = Vec::new();
     let mut i = 0;
     while i < chars.len() {
+        if matches!(chars[i], '?' | '*' | '+' | '@' | '!')
+            && chars.get(i + 1) == Some(&'(')
+            && let Some((alts, next)) = ext_alternatives(&chars, i + 2)
+        {
+            toks.push(Tok::Ext { op: chars[i], alts });
+            i = next;
+            continue;
+        }
         match chars[i] {
             '\\' if i + 1 < chars.len() => {
                 toks.push(Tok::Lit(chars[i + 1]));
@@ -89,6 +107,34 @@ fn compile(pattern: &str) -> Vec<Tok> {
         }
     }
     toks
+}
+
+/// The alternatives of an extended pattern whose text starts at `start`
+/// (after `X(`), compiled, and the index after its `)`; `None` if it is not
+/// closed.
+fn ext_alternatives(chars: &[char], start: usize) -> Option<(Vec<Vec<Tok>>, usize)> {
+    let mut depth = 0;
+    let mut alts = Vec::new();
+    let mut from = start;
+    let mut i = start;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 1,
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            ')' => {
+                alts.push(compile(&chars[from..i].iter().collect::<String>()));
+                return Some((alts, i + 1));
+            }
+            '|' if depth == 0 => {
+                alts.push(compile(&chars[from..i].iter().collect::<String>()));
+                from = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Parses a bracket expression starting after `[`; returns it and the
@@ -162,6 +208,7 @@ fn tok_matches(tok: &Tok, c: char) -> bool {
         Tok::Any => true,
         Tok::Class { negated, items } => class_matches(*negated, items, c),
         Tok::Star => true,
+        Tok::Ext { .. } => false,
     }
 }
 
@@ -173,8 +220,12 @@ pub fn matches(pattern: &str, text: &str) -> bool {
 }
 
 /// The classic one-backtrack-point wildcard match: correct for `*`, `?`
-/// and classes, linear in practice.
+/// and classes, linear in practice; patterns with extended parts go to
+/// [`match_ext`].
 fn match_toks(toks: &[Tok], text: &[char]) -> bool {
+    if toks.iter().any(|t| matches!(t, Tok::Ext { .. })) {
+        return match_ext(toks, text);
+    }
     let (mut p, mut t) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
@@ -196,6 +247,39 @@ fn match_toks(toks: &[Tok], text: &[char]) -> bool {
         p += 1;
     }
     p == toks.len()
+}
+
+/// Backtracking match for patterns with extended parts: each one tries
+/// every length of text it could take.
+fn match_ext(toks: &[Tok], text: &[char]) -> bool {
+    match toks.first() {
+        None => text.is_empty(),
+        Some(Tok::Star) => (0..=text.len()).any(|k| match_ext(&toks[1..], &text[k..])),
+        Some(Tok::Ext { op, alts }) => {
+            (0..=text.len()).any(|k| ext_matches(*op, alts, &text[..k]) && match_ext(&toks[1..], &text[k..]))
+        }
+        Some(tok) => text.first().is_some_and(|&c| tok_matches(tok, c)) && match_ext(&toks[1..], &text[1..]),
+    }
+}
+
+/// Whether `text` is what the extended pattern `op(alts)` matches whole.
+fn ext_matches(op: char, alts: &[Vec<Tok>], text: &[char]) -> bool {
+    let one = |part: &[char]| alts.iter().any(|alt| match_ext(alt, part));
+    match op {
+        '@' => one(text),
+        '?' => text.is_empty() || one(text),
+        '!' => !one(text),
+        '*' => text.is_empty() || repeated(alts, text),
+        _ => repeated(alts, text), // '+'
+    }
+}
+
+/// Whether `text` is one or more matches of the alternatives in a row.
+fn repeated(alts: &[Vec<Tok>], text: &[char]) -> bool {
+    if alts.iter().any(|alt| match_ext(alt, text)) {
+        return true;
+    }
+    (1..text.len()).any(|k| alts.iter().any(|alt| match_ext(alt, &text[..k])) && repeated(alts, &text[k..]))
 }
 
 /// The char-boundary byte offsets of `s`, including its end.

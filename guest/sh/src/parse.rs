@@ -1,4 +1,5 @@
-//! Parsing with brush-parser, with bash's defaults (no extglob), and syntax
+//! Parsing with brush-parser, with extended patterns (`@(a|b)`) accepted
+//! everywhere, as if `shopt -s extglob` were always set, and syntax
 //! errors as bash-like messages (the caller makes them status 2).
 
 use brush_parser::ast::Program;

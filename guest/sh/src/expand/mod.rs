@@ -68,9 +68,10 @@ impl Builder {
     }
 }
 
-/// Parser options for words: bash defaults, without extglob.
+/// Parser options for programs and words: bash defaults, with extended
+/// patterns accepted (`glob.rs` matches them).
 pub fn word_options() -> brush_parser::ParserOptions {
-    brush_parser::ParserOptions { enable_extended_globbing: false, ..Default::default() }
+    brush_parser::ParserOptions { enable_extended_globbing: true, ..Default::default() }
 }
 
 impl Shell {
