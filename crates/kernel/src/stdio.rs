@@ -13,6 +13,10 @@ pub trait HostInput: Send + Sync {
     fn is_tty(&self) -> bool {
         false
     }
+    /// The terminal's size, `(rows, columns)`, when this is one.
+    fn window_size(&self) -> Option<(u16, u16)> {
+        None
+    }
 }
 
 /// A byte sink on the host side (a granted stdout or stderr).
@@ -26,5 +30,9 @@ pub trait HostOutput: Send + Sync {
     /// Whether this is an interactive terminal.
     fn is_tty(&self) -> bool {
         false
+    }
+    /// The terminal's size, `(rows, columns)`, when this is one.
+    fn window_size(&self) -> Option<(u16, u16)> {
+        None
     }
 }

@@ -162,8 +162,8 @@ pub const OWN_COMMANDS: &[&str] = &[
     "[", "ar", "awk", "bc", "bunzip2", "bzcat", "bzip2", "c++", "cc", "chgrp", "chmod", "chown", "clang", "clang++",
     "curl", "dd", "df", "dir", "du", "egrep", "env", "fgrep", "file", "g++", "gcc", "grep", "groups", "gunzip", "gzip",
     "hostname", "id", "install", "jq", "kill", "ld", "less", "ls", "make", "mktemp", "more", "nice", "patch", "ps",
-    "ranlib", "stat", "tac", "tar", "test", "timeout", "tree", "uname", "unxz", "unzip", "unzstd", "vdir", "wasm-ld",
-    "wget", "which", "whoami", "xargs", "xxd", "xz", "xzcat", "zcat", "zip", "zstd", "zstdcat",
+    "ranlib", "stat", "stty", "tac", "tar", "test", "timeout", "tput", "tree", "uname", "unxz", "unzip", "unzstd",
+    "vdir", "wasm-ld", "wget", "which", "whoami", "xargs", "xxd", "xz", "xzcat", "zcat", "zip", "zstd", "zstdcat",
 ];
 
 /// The other crates.io tools: `(command, module)`.

@@ -377,3 +377,25 @@ fn egrep_and_fgrep_are_grep_e_and_f() {
     let outcome = run_stdin(&["egrep", "-q", "zzz"], "a\n");
     assert_eq!(code(&outcome), 1);
 }
+
+/// Without a terminal (the test's stdio are captures) `stty` says so,
+/// `tput` falls back to `COLUMNS`/`LINES` or 80x24, and settings are
+/// refused; `crates/cli/tests/terminal.rs` runs both on a real terminal.
+#[test]
+fn stty_and_tput_without_a_terminal() {
+    let outcome = run(&["stty", "size"]);
+    assert_eq!(
+        (code(&outcome), outcome.stderr_str()),
+        (1, "stty: 'standard input': Inappropriate ioctl for device\n".into())
+    );
+    let outcome = run(&["stty", "raw", "-echo"]);
+    assert_eq!(code(&outcome), 1);
+    assert!(outcome.stderr_str().contains("'raw -echo': not supported"), "{}", describe(&outcome));
+    expect(&["tput", "cols"], "80\n");
+    expect(&["tput", "lines"], "24\n");
+    let mut config = common::config();
+    config.grants.env.push(("COLUMNS".into(), "132".into()));
+    assert_eq!(ok(&run_in(config, &["tput", "cols"])), "132\n");
+    let outcome = run(&["tput", "setaf", "1"]);
+    assert_eq!(code(&outcome), 1);
+}

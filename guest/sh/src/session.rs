@@ -69,6 +69,7 @@ pub fn run(dir: &str, last_status: i32, line: &str) -> i32 {
     };
     sh.self_path = crate::self_path();
     sh.job_control = true;
+    window_size(&mut sh);
     sh.notify_jobs();
     sh.st.status = last_status;
     let status = match sh.run_source(line) {
@@ -96,6 +97,16 @@ pub fn run(dir: &str, last_status: i32, line: &str) -> i32 {
         Err(e) => sysio::write_fd(2, format!("sh: cannot save the session: {e}\n").as_bytes()),
     }
     report(&result_path, &format!("done\n{}", saved_cwd), status)
+}
+
+/// `LINES` and `COLUMNS` from the terminal the session runs on, before each
+/// line, as an interactive bash keeps them (it follows resizes between
+/// lines); left alone when stdout is not a terminal.
+fn window_size(sh: &mut Shell) {
+    if let Ok((rows, cols)) = wasi_ext::window_size(1).or_else(|_| wasi_ext::window_size(0)) {
+        sh.set_var("LINES", rows.to_string());
+        sh.set_var("COLUMNS", cols.to_string());
+    }
 }
 
 /// Writes the line's outcome for the host; returns `status`.

@@ -69,3 +69,16 @@ pub fn isatty(fd: RawFd) -> io::Result<bool> {
     let tty = sys::out_u32(|out| unsafe { sys::isatty(fd, out) })?;
     Ok(tty != 0)
 }
+
+/// The size of the host terminal `fd` is connected to, `(rows, columns)`,
+/// asked afresh (it follows resizes).
+///
+/// # Errors
+/// `ENOTTY` if `fd` is not a terminal, `EBADF` if it is not open.
+pub fn window_size(fd: RawFd) -> io::Result<(u16, u16)> {
+    let fd = fd_u32(fd)?;
+    let (mut rows, mut cols) = (0u32, 0u32);
+    // SAFETY: both out-pointers are live `u32`s for the call.
+    sys::cvt(unsafe { sys::winsize(fd, &mut rows, &mut cols) })?;
+    Ok((u16::try_from(rows).unwrap_or(u16::MAX), u16::try_from(cols).unwrap_or(u16::MAX)))
+}

@@ -42,7 +42,7 @@ mod user;
 
 use std::io;
 
-pub use fd::{dup, dup2, isatty, pipe};
+pub use fd::{dup, dup2, isatty, pipe, window_size};
 pub use process::{
     Child, Command, ExitStatus, Output, Stdio, getpgid, getpid, getppid, kill, setpgid, sleep_ms, waitpid,
 };

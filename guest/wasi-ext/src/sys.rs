@@ -70,6 +70,11 @@ unsafe extern "C" {
     pub(crate) fn isatty(fd: u32, out: *mut u32) -> i32;
 }
 
+#[link(wasm_import_module = "host_tty")]
+unsafe extern "C" {
+    pub(crate) fn winsize(fd: u32, rows_out: *mut u32, cols_out: *mut u32) -> i32;
+}
+
 #[link(wasm_import_module = "host_fs")]
 unsafe extern "C" {
     pub(crate) fn stat(fd: u32, path: *const u8, path_len: usize, flags: u32, out: *mut u8) -> i32;

@@ -182,6 +182,20 @@ impl OpenFile {
         }
     }
 
+    /// The size of the terminal this is, `(rows, columns)`; `None` if it is
+    /// not a terminal (or its size is unknown).
+    pub fn window_size(&self) -> Option<(u16, u16)> {
+        match &self.kind {
+            FileKind::Input(input) => input.window_size(),
+            FileKind::Output(sink) => sink.output.window_size(),
+            FileKind::Node(_)
+            | FileKind::HostFile(_)
+            | FileKind::HostDir(_)
+            | FileKind::Pipe(_)
+            | FileKind::Socket(_) => None,
+        }
+    }
+
     /// For `/dev/stdin`, `/dev/stdout` and `/dev/stderr`: the fd (0, 1, 2) the
     /// opener should duplicate instead of using this description.
     pub fn stdio_alias(&self) -> Option<u32> {

@@ -104,6 +104,9 @@ impl HostInput for InheritInput {
     fn is_tty(&self) -> bool {
         std::io::stdin().is_terminal()
     }
+    fn window_size(&self) -> Option<(u16, u16)> {
+        window_size(std::io::stdin().as_fd())
+    }
 }
 
 struct BytesInput(Mutex<Cursor<Vec<u8>>>);
@@ -212,6 +215,20 @@ impl HostOutput for InheritOutput {
             Stream::Stderr => std::io::stderr().is_terminal(),
         }
     }
+    fn window_size(&self) -> Option<(u16, u16)> {
+        match self.stream {
+            Stream::Stdout => window_size(std::io::stdout().as_fd()),
+            Stream::Stderr => window_size(std::io::stderr().as_fd()),
+        }
+    }
+}
+
+/// The size of the host terminal `fd` is, `(rows, columns)`, asked afresh
+/// each time (it follows resizes); `None` when `fd` is not a terminal or
+/// reports no size.
+fn window_size(fd: BorrowedFd<'_>) -> Option<(u16, u16)> {
+    let size = rustix::termios::tcgetwinsize(fd).ok()?;
+    (size.ws_row > 0 && size.ws_col > 0).then_some((size.ws_row, size.ws_col))
 }
 
 struct FileOutput {

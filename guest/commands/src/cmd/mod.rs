@@ -29,6 +29,7 @@ pub mod ps;
 pub mod stat;
 pub mod tac;
 pub mod tar;
+pub mod term;
 pub mod test;
 pub mod timeout;
 pub mod tree;
