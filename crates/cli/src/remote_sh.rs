@@ -2,7 +2,9 @@
 //! `capsa serve`. The prompt and line editing stay here (as for a local
 //! session); each line goes over the server's shell WebSocket and its
 //! output comes back as it is written. Ctrl-C interrupts the running line.
-//! A remote line's stdin is empty: input is not forwarded.
+//! At a terminal, what is typed while a line runs is its stdin (`read`
+//! works; Ctrl-D ends it); piped into, a line's stdin is empty, so the
+//! script's next lines stay the script's.
 
 use std::io::Write;
 use std::net::TcpStream;
@@ -71,16 +73,19 @@ fn attach(server: &str, id: &str, bearer: &str) -> Result<i32> {
         // Short reads, so that Ctrl-C is noticed while a line runs.
         stream.set_read_timeout(Some(Duration::from_millis(100))).context("the connection")?;
     }
+    // The line editor first: it takes SIGINT and SIGWINCH for itself when
+    // made, and Ctrl-C while a line runs must be ours.
+    let mut reader = Reader::new();
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = interrupted.clone();
     if let Err(err) = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
         eprintln!("capsa: Ctrl-C will end capsa, not the running command: {err}");
     }
-    let ready = receive(&mut socket, &interrupted)?;
+    let ready = receive(&mut socket, &interrupted, &mut None)?;
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
     let (user, home) =
         (ready["user"].as_str().unwrap_or("user").to_string(), ready["home"].as_str().unwrap_or("/").to_string());
     let mut cwd = ready["cwd"].as_str().unwrap_or("/").to_string();
-    let mut reader = Reader::new();
     let mut pending = String::new();
     let mut status = 0;
     loop {
@@ -91,10 +96,14 @@ fn attach(server: &str, id: &str, bearer: &str) -> Result<i32> {
         }
         interrupted.store(false, Ordering::SeqCst);
         send(&mut socket, json!({"type": "line", "data": pending}))?;
-        send(&mut socket, json!({"type": "eof"}))?;
+        // The terminal's input goes to the line until Ctrl-D or its end.
+        let mut input = terminal.then_some(Forward);
+        if input.is_none() {
+            send(&mut socket, json!({"type": "eof"}))?;
+        }
         // Output until the line's end.
         let end = loop {
-            let message = receive(&mut socket, &interrupted)?;
+            let message = receive(&mut socket, &interrupted, &mut input)?;
             match message["type"].as_str() {
                 Some("stdout") => write_chunk(&mut std::io::stdout(), &message),
                 Some("stderr") => write_chunk(&mut std::io::stderr(), &message),
@@ -132,18 +141,59 @@ fn send(socket: &mut Socket, message: Value) -> Result<()> {
     socket.send(Message::Text(message.to_string().into())).context("the connection to the server")
 }
 
-/// The next JSON message; forwards Ctrl-C while waiting.
-fn receive(socket: &mut Socket, interrupted: &AtomicBool) -> Result<Value> {
+/// The terminal's input, forwarded to the running line while it is open.
+struct Forward;
+
+impl Forward {
+    /// Sends what the terminal has for the line now, if anything (a cooked
+    /// terminal gives whole lines); `false` once its input ended (Ctrl-D),
+    /// which the line is told as EOF.
+    fn pump(&self, socket: &mut Socket) -> Result<bool> {
+        let stdin = std::io::stdin();
+        let mut fds = [rustix::event::PollFd::new(&stdin, rustix::event::PollFlags::IN)];
+        let now = rustix::event::Timespec { tv_sec: 0, tv_nsec: 0 };
+        if rustix::event::poll(&mut fds, Some(&now)).unwrap_or(0) == 0 {
+            return Ok(true);
+        }
+        let mut buf = [0u8; 4096];
+        match rustix::io::read(std::os::fd::AsFd::as_fd(&stdin), &mut buf) {
+            Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => Ok(true),
+            Ok(0) | Err(_) => {
+                send(socket, json!({"type": "eof"}))?;
+                Ok(false)
+            }
+            Ok(n) => {
+                let data = base64::engine::general_purpose::STANDARD.encode(&buf[..n]);
+                send(socket, json!({"type": "stdin", "data_b64": data}))?;
+                Ok(true)
+            }
+        }
+    }
+}
+
+/// The next JSON message; forwards Ctrl-C, and the terminal's input to a
+/// running line, while waiting.
+fn receive(socket: &mut Socket, interrupted: &AtomicBool, input: &mut Option<Forward>) -> Result<Value> {
     loop {
         if interrupted.swap(false, Ordering::SeqCst) {
             send(socket, json!({"type": "interrupt"}))?;
+        }
+        if let Some(forward) = input
+            && !forward.pump(socket)?
+        {
+            *input = None;
         }
         match socket.read() {
             Ok(Message::Text(text)) => return serde_json::from_str(&text).context("a message from the server"),
             Ok(Message::Close(_)) => bail!("the server closed the session"),
             Ok(_) => {}
+            // A read cut short by the timeout or by Ctrl-C's signal is
+            // retried (tungstenite keeps a partial frame).
             Err(tungstenite::Error::Io(err))
-                if matches!(err.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut | std::io::ErrorKind::Interrupted
+                ) => {}
             Err(err) => return Err(err).context("the connection to the server"),
         }
     }

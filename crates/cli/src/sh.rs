@@ -172,13 +172,15 @@ pub fn main(args: ShArgs) -> i32 {
     for warning in session.warnings() {
         eprintln!("capsa: {warning}");
     }
+    // The line editor first: it takes SIGINT and SIGWINCH for itself when
+    // made, and Ctrl-C while a line runs must be ours.
+    let mut reader = Reader::new();
     let interrupter = session.interrupter();
     if let Err(err) = ctrlc::set_handler(move || interrupter.interrupt()) {
         eprintln!("capsa: Ctrl-C will end capsa, not the running command: {err}");
     }
     let identity = session.identity();
     let mut cwd = session.workdir().to_string();
-    let mut reader = Reader::new();
     let mut pending = String::new();
     let mut status = 0;
     loop {
