@@ -61,3 +61,9 @@ shopt -s extglob
 d=$(mktemp -d) && cd "$d" && touch a.c b.h c.txt && echo !(*.txt) && echo @(a|b).* && echo *.!(c); cd / && rm -r "$d"
 #### extglob-quoted-and-from-a-variable
 shopt -s extglob; [[ 'a(b' == a\(b ]] && echo escaped; x='@(a|b)'; [[ a == $x ]] && echo fromvar; [[ a == "$x" ]] || echo quoted-literal
+#### malformed-parameter-expansion-is-an-error
+echo ${a&}; echo not-reached
+#### malformed-parameter-expansion-in-double-quotes
+echo "${a b}"; echo not-reached
+#### dollar-brace-that-is-not-an-expansion
+x=5; echo \${x} "$"{x} $ {x} a$ "a$"

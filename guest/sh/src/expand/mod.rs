@@ -172,8 +172,19 @@ impl Shell {
         b: &mut Builder,
     ) -> Result<(), Flow> {
         let exp_kind = if in_dq { Kind::Quoted } else { Kind::Exp };
-        for piece in pieces {
+        for (i, piece) in pieces.iter().enumerate() {
             match &piece.piece {
+                // brush-parser leaves a `${…}` it cannot read (`${a&}`,
+                // `${}`, `${a b}`) as the texts `$` and `{…}`; bash refuses it.
+                WordPiece::Text(s)
+                    if s.ends_with('$')
+                        && let Some(WordPiece::Text(next)) = pieces.get(i + 1).map(|p| &p.piece)
+                        && next.starts_with('{') =>
+                {
+                    let end = next.find('}').map_or(next.len(), |e| e + 1);
+                    self.error(format!("${}: bad substitution", &next[..end]));
+                    return Err(Flow::Exit(1));
+                }
                 WordPiece::Text(s) => {
                     let kind = if in_dq {
                         Kind::Quoted
