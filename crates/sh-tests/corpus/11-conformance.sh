@@ -67,3 +67,13 @@ echo ${a&}; echo not-reached
 echo "${a b}"; echo not-reached
 #### dollar-brace-that-is-not-an-expansion
 x=5; echo \${x} "$"{x} $ {x} a$ "a$"
+#### process-substitution-as-arguments
+cat <(echo hi); diff <(printf 'a\nb\n') <(printf 'a\nc\n'); echo st=$?; paste <(seq 3) <(seq 4 6); comm -12 <(printf 'a\nb\n') <(printf 'b\nc\n')
+#### process-substitution-redirected
+wc -l < <(seq 5); while read l; do echo "got $l"; done < <(printf '1\n2\n'); n=0; while read l; do n=$((n+l)); done < <(seq 4); echo sum=$n
+#### process-substitution-written-to
+echo hello | tee >(tr a-z A-Z > out.txt) > /dev/null; sleep 0.3; cat out.txt; rm -f out.txt
+#### process-substitution-in-command-substitution
+echo "$(cat <(echo nested))" $(wc -c < <(printf abc))
+#### cat-options
+printf 'a\tb\n\n\n\nc\n' | cat -A -s -n; printf 'x\ny' | cat -E; echo; printf '\001\177' | cat -v; echo

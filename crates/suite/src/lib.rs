@@ -44,8 +44,8 @@
 //! let layer = capsa_suite::layer()?;
 //! let mut config = capsa_runtime::VmConfig::default();
 //! config.layers.push(layer);
-//! let cat = capsa_suite::command_module("cat").expect("cat is in the suite");
-//! assert_eq!(cat.name, "coreutils");
+//! let ls = capsa_suite::command_module("sort").expect("sort is in the suite");
+//! assert_eq!(ls.name, "coreutils");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -90,7 +90,6 @@ pub const COREUTILS_COMMANDS: &[&str] = &[
     "base64",
     "basename",
     "basenc",
-    "cat",
     "cksum",
     "comm",
     "cp",
@@ -159,11 +158,12 @@ pub const COREUTILS_COMMANDS: &[&str] = &[
 /// The commands of our own module (`guest/commands`); the module itself
 /// lists them with `capsa-commands --list`.
 pub const OWN_COMMANDS: &[&str] = &[
-    "[", "ar", "awk", "bc", "bunzip2", "bzcat", "bzip2", "c++", "cc", "chgrp", "chmod", "chown", "clang", "clang++",
-    "curl", "dd", "df", "dir", "du", "egrep", "env", "fgrep", "file", "g++", "gcc", "grep", "groups", "gunzip", "gzip",
-    "hostname", "id", "install", "jq", "kill", "ld", "less", "ls", "make", "mktemp", "more", "nice", "patch", "ps",
-    "ranlib", "stat", "stty", "tac", "tar", "test", "timeout", "tput", "tree", "uname", "unxz", "unzip", "unzstd",
-    "vdir", "wasm-ld", "wget", "which", "whoami", "xargs", "xxd", "xz", "xzcat", "zcat", "zip", "zstd", "zstdcat",
+    "[", "ar", "awk", "bc", "bunzip2", "bzcat", "bzip2", "c++", "cat", "cc", "chgrp", "chmod", "chown", "clang",
+    "clang++", "curl", "dd", "df", "dir", "du", "egrep", "env", "fgrep", "file", "g++", "gcc", "grep", "groups",
+    "gunzip", "gzip", "hostname", "id", "install", "jq", "kill", "ld", "less", "ls", "make", "mktemp", "more", "nice",
+    "patch", "ps", "ranlib", "stat", "stty", "tac", "tar", "test", "timeout", "tput", "tree", "uname", "unxz", "unzip",
+    "unzstd", "vdir", "wasm-ld", "wget", "which", "whoami", "xargs", "xxd", "xz", "xzcat", "zcat", "zip", "zstd",
+    "zstdcat",
 ];
 
 /// The other crates.io tools: `(command, module)`.

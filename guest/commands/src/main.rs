@@ -9,7 +9,8 @@
 //! that show or change modes and owners, which preview1 lacks and capsa's
 //! `host_fs` provides (`ls`, `dir`, `vdir`, `stat`, `test`/`[`, `chmod`,
 //! `chown`, `chgrp`), and replacements for uutils commands that cannot work
-//! on wasip1 (`dd` starts a thread, `tac` on stdin calls `temp_dir()`, `nice`
+//! on wasip1 (`cat` refuses pipes and devices by path, `dd` starts a
+//! thread, `tac` on stdin calls `temp_dir()`, `nice`
 //! and `xargs` exec).
 //!
 //! A command that cannot do its job in capsa says so and exits 1:
@@ -37,6 +38,7 @@ const COMMANDS: &[(&str, Entry)] = &[
     ("bzcat", cmd::compress::main),
     ("bzip2", cmd::compress::main),
     ("c++", cmd::cc::main),
+    ("cat", cmd::cat::main),
     ("cc", cmd::cc::main),
     ("chgrp", cmd::chown::chgrp),
     ("chmod", cmd::chmod::chmod),

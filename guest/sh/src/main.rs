@@ -46,6 +46,7 @@ mod exec;
 mod expand;
 mod glob;
 mod parse;
+mod procsub;
 mod redirect;
 mod session;
 mod shell;

@@ -15,6 +15,7 @@ use std::rc::Rc;
 
 use brush_parser::ast::{IoFileRedirectKind, IoFileRedirectTarget, IoRedirect};
 
+use crate::procsub::Substitution;
 use crate::shell::{Flow, Shell};
 use crate::sysio;
 
@@ -26,6 +27,9 @@ pub const MAX_SHELL_FD: i32 = 255;
 pub struct Saved {
     std: Vec<(i32, Option<OwnedFd>)>,
     map: Vec<(i32, Option<Rc<OwnedFd>>)>,
+    /// Process substitutions redirected from (`< <(…)`): waited for once
+    /// the redirections are undone.
+    subs: Vec<Substitution>,
 }
 
 /// A redirection failed: the message is printed, the command's status is 1.
@@ -54,6 +58,7 @@ impl Shell {
 
     /// Undoes what [`Shell::redirect`] did, in reverse order.
     pub fn restore(&mut self, saved: Saved) {
+        let subs = saved.subs;
         for (fd, old) in saved.map.into_iter().rev() {
             match old {
                 Some(f) => self.fds.insert(fd, f),
@@ -68,6 +73,7 @@ impl Shell {
                 None => sysio::close_fd(fd),
             }
         }
+        self.finish_substitutions(subs);
     }
 
     fn redirect_one(&mut self, r: &IoRedirect, permanent: bool, saved: &mut Saved) -> Result<Result<(), String>, Flow> {
@@ -111,8 +117,23 @@ impl Shell {
                             Err(format!("{text}: ambiguous redirect"))
                         }
                     }
-                    IoFileRedirectTarget::ProcessSubstitution(..) => {
-                        Err("process substitution is not supported by capsa's sh".into())
+                    // `< <(list)`, `> >(list)`: this shell holds the pipe's
+                    // end itself and installs it; the child is waited for
+                    // when the redirection is undone (never for `exec`'s).
+                    IoFileRedirectTarget::ProcessSubstitution(sub_kind, body) => {
+                        match self.substitute(sub_kind, body) {
+                            Ok((_, sub)) => {
+                                let end = self.fds.remove(&sub.fd).and_then(|end| Rc::try_unwrap(end).ok());
+                                if !permanent {
+                                    saved.subs.push(sub);
+                                }
+                                match end {
+                                    Some(end) => self.install(fd, end, permanent, saved),
+                                    None => Err("process substitution: its pipe is gone".into()),
+                                }
+                            }
+                            Err(msg) => Err(msg),
+                        }
                     }
                 }
             }

@@ -237,6 +237,9 @@ pub struct Shell {
     pub optpos_index: usize,
     /// Set by `exec` without a command: keep this command's redirections.
     pub exec_redirects_permanent: bool,
+    /// The shell fds of the running command's process substitutions
+    /// (`/dev/fd/N`), which an external command gets at the same numbers.
+    pub substitution_fds: Vec<i32>,
 }
 
 /// How deep functions, `eval` and `source` may nest before the shell stops
@@ -267,6 +270,7 @@ impl Shell {
             optpos: 0,
             optpos_index: 0,
             exec_redirects_permanent: false,
+            substitution_fds: Vec::new(),
         }
     }
 

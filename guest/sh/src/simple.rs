@@ -18,16 +18,19 @@ struct Parts<'a> {
     assigns: Vec<&'a ast::Assignment>,
     redirs: Vec<&'a IoRedirect>,
     words: Vec<(&'a ast::Word, Option<&'a ast::Assignment>)>,
+    /// Process substitutions (`<(…)`, `>(…)`), each with the index in
+    /// `words` its `/dev/fd/N` word goes before.
+    subs: Vec<(usize, &'a ast::ProcessSubstitutionKind, &'a ast::SubshellCommand)>,
 }
 
 fn parts(cmd: &ast::SimpleCommand) -> Result<Parts<'_>, String> {
-    let mut p = Parts { assigns: Vec::new(), redirs: Vec::new(), words: Vec::new() };
+    let mut p = Parts { assigns: Vec::new(), redirs: Vec::new(), words: Vec::new(), subs: Vec::new() };
     for item in cmd.prefix.iter().flat_map(|x| x.0.iter()) {
         match item {
             Item::IoRedirect(r) => p.redirs.push(r),
             Item::AssignmentWord(a, _) => p.assigns.push(a),
             Item::Word(w) => p.words.push((w, None)),
-            Item::ProcessSubstitution(..) => return Err("process substitution is not supported by capsa's sh".into()),
+            Item::ProcessSubstitution(kind, body) => p.subs.push((p.words.len(), kind, body)),
         }
     }
     if let Some(w) = &cmd.word_or_name {
@@ -38,7 +41,7 @@ fn parts(cmd: &ast::SimpleCommand) -> Result<Parts<'_>, String> {
             Item::IoRedirect(r) => p.redirs.push(r),
             Item::AssignmentWord(a, w) => p.words.push((w, Some(a))),
             Item::Word(w) => p.words.push((w, None)),
-            Item::ProcessSubstitution(..) => return Err("process substitution is not supported by capsa's sh".into()),
+            Item::ProcessSubstitution(kind, body) => p.subs.push((p.words.len(), kind, body)),
         }
     }
     Ok(p)
@@ -100,6 +103,47 @@ impl Shell {
         result
     }
 
+    /// A simple command with process substitutions: each starts, its item
+    /// becomes the word `/dev/fd/N`, the command runs, and then each ends
+    /// (src/procsub.rs).
+    fn run_with_substitutions(&mut self, cmd: &ast::SimpleCommand, p: Parts<'_>) -> Res {
+        let mut started = Vec::new();
+        let mut paths = Vec::new();
+        for (_, kind, body) in &p.subs {
+            match self.substitute(kind, body) {
+                Ok((path, sub)) => {
+                    paths.push(path);
+                    started.push(sub);
+                }
+                Err(msg) => {
+                    self.error(msg);
+                    self.finish_substitutions(started);
+                    return Ok(1);
+                }
+            }
+        }
+        let mut paths = paths.into_iter();
+        let mut replace = |items: &Option<Vec<Item>>| -> Option<Vec<Item>> {
+            items.as_ref().map(|items| {
+                items
+                    .iter()
+                    .map(|item| match item {
+                        Item::ProcessSubstitution(..) => Item::Word(ast::Word::from(paths.next().unwrap_or_default())),
+                        other => other.clone(),
+                    })
+                    .collect()
+            })
+        };
+        let prefix = replace(&cmd.prefix.as_ref().map(|x| x.0.clone())).map(ast::CommandPrefix);
+        let suffix = replace(&cmd.suffix.as_ref().map(|x| x.0.clone())).map(ast::CommandSuffix);
+        let plain = ast::SimpleCommand { prefix, suffix, ..cmd.clone() };
+        let outer = std::mem::replace(&mut self.substitution_fds, started.iter().map(|sub| sub.fd).collect());
+        let result = self.run_simple(&plain);
+        self.substitution_fds = outer;
+        self.finish_substitutions(started);
+        result
+    }
+
     fn run_simple(&mut self, cmd: &ast::SimpleCommand) -> Res {
         let p = match parts(cmd) {
             Ok(p) => p,
@@ -108,6 +152,9 @@ impl Shell {
                 return Ok(1);
             }
         };
+        if !p.subs.is_empty() {
+            return self.run_with_substitutions(cmd, p);
+        }
         let decl = p.words.first().is_some_and(|(w, _)| DECLARATIONS.contains(&w.value.as_str()));
         let mut argv = Vec::new();
         let mut arrays = Vec::new();
@@ -175,7 +222,8 @@ impl Shell {
             let _ = self.st.vars.set("_", last.clone());
         }
         let result = if external {
-            let fds: Vec<i32> = fd_numbers(&p.redirs);
+            let mut fds: Vec<i32> = fd_numbers(&p.redirs);
+            fds.extend(self.substitution_fds.iter().copied());
             self.with_redirects(&p.redirs, |sh| {
                 Ok(match sh.spawn_external(&argv, &env, &fds) {
                     Ok(pid) => sh.wait_pid(pid),
@@ -259,7 +307,7 @@ impl Shell {
         {
             return None;
         }
-        let p = parts(cmd).ok()?;
+        let p = parts(cmd).ok().filter(|p| p.subs.is_empty())?;
         let mut argv = Vec::new();
         for (word, _) in &p.words {
             match self.expand_words([word.value.as_str()]) {

@@ -110,7 +110,12 @@ pub(crate) fn add_signed(base: u64, delta: i64) -> Result<i64> {
 pub(crate) fn device_seekable(device: DeviceKind) -> bool {
     match device {
         DeviceKind::Null | DeviceKind::Zero | DeviceKind::Full => true,
-        DeviceKind::Urandom | DeviceKind::Random | DeviceKind::Stdin | DeviceKind::Stdout | DeviceKind::Stderr => false,
+        DeviceKind::Urandom
+        | DeviceKind::Random
+        | DeviceKind::Stdin
+        | DeviceKind::Stdout
+        | DeviceKind::Stderr
+        | DeviceKind::Fd(_) => false,
     }
 }
 
@@ -125,8 +130,8 @@ pub(crate) fn device_read(device: DeviceKind, buf: &mut [u8]) -> Result<usize> {
             getrandom::fill(buf).map_err(|_| KernelError::Io)?;
             Ok(buf.len())
         }
-        // The opener dups fd 0/1/2 instead of using these descriptions.
-        DeviceKind::Stdin | DeviceKind::Stdout | DeviceKind::Stderr => Err(KernelError::BadFd),
+        // The opener dups its fd instead of using these descriptions.
+        DeviceKind::Stdin | DeviceKind::Stdout | DeviceKind::Stderr | DeviceKind::Fd(_) => Err(KernelError::BadFd),
     }
 }
 
@@ -134,6 +139,6 @@ pub(crate) fn device_write(device: DeviceKind, buf: &[u8]) -> Result<usize> {
     match device {
         DeviceKind::Null | DeviceKind::Zero | DeviceKind::Urandom | DeviceKind::Random => Ok(buf.len()),
         DeviceKind::Full => Err(KernelError::NoSpace),
-        DeviceKind::Stdin | DeviceKind::Stdout | DeviceKind::Stderr => Err(KernelError::BadFd),
+        DeviceKind::Stdin | DeviceKind::Stdout | DeviceKind::Stderr | DeviceKind::Fd(_) => Err(KernelError::BadFd),
     }
 }

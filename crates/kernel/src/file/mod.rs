@@ -196,14 +196,16 @@ impl OpenFile {
         }
     }
 
-    /// For `/dev/stdin`, `/dev/stdout` and `/dev/stderr`: the fd (0, 1, 2) the
-    /// opener should duplicate instead of using this description.
+    /// For `/dev/stdin`, `/dev/stdout`, `/dev/stderr` and `/dev/fd/N`: the
+    /// fd (0, 1, 2, N) the opener should duplicate instead of using this
+    /// description.
     pub fn stdio_alias(&self) -> Option<u32> {
         match &self.kind {
             FileKind::Node(NodeHandle { class: NodeClass::Device(device), .. }) => match device {
                 DeviceKind::Stdin => Some(0),
                 DeviceKind::Stdout => Some(1),
                 DeviceKind::Stderr => Some(2),
+                DeviceKind::Fd(n) => Some(u32::from(*n)),
                 DeviceKind::Null | DeviceKind::Zero | DeviceKind::Full | DeviceKind::Urandom | DeviceKind::Random => {
                     None
                 }

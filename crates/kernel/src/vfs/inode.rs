@@ -38,6 +38,8 @@ pub(crate) enum DeviceKind {
     Stdin,
     Stdout,
     Stderr,
+    /// `/dev/fd/N`: the opener's fd `N`.
+    Fd(u8),
 }
 
 /// File bytes: shared with a layer until the first change, then owned (and

@@ -172,6 +172,16 @@ impl Vfs {
         self.stat_at_impl(cred, dir, path, follow)
     }
 
+    /// The opener's fd `path` stands for when it names `/dev/stdin`,
+    /// `/dev/stdout`, `/dev/stderr` or `/dev/fd/N` (a stat of it is that
+    /// fd's, as through Linux's magic links); `None` for any other file.
+    ///
+    /// # Errors
+    /// As resolution.
+    pub fn fd_alias_at(&self, cred: &Cred, dir: &OpenFile, path: &str, follow: bool) -> Result<Option<u32>> {
+        self.fd_alias_at_impl(cred, dir, path, follow)
+    }
+
     /// Sets times of `path` beneath `dir`.
     ///
     /// # Errors

@@ -13,7 +13,7 @@ use crate::layer::Meta;
 use crate::types::{DirEntry, FileType, SetTime, Stat};
 use crate::vfs::Vfs;
 use crate::vfs::host::{self, HOST_GID, HOST_UID};
-use crate::vfs::inode::{Body, DirData, MAY_EXEC, MAY_WRITE, State};
+use crate::vfs::inode::{Body, DeviceKind, DirData, MAY_EXEC, MAY_WRITE, State};
 use crate::vfs::resolve::{Child, Last, Loc, Walk, host_path, validate_path};
 
 impl Vfs {
@@ -36,6 +36,28 @@ impl Vfs {
         let mut st = self.lock();
         let loc = walk.resolve(&mut st, follow)?;
         self.stat_loc(&st, &loc)
+    }
+
+    /// Which fd `path` stands for, if it names `/dev/stdin`, `/dev/stdout`,
+    /// `/dev/stderr` or `/dev/fd/N` (Linux's magic links to the opener's
+    /// fds): its stat is that fd's.
+    pub(super) fn fd_alias_at_impl(
+        &self,
+        cred: &Cred,
+        dir: &OpenFile,
+        path: &str,
+        follow: bool,
+    ) -> Result<Option<u32>> {
+        let mut walk = self.walk(cred, dir, path)?;
+        let mut st = self.lock();
+        let Loc::Vfs(ino) = walk.resolve(&mut st, follow)? else { return Ok(None) };
+        Ok(match &st.get(ino)?.body {
+            Body::Device(DeviceKind::Stdin) => Some(0),
+            Body::Device(DeviceKind::Stdout) => Some(1),
+            Body::Device(DeviceKind::Stderr) => Some(2),
+            Body::Device(DeviceKind::Fd(n)) => Some(u32::from(*n)),
+            _ => None,
+        })
     }
 
     pub(super) fn set_times_at_impl(

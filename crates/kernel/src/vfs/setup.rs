@@ -24,6 +24,9 @@ const DEVICES: [(&str, DeviceKind); 8] = [
     ("stderr", DeviceKind::Stderr),
 ];
 
+/// The highest `N` of `/dev/fd/N`.
+const MAX_DEV_FD: u8 = 63;
+
 /// `Stat::dev` of the first host mount; the next ones count up from here.
 const FIRST_MOUNT_DEV: u64 = 2;
 
@@ -47,6 +50,17 @@ pub(super) fn build(config: VfsConfig, budget: Arc<Budget>) -> Result<Arc<Vfs>> 
             st.unlink_name(dev, name)?;
         }
         st.link_into(dev, name, ino)?;
+    }
+    // `/dev/fd/N` for the fds a shell hands out (bash's process
+    // substitutions count down from 63).
+    let fd_dir = ensure_dir(&mut st, &["dev", "fd"])?;
+    for n in 0..=MAX_DEV_FD {
+        let name = n.to_string();
+        let ino = st.alloc(Meta::root(0o666), Body::Device(DeviceKind::Fd(n)), false)?;
+        if st.lookup(fd_dir, &name)?.is_some() {
+            st.unlink_name(fd_dir, &name)?;
+        }
+        st.link_into(fd_dir, &name, ino)?;
     }
     let tmp = ensure_dir(&mut st, &["tmp"])?;
     st.get_mut(tmp)?.mode = 0o1777;

@@ -46,7 +46,12 @@ pub fn path_filestat_get(
 ) -> SysResult<()> {
     let dir = dir_of(ctx, fd, PATH_FILESTAT_GET)?;
     let path = read_str(mem, path, len)?;
-    let stat = ctx.kernel.vfs().stat_at(&ctx.cred, &dir, path, follow(flags)?)?;
+    let vfs = ctx.kernel.vfs();
+    let stat = match vfs.fd_alias_at(&ctx.cred, &dir, path, follow(flags)?)? {
+        // `/dev/fd/N` and `/dev/stdin`: the file behind the caller's fd.
+        Some(alias) => ctx.fds.file(alias)?.stat()?,
+        None => vfs.stat_at(&ctx.cred, &dir, path, follow(flags)?)?,
+    };
     write_filestat(mem, out, &stat)
 }
 

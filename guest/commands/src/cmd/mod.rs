@@ -2,6 +2,7 @@
 
 pub mod awk;
 pub mod bc;
+pub mod cat;
 pub mod cc;
 pub mod chmod;
 pub mod chown;
