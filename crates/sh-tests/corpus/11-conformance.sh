@@ -77,3 +77,15 @@ echo hello | tee >(tr a-z A-Z > out.txt) > /dev/null; sleep 0.3; cat out.txt; rm
 echo "$(cat <(echo nested))" $(wc -c < <(printf abc))
 #### cat-options
 printf 'a\tb\n\n\n\nc\n' | cat -A -s -n; printf 'x\ny' | cat -E; echo; printf '\001\177' | cat -v; echo
+#### bytes-above-0x7f-stay-bytes
+printf '\377' | od -An -tx1; echo -e '\xff\x80' | od -An -tx1; x=$'\377\xfe'; printf %s "$x" | od -An -tx1; echo ${#x}
+#### binary-output-through-command-substitution-and-read
+y=$(printf '\xff\xfeab'); printf %s "$y" | od -An -tx1; printf '\xff\n' | { read v; printf %s "$v" | od -An -tx1; }; printf '%s' $'\xff' | wc -c
+#### raw-bytes-in-a-here-document-and-a-test
+x=$'\xff'
+cat <<END | od -An -tx1
+a$x
+END
+printf '\xff' > rawbyte.tmp; v=$(cat rawbyte.tmp); [ "$v" = $'\xff' ] && echo eq; rm -f rawbyte.tmp
+#### valid-utf8-from-escapes
+printf 'caf\xc3\xa9\n'; echo $'\xce\xbc' | od -An -tx1

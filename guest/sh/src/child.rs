@@ -153,7 +153,9 @@ impl Shell {
     ) -> Result<u32, i32> {
         let command = |program: &str, args: &[String]| {
             let mut cmd = Command::new(program);
-            cmd.args(args).env_clear().envs(self.child_env(assigns));
+            cmd.args(args.iter().map(|a| crate::bytes::os(a)))
+                .env_clear()
+                .envs(self.child_env(assigns).iter().map(|(k, v)| (crate::bytes::os(k), crate::bytes::os(v))));
             for &n in extra_fds {
                 if let Some(fd) = self.fds.get(&n) {
                     use std::os::fd::AsRawFd;
@@ -237,7 +239,7 @@ impl Shell {
             return Ok(match std::fs::read(&name) {
                 Ok(bytes) => {
                     self.last_subst = Some(0);
-                    trim_newlines(String::from_utf8_lossy(&bytes).into_owned())
+                    trim_newlines(crate::bytes::decode(&bytes))
                 }
                 Err(e) => {
                     self.error(format!("{name}: {}", sysio::strerror(&e)));
@@ -270,7 +272,7 @@ impl Shell {
             Err(status) => status,
         };
         self.last_subst = Some(self.st.status);
-        Ok(trim_newlines(String::from_utf8_lossy(&output).into_owned()))
+        Ok(trim_newlines(crate::bytes::decode(&output)))
     }
 
     /// Adopts the fds a parent passed (see [`State::fds`]).

@@ -40,6 +40,7 @@
 
 mod assign;
 mod builtins;
+mod bytes;
 mod child;
 mod compound;
 mod exec;
@@ -211,14 +212,14 @@ fn run_top(args: &[String]) -> i32 {
         st.arg0 = script.clone();
         st.positional = rest[1..].to_vec();
         match std::fs::read(script) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(bytes) => bytes::decode(&bytes),
             Err(e) => {
                 sysio::write_fd(2, format!("sh: {script}: {}\n", sysio::strerror(&e)).as_bytes());
                 return 127;
             }
         }
     } else {
-        String::from_utf8_lossy(&sysio::read_all(0).unwrap_or_default()).into_owned()
+        bytes::decode(&sysio::read_all(0).unwrap_or_default())
     };
     let mut sh = Shell::new(st);
     sh.dash_c = sh.st.dash_c;

@@ -253,6 +253,8 @@ impl Shell {
 /// An fd to read `body` from: a pipe when it fits in the pipe buffer, else
 /// an unlinked temporary file.
 fn here_fd(body: &[u8]) -> std::io::Result<OwnedFd> {
+    let body = crate::bytes::encode(body);
+    let body = body.as_ref();
     if body.len() < 60 * 1024 {
         let (read, mut write) = wasi_ext::pipe()?;
         write.write_all(body)?;

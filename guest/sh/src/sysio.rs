@@ -21,7 +21,9 @@ fn with_file<T>(fd: RawFd, f: impl FnOnce(&mut File) -> T) -> T {
 /// # Errors
 /// As `write_all` (`EPIPE`, `EBADF`…).
 pub fn try_write_fd(fd: RawFd, buf: &[u8]) -> io::Result<()> {
-    with_file(fd, |f| f.write_all(buf))
+    // The shell's raw bytes go out as themselves (src/bytes.rs).
+    let buf = crate::bytes::encode(buf);
+    with_file(fd, |f| f.write_all(&buf))
 }
 
 /// Writes all of `buf` to `fd`, ignoring errors (diagnostics).

@@ -434,7 +434,7 @@ pub fn read(sh: &mut Shell, args: &[String]) -> i32 {
             }
         }
     }
-    let line = String::from_utf8_lossy(&bytes).into_owned();
+    let line = crate::bytes::decode(&bytes);
     if whole_line {
         return if sh.set_var("REPLY", unmark(&line)) { i32::from(eof) } else { 1 };
     }

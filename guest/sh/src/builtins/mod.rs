@@ -186,7 +186,7 @@ pub fn escapes(s: &str, style: EscapeStyle) -> (String, bool) {
                     out.push_str("\\x");
                 } else {
                     i += digits.len();
-                    out.push(char::from(u8::from_str_radix(&digits, 16).unwrap_or(0)));
+                    out.push(crate::bytes::raw(u8::from_str_radix(&digits, 16).unwrap_or(0)));
                 }
             }
             'u' | 'U' => {
@@ -221,7 +221,7 @@ pub fn escapes(s: &str, style: EscapeStyle) -> (String, bool) {
                 let (start, max) = if echo_style && e == '0' { (i, 3) } else { (i - 1, 3) };
                 let digits: String = chars[start..].iter().take(max).take_while(|c| ('0'..='7').contains(c)).collect();
                 i = start + digits.len();
-                out.push(char::from((u32::from_str_radix(&digits, 8).unwrap_or(0) & 0xff) as u8));
+                out.push(crate::bytes::raw((u32::from_str_radix(&digits, 8).unwrap_or(0) & 0xff) as u8));
             }
             other => {
                 out.push('\\');
