@@ -157,17 +157,20 @@ fn curl_and_wget_save_files_and_fail_as_the_originals() {
          wget -q -O - http://10.0.2.2:{port}/redirect; \
          wget -q http://10.0.2.2:{port}/missing; echo missing=$?; \
          curl https://10.0.2.2:{port}/; echo https=$?; \
+         curl ftp://10.0.2.2:{port}/; echo ftp=$?; \
          curl -sS http://10.0.2.2:1/; echo refused=$?"
     );
     let out = exec(dir.path(), port, &line);
     assert_eq!(
         text(&out.stdout),
-        "hello from the host\nhello chunks\nwget=0\nhello from the host\nhello from the host\nmissing=8\nhttps=1\nrefused=7\n",
+        "hello from the host\nhello chunks\nwget=0\nhello from the host\nhello from the host\nmissing=8\nhttps=60\nftp=1\nrefused=7\n",
         "{}",
         text(&out.stderr)
     );
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("curl: (1) Protocol \"https\" not supported"), "{stderr}");
+    // An HTTP server does not speak TLS: the handshake fails (curl's 60).
+    assert!(stderr.contains("curl: (60) SSL certificate problem"), "{stderr}");
+    assert!(stderr.contains("curl: (1) Protocol \"ftp\" not supported"), "{stderr}");
     assert!(stderr.contains("curl: (7) Failed to connect to 10.0.2.2 port 1"), "{stderr}");
     assert_eq!(std::fs::read_to_string(dir.path().join("hello")).unwrap(), "hello from the host\n");
 }

@@ -111,36 +111,50 @@ fn pump(stream: TcpStream, conn: ExternalConn) -> std::io::Result<()> {
 
 fn host_to_guest(mut stream: TcpStream, conn: &ExternalConn) {
     let mut buf = vec![0u8; CHUNK];
+    while let Some(n) = next_from_host(&mut stream, conn, &mut buf) {
+        if !to_guest(&stream, conn, &buf[..n]) {
+            return;
+        }
+    }
+}
+
+/// The next bytes from the host's side of a connection, read in short
+/// waits so that a guest that went away is noticed; `None` once either
+/// side is done (the guest is told the end of input when the host's ended).
+pub(super) fn next_from_host(stream: &mut TcpStream, conn: &ExternalConn, buf: &mut [u8]) -> Option<usize> {
     loop {
         if conn.guest_gone() {
             let _ = stream.shutdown(Shutdown::Read);
-            return;
+            return None;
         }
-        let n = match stream.read(&mut buf) {
+        match stream.read(buf) {
             Ok(0) => {
                 conn.shutdown_write();
-                return;
+                return None;
             }
-            Ok(n) => n,
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => {
-                continue;
-            }
+            Ok(n) => return Some(n),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => {}
             Err(_) => {
                 conn.shutdown_write();
-                return;
-            }
-        };
-        let mut rest = &buf[..n];
-        while !rest.is_empty() {
-            match conn.write(rest) {
-                Ok(written) => rest = &rest[written..],
-                Err(_) => {
-                    let _ = stream.shutdown(Shutdown::Read);
-                    return;
-                }
+                return None;
             }
         }
     }
+}
+
+/// Hands all of `data` to the guest; `false` (the host's reading side shut)
+/// once it can take no more.
+pub(super) fn to_guest(stream: &TcpStream, conn: &ExternalConn, mut data: &[u8]) -> bool {
+    while !data.is_empty() {
+        match conn.write(data) {
+            Ok(written) => data = &data[written..],
+            Err(_) => {
+                let _ = stream.shutdown(Shutdown::Read);
+                return false;
+            }
+        }
+    }
+    true
 }
 
 fn guest_to_host(mut stream: TcpStream, conn: &ExternalConn) {

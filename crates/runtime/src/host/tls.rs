@@ -10,7 +10,7 @@
 //! state under a lock held only while records are processed, never while
 //! waiting on either side.
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::thread;
@@ -18,6 +18,8 @@ use std::time::Duration;
 
 use capsa_kernel::KernelError;
 use capsa_kernel::net::{ExternalConn, TlsRequest};
+
+use super::net::{next_from_host, to_guest};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
@@ -121,25 +123,7 @@ pub(crate) fn connect(mut stream: TcpStream, tls: &TlsRequest, conn: ExternalCon
 fn host_to_guest(mut stream: TcpStream, client: &Mutex<ClientConnection>, conn: &ExternalConn) {
     let mut buf = vec![0u8; CHUNK];
     let mut plain = Vec::new();
-    loop {
-        if conn.guest_gone() {
-            let _ = stream.shutdown(Shutdown::Read);
-            return;
-        }
-        let n = match stream.read(&mut buf) {
-            Ok(0) => {
-                conn.shutdown_write();
-                return;
-            }
-            Ok(n) => n,
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => {
-                continue;
-            }
-            Err(_) => {
-                conn.shutdown_write();
-                return;
-            }
-        };
+    while let Some(n) = next_from_host(&mut stream, conn, &mut buf) {
         let closed = {
             let mut client = client.lock().unwrap_or_else(PoisonError::into_inner);
             match decrypt(&mut client, &buf[..n], &mut plain) {
@@ -158,15 +142,8 @@ fn host_to_guest(mut stream: TcpStream, client: &Mutex<ClientConnection>, conn: 
                 }
             }
         };
-        let mut rest = plain.as_slice();
-        while !rest.is_empty() {
-            match conn.write(rest) {
-                Ok(written) => rest = &rest[written..],
-                Err(_) => {
-                    let _ = stream.shutdown(Shutdown::Read);
-                    return;
-                }
-            }
+        if !to_guest(&stream, conn, &plain) {
+            return;
         }
         plain.clear();
         if closed {
