@@ -58,6 +58,8 @@ pub enum Device {
     Stdin,
     Stdout,
     Stderr,
+    /// `/dev/fd/N`.
+    Fd(u8),
 }
 
 impl Device {
@@ -305,7 +307,8 @@ pub struct HostNode {
 pub type LayerNode = (&'static str, Body, u32, u32);
 
 impl Model {
-    /// The tree a fresh VFS shows: `/` (0755), `/dev` with its devices, `/tmp`
+    /// The tree a fresh VFS shows: `/` (0755), `/dev` with its devices and
+    /// `/dev/fd`, `/tmp`
     /// (1777), the layer's nodes, and the host mount at `/ro`.
     pub fn new(layer: &[LayerNode], host: &[HostNode], max_bytes: u64, max_inodes: u64) -> Model {
         let mut m = Model { nodes: BTreeMap::new(), next: ROOT + 1, max_bytes, max_inodes };
@@ -313,6 +316,11 @@ impl Model {
         let dev = m.add(ROOT, "dev", plain(Body::Dir { entries: BTreeMap::new(), parent: ROOT }, 0o755, 0));
         for (name, device) in Device::ALL {
             m.add(dev, name, plain(Body::Device(device), 0o666, 0));
+        }
+        // `/dev/fd/0` to `/dev/fd/63`, the opener's fds.
+        let fd = m.add(dev, "fd", plain(Body::Dir { entries: BTreeMap::new(), parent: dev }, 0o755, 0));
+        for n in 0..=63u8 {
+            m.add(fd, &n.to_string(), plain(Body::Device(Device::Fd(n)), 0o666, 0));
         }
         m.add(ROOT, "tmp", plain(Body::Dir { entries: BTreeMap::new(), parent: ROOT }, 0o1777, 0));
         for (path, body, mode, uid) in layer {
