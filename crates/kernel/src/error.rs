@@ -243,12 +243,12 @@ fn from_os_code(code: i32) -> Option<KernelError> {
         38 => KernelError::NoSys,              // ENOSYS
         39 => KernelError::NotEmpty,           // ENOTEMPTY
         40 => KernelError::Loop,               // ELOOP
+        71 => KernelError::Protocol,           // EPROTO
         75 => KernelError::Overflow,           // EOVERFLOW
         84 => KernelError::IllegalSequence,    // EILSEQ
         88 => KernelError::NotSocket,          // ENOTSOCK
         89 => KernelError::DestAddrRequired,   // EDESTADDRREQ
         90 => KernelError::MessageSize,        // EMSGSIZE
-        71 => KernelError::Protocol,           // EPROTO
         95 => KernelError::NotSupported,       // EOPNOTSUPP
         97 => KernelError::AddrFamily,         // EAFNOSUPPORT
         98 => KernelError::AddrInUse,          // EADDRINUSE

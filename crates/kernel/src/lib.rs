@@ -66,4 +66,4 @@ pub use pipe::{PIPE_CAPACITY, PIPE_CHARGE};
 pub use process::{Pid, ProcessSpec, WaitStatus};
 pub use stdio::{HostInput, HostOutput};
 pub use types::{ClockId, DirEntry, FileType, OpenOptions, Readiness, SetTime, Stat, StatusFlags, Timestamp};
-pub use vfs::{Mount, Quota, Usage, Vfs, VfsConfig, vouch_for_program};
+pub use vfs::{Mount, PathStat, Quota, Usage, Vfs, VfsConfig, vouch_for_program};

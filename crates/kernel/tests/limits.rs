@@ -89,10 +89,15 @@ fn devices() {
     let random = vfs.open_at(&user(), &dir, "/dev/urandom", read()).unwrap();
     assert_eq!(random.read(&mut [0u8; 16]).unwrap(), 16);
     assert_eq!(random.stat().unwrap().file_type, FileType::CharDevice);
-    for (path, fd) in [("/dev/stdin", 0), ("/dev/stdout", 1), ("/dev/stderr", 2)] {
+    for (path, fd) in [("/dev/stdin", 0), ("/dev/stdout", 1), ("/dev/stderr", 2), ("/dev/fd/0", 0), ("/dev/fd/63", 63)]
+    {
         assert_eq!(vfs.open_at(&user(), &dir, path, read()).unwrap().stdio_alias(), Some(fd));
+        assert_eq!(vfs.stat_or_opener_fd_at(&user(), &dir, path, true), Ok(capsa_kernel::PathStat::OpenerFd(fd)));
     }
     assert_eq!(null.stdio_alias(), None);
+    assert!(vfs.open_at(&user(), &dir, "/dev/fd/64", read()).is_err(), "/dev/fd stops at 63");
+    let stat = vfs.stat_or_opener_fd_at(&user(), &dir, "/dev/null", true);
+    assert!(matches!(&stat, Ok(capsa_kernel::PathStat::Stat(s)) if s.file_type == FileType::CharDevice), "{stat:?}");
 
     let no_entropy = capsa_kernel::Vfs::new(capsa_kernel::VfsConfig {
         layers: vec![],

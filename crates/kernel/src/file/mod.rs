@@ -23,7 +23,6 @@ use crate::stdio::{HostInput, HostOutput};
 use crate::types::{DirEntry, FileType, Readiness, SetTime, Stat, StatusFlags};
 use crate::vfs::Vfs;
 use crate::vfs::host;
-use crate::vfs::inode::DeviceKind;
 use crate::vfs::resolve::Loc;
 
 pub(crate) use kinds::{FileKind, HostDirHandle, HostFileHandle, NodeClass, NodeHandle, OutputSink};
@@ -201,15 +200,7 @@ impl OpenFile {
     /// description.
     pub fn stdio_alias(&self) -> Option<u32> {
         match &self.kind {
-            FileKind::Node(NodeHandle { class: NodeClass::Device(device), .. }) => match device {
-                DeviceKind::Stdin => Some(0),
-                DeviceKind::Stdout => Some(1),
-                DeviceKind::Stderr => Some(2),
-                DeviceKind::Fd(n) => Some(u32::from(*n)),
-                DeviceKind::Null | DeviceKind::Zero | DeviceKind::Full | DeviceKind::Urandom | DeviceKind::Random => {
-                    None
-                }
-            },
+            FileKind::Node(NodeHandle { class: NodeClass::Device(device), .. }) => device.opener_fd(),
             FileKind::Node(_)
             | FileKind::HostFile(_)
             | FileKind::HostDir(_)

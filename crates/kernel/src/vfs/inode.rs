@@ -42,6 +42,20 @@ pub(crate) enum DeviceKind {
     Fd(u8),
 }
 
+impl DeviceKind {
+    /// For `/dev/stdin`, `/dev/stdout`, `/dev/stderr` and `/dev/fd/N` (Linux's
+    /// magic links to the opener's fds): the fd (0, 1, 2, N) they stand for.
+    pub(crate) fn opener_fd(self) -> Option<u32> {
+        match self {
+            DeviceKind::Stdin => Some(0),
+            DeviceKind::Stdout => Some(1),
+            DeviceKind::Stderr => Some(2),
+            DeviceKind::Fd(n) => Some(u32::from(n)),
+            DeviceKind::Null | DeviceKind::Zero | DeviceKind::Full | DeviceKind::Urandom | DeviceKind::Random => None,
+        }
+    }
+}
+
 /// File bytes: shared with a layer until the first change, then owned (and
 /// charged to the quota).
 #[derive(Debug)]

@@ -41,6 +41,15 @@ pub const MAX_PATH: usize = 4096;
 /// Longest accepted component, in bytes.
 pub const MAX_NAME: usize = 255;
 
+/// What [`Vfs::stat_or_opener_fd_at`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathStat {
+    /// The file's stat.
+    Stat(Stat),
+    /// The path stands for the opener's fd `N` (`/dev/fd/N`, `/dev/stdin`…).
+    OpenerFd(u32),
+}
+
 /// A host directory granted to the VM.
 #[derive(Debug)]
 pub struct Mount {
@@ -172,14 +181,15 @@ impl Vfs {
         self.stat_at_impl(cred, dir, path, follow)
     }
 
-    /// The opener's fd `path` stands for when it names `/dev/stdin`,
-    /// `/dev/stdout`, `/dev/stderr` or `/dev/fd/N` (a stat of it is that
-    /// fd's, as through Linux's magic links); `None` for any other file.
+    /// What a stat of `path` beneath `dir` shows: its stat, or — for
+    /// `/dev/stdin`, `/dev/stdout`, `/dev/stderr` and `/dev/fd/N`, which
+    /// stand for the opener's fds as Linux's magic links do — the fd whose
+    /// file the caller should stat instead.
     ///
     /// # Errors
     /// As resolution.
-    pub fn fd_alias_at(&self, cred: &Cred, dir: &OpenFile, path: &str, follow: bool) -> Result<Option<u32>> {
-        self.fd_alias_at_impl(cred, dir, path, follow)
+    pub fn stat_or_opener_fd_at(&self, cred: &Cred, dir: &OpenFile, path: &str, follow: bool) -> Result<PathStat> {
+        self.stat_or_opener_fd_at_impl(cred, dir, path, follow)
     }
 
     /// Sets times of `path` beneath `dir`.

@@ -11,10 +11,10 @@ use crate::error::{KernelError, Result};
 use crate::file::OpenFile;
 use crate::layer::Meta;
 use crate::types::{DirEntry, FileType, SetTime, Stat};
-use crate::vfs::Vfs;
 use crate::vfs::host::{self, HOST_GID, HOST_UID};
-use crate::vfs::inode::{Body, DeviceKind, DirData, MAY_EXEC, MAY_WRITE, State};
+use crate::vfs::inode::{Body, DirData, MAY_EXEC, MAY_WRITE, State};
 use crate::vfs::resolve::{Child, Last, Loc, Walk, host_path, validate_path};
+use crate::vfs::{PathStat, Vfs};
 
 impl Vfs {
     fn walk<'a>(&'a self, cred: &'a Cred, dir: &OpenFile, path: &str) -> Result<Walk<'a>> {
@@ -38,26 +38,26 @@ impl Vfs {
         self.stat_loc(&st, &loc)
     }
 
-    /// Which fd `path` stands for, if it names `/dev/stdin`, `/dev/stdout`,
-    /// `/dev/stderr` or `/dev/fd/N` (Linux's magic links to the opener's
-    /// fds): its stat is that fd's.
-    pub(super) fn fd_alias_at_impl(
+    /// The stat of `path`, or, when it names `/dev/stdin`, `/dev/stdout`,
+    /// `/dev/stderr` or `/dev/fd/N`, the opener's fd it stands for — one
+    /// resolution either way.
+    pub(super) fn stat_or_opener_fd_at_impl(
         &self,
         cred: &Cred,
         dir: &OpenFile,
         path: &str,
         follow: bool,
-    ) -> Result<Option<u32>> {
+    ) -> Result<PathStat> {
         let mut walk = self.walk(cred, dir, path)?;
         let mut st = self.lock();
-        let Loc::Vfs(ino) = walk.resolve(&mut st, follow)? else { return Ok(None) };
-        Ok(match &st.get(ino)?.body {
-            Body::Device(DeviceKind::Stdin) => Some(0),
-            Body::Device(DeviceKind::Stdout) => Some(1),
-            Body::Device(DeviceKind::Stderr) => Some(2),
-            Body::Device(DeviceKind::Fd(n)) => Some(u32::from(*n)),
-            _ => None,
-        })
+        let loc = walk.resolve(&mut st, follow)?;
+        if let Loc::Vfs(ino) = &loc
+            && let Body::Device(device) = &st.get(*ino)?.body
+            && let Some(fd) = device.opener_fd()
+        {
+            return Ok(PathStat::OpenerFd(fd));
+        }
+        Ok(PathStat::Stat(self.stat_loc(&st, &loc)?))
     }
 
     pub(super) fn set_times_at_impl(

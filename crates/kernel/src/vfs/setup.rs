@@ -45,22 +45,13 @@ pub(super) fn build(config: VfsConfig, budget: Arc<Budget>) -> Result<Arc<Vfs>> 
 
     let dev = ensure_dir(&mut st, &["dev"])?;
     for (name, kind) in DEVICES {
-        let ino = st.alloc(Meta::root(0o666), Body::Device(kind), false)?;
-        if st.lookup(dev, name)?.is_some() {
-            st.unlink_name(dev, name)?;
-        }
-        st.link_into(dev, name, ino)?;
+        add_device(&mut st, dev, name, kind)?;
     }
     // `/dev/fd/N` for the fds a shell hands out (bash's process
     // substitutions count down from 63).
     let fd_dir = ensure_dir(&mut st, &["dev", "fd"])?;
     for n in 0..=MAX_DEV_FD {
-        let name = n.to_string();
-        let ino = st.alloc(Meta::root(0o666), Body::Device(DeviceKind::Fd(n)), false)?;
-        if st.lookup(fd_dir, &name)?.is_some() {
-            st.unlink_name(fd_dir, &name)?;
-        }
-        st.link_into(fd_dir, &name, ino)?;
+        add_device(&mut st, fd_dir, &n.to_string(), DeviceKind::Fd(n))?;
     }
     let tmp = ensure_dir(&mut st, &["tmp"])?;
     st.get_mut(tmp)?.mode = 0o1777;
@@ -90,6 +81,16 @@ pub(super) fn build(config: VfsConfig, budget: Arc<Budget>) -> Result<Arc<Vfs>> 
         mounts.push(MountEntry { dir: mount.dir.try_clone()?, read_only: mount.read_only, dev, point });
     }
     Ok(Arc::new(Vfs { state: Mutex::new(st), mounts, real_time: config.real_time, entropy: config.entropy, budget }))
+}
+
+/// A device node `name` in `dir`, root-owned 0666, replacing what a layer
+/// had there; not charged to the quota.
+fn add_device(st: &mut State, dir: u64, name: &str, kind: DeviceKind) -> Result<()> {
+    let ino = st.alloc(Meta::root(0o666), Body::Device(kind), false)?;
+    if st.lookup(dir, name)?.is_some() {
+        st.unlink_name(dir, name)?;
+    }
+    st.link_into(dir, name, ino)
 }
 
 /// The components of an attached mount point: absolute, not the root (that

@@ -1,7 +1,7 @@
 //! `path_*`: operations on paths beneath a directory fd. Resolution rules
 //! (beneath the fd, chroot at the VM root) live in the kernel's VFS.
 
-use capsa_kernel::{FdEntry, OpenOptions, Rights};
+use capsa_kernel::{FdEntry, OpenOptions, PathStat, Rights};
 
 use super::SysResult;
 use super::fd::{set_times, status_flags};
@@ -46,11 +46,10 @@ pub fn path_filestat_get(
 ) -> SysResult<()> {
     let dir = dir_of(ctx, fd, PATH_FILESTAT_GET)?;
     let path = read_str(mem, path, len)?;
-    let vfs = ctx.kernel.vfs();
-    let stat = match vfs.fd_alias_at(&ctx.cred, &dir, path, follow(flags)?)? {
+    let stat = match ctx.kernel.vfs().stat_or_opener_fd_at(&ctx.cred, &dir, path, follow(flags)?)? {
+        PathStat::Stat(stat) => stat,
         // `/dev/fd/N` and `/dev/stdin`: the file behind the caller's fd.
-        Some(alias) => ctx.fds.file(alias)?.stat()?,
-        None => vfs.stat_at(&ctx.cred, &dir, path, follow(flags)?)?,
+        PathStat::OpenerFd(fd) => ctx.fds.file(fd)?.stat()?,
     };
     write_filestat(mem, out, &stat)
 }
