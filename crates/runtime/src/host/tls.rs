@@ -24,7 +24,9 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    ClientConfig, ClientConnection, ConfigBuilder, DigitallySignedStruct, RootCertStore, SignatureScheme, WantsVerifier,
+};
 
 /// How long the handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -47,18 +49,32 @@ fn web_roots() -> RootCertStore {
     RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() }
 }
 
-/// The client configuration for `tls`.
+/// A client configuration with the protocol versions rustls deems safe.
+fn builder() -> Result<ConfigBuilder<ClientConfig, WantsVerifier>, KernelError> {
+    ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|_| KernelError::Protocol)
+}
+
+/// Verifying against `roots`.
+fn verifying(roots: RootCertStore) -> Result<Arc<ClientConfig>, KernelError> {
+    Ok(Arc::new(builder()?.with_root_certificates(roots).with_no_client_auth()))
+}
+
+/// The client configuration for `tls`; the two without extra roots are made
+/// once.
 fn config(tls: &TlsRequest) -> Result<Arc<ClientConfig>, KernelError> {
-    static VERIFYING: LazyLock<Option<Arc<ClientConfig>>> = LazyLock::new(|| build(web_roots()).ok());
-    if !tls.verify {
-        let builder = ClientConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .map_err(|_| KernelError::Protocol)?;
+    static WEB: LazyLock<Option<Arc<ClientConfig>>> = LazyLock::new(|| verifying(web_roots()).ok());
+    static UNVERIFIED: LazyLock<Option<Arc<ClientConfig>>> = LazyLock::new(|| {
         let verifier = Arc::new(Unverified(provider().signature_verification_algorithms));
-        return Ok(Arc::new(builder.dangerous().with_custom_certificate_verifier(verifier).with_no_client_auth()));
+        let config = builder().ok()?.dangerous().with_custom_certificate_verifier(verifier).with_no_client_auth();
+        Some(Arc::new(config))
+    });
+    if !tls.verify {
+        return UNVERIFIED.clone().ok_or(KernelError::Protocol);
     }
     if tls.extra_roots_pem.is_empty() {
-        return VERIFYING.clone().ok_or(KernelError::Protocol);
+        return WEB.clone().ok_or(KernelError::Protocol);
     }
     if tls.extra_roots_pem.len() > MAX_ROOTS_PEM {
         return Err(KernelError::Invalid);
@@ -73,14 +89,7 @@ fn config(tls: &TlsRequest) -> Result<Arc<ClientConfig>, KernelError> {
     if added == 0 {
         return Err(KernelError::Invalid);
     }
-    build(roots)
-}
-
-fn build(roots: RootCertStore) -> Result<Arc<ClientConfig>, KernelError> {
-    let builder = ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|_| KernelError::Protocol)?;
-    Ok(Arc::new(builder.with_root_certificates(roots).with_no_client_auth()))
+    verifying(roots)
 }
 
 /// Shakes hands over `stream` as `tls` asks, then pumps `conn` through the
