@@ -8,8 +8,8 @@
 //! in-memory `/tmp`; nothing else of the host.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use capsa_provision::Source;
 use capsa_runtime::{DirGrant, ExitStatus, Limits, Output, Runtime, VmConfig};
@@ -219,9 +219,9 @@ impl Driver for Clang {
         config.grants.dirs.push(DirGrant { host: package.into(), guest: SHELL_HOME.into(), read_only: true });
         // capsa's C extension, once built (by `capsa lanes install c` or a
         // first build): `cc` in the VM compiles and links with it.
-        let (ext, _, _) = library_place(cx.runtime, &toolchain, &ext_spec());
-        if ext.dir.join(".complete").is_file() {
-            config.grants.dirs.push(DirGrant { host: ext.dir, guest: ext.mount.into(), read_only: true });
+        let ext = ext_dir(cx.runtime, &toolchain);
+        if ext.join(".complete").is_file() {
+            config.grants.dirs.push(DirGrant { host: ext, guest: ext_spec().mount.into(), read_only: true });
         }
         Ok(true)
     }
@@ -458,6 +458,23 @@ fn display_dir(dir: &Path) -> String {
 /// compiled once per toolchain into `<cache>/lanes/wasi-ext/<hash>`.
 fn ext_library(runtime: &Runtime, toolchain: &Toolchain, budget: &CompilerBudget) -> Result<ObjectLibrary, LaneError> {
     object_library(runtime, toolchain, budget, &ext_spec())
+}
+
+/// Where capsa's C extension is cached for `toolchain`. Every shell VM's
+/// boot asks, and the answer hashes the extension's sources (compiled into
+/// capsa): it is worked out once a process per toolchain and cache.
+fn ext_dir(runtime: &Runtime, toolchain: &Toolchain) -> PathBuf {
+    static DIRS: Mutex<Vec<(String, PathBuf, PathBuf)>> = Mutex::new(Vec::new());
+    let mut dirs = DIRS.lock().unwrap_or_else(PoisonError::into_inner);
+    let root = runtime.cache_root();
+    if let Some((_, _, dir)) =
+        dirs.iter().find(|(integrity, cache, _)| *integrity == toolchain.integrity && cache == root)
+    {
+        return dir.clone();
+    }
+    let (ext, _, _) = library_place(runtime, toolchain, &ext_spec());
+    dirs.push((toolchain.integrity.clone(), root.to_path_buf(), ext.dir.clone()));
+    ext.dir
 }
 
 /// capsa's C extension as a cached object library, seen at `/opt/capsa`.
