@@ -8,12 +8,13 @@
 //! the fd is closed (a `>(…)` reader sees its end of input) and the child is
 //! waited for, so nothing is left behind.
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::rc::Rc;
 
 use brush_parser::ast::{ProcessSubstitutionKind, SubshellCommand};
 
 use crate::child::Job;
+use crate::redirect::Saved;
 use crate::shell::Shell;
 
 /// The highest shell fd a substitution takes (`/dev/fd/63`, as bash); the
@@ -51,24 +52,18 @@ impl Shell {
             ProcessSubstitutionKind::Read => (read.into(), write.into(), 1),
             ProcessSubstitutionKind::Write => (write.into(), read.into(), 0),
         };
-        // The child finds the pipe at its stdin or stdout; ours is restored.
-        let saved = wasi_ext::dup(child_std).ok();
-        let placed = wasi_ext::dup2(theirs.as_raw_fd(), child_std);
-        drop(theirs);
-        let spawned = match placed {
-            Ok(()) => self.spawn_subshell(Job::List(body.list.clone())),
-            Err(e) => Err({
-                self.error(format!("process substitution: {}", crate::sysio::strerror(&e)));
-                1
-            }),
-        };
-        match saved {
-            Some(saved) => {
-                let _ = wasi_ext::dup2(saved.as_raw_fd(), child_std);
-            }
-            None => crate::sysio::close_fd(child_std),
-        }
-        let pid = spawned.map_err(|_| "process substitution: the child shell did not start".to_string())?;
+        // The child finds the pipe at its stdin or stdout, redirected for
+        // the spawn and restored as any redirection is.
+        let mut saved = Saved::default();
+        let spawned = self
+            .install(child_std, theirs, false, &mut saved)
+            .map_err(|msg| format!("process substitution: {msg}"))
+            .and_then(|()| {
+                self.spawn_subshell(Job::List(body.list.clone()))
+                    .map_err(|_| "process substitution: the child shell did not start".to_string())
+            });
+        self.restore(saved);
+        let pid = spawned?;
         self.fds.insert(fd, Rc::new(ours));
         Ok((format!("/dev/fd/{fd}"), Substitution { fd, pid }))
     }

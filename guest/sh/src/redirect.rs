@@ -195,7 +195,7 @@ impl Shell {
     }
 
     /// Makes shell fd `fd` refer to `file`.
-    fn install(&mut self, fd: i32, file: OwnedFd, permanent: bool, saved: &mut Saved) -> Result<(), String> {
+    pub(crate) fn install(&mut self, fd: i32, file: OwnedFd, permanent: bool, saved: &mut Saved) -> Result<(), String> {
         if !(0..=MAX_SHELL_FD).contains(&fd) {
             return Err(format!("{fd}: Bad file descriptor"));
         }
