@@ -81,7 +81,7 @@ fn attach(server: &str, id: &str, bearer: &str) -> Result<i32> {
     if let Err(err) = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
         eprintln!("capsa: Ctrl-C will end capsa, not the running command: {err}");
     }
-    let ready = receive(&mut socket, &interrupted, &mut None)?;
+    let ready = receive(&mut socket, &interrupted, &mut false)?;
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
     let (user, home) =
         (ready["user"].as_str().unwrap_or("user").to_string(), ready["home"].as_str().unwrap_or("/").to_string());
@@ -97,8 +97,8 @@ fn attach(server: &str, id: &str, bearer: &str) -> Result<i32> {
         interrupted.store(false, Ordering::SeqCst);
         send(&mut socket, json!({"type": "line", "data": pending}))?;
         // The terminal's input goes to the line until Ctrl-D or its end.
-        let mut input = terminal.then_some(Forward);
-        if input.is_none() {
+        let mut input = terminal;
+        if !input {
             send(&mut socket, json!({"type": "eof"}))?;
         }
         // Output until the line's end.
@@ -141,47 +141,40 @@ fn send(socket: &mut Socket, message: Value) -> Result<()> {
     socket.send(Message::Text(message.to_string().into())).context("the connection to the server")
 }
 
-/// The terminal's input, forwarded to the running line while it is open.
-struct Forward;
-
-impl Forward {
-    /// Sends what the terminal has for the line now, if anything (a cooked
-    /// terminal gives whole lines); `false` once its input ended (Ctrl-D),
-    /// which the line is told as EOF.
-    fn pump(&self, socket: &mut Socket) -> Result<bool> {
-        let stdin = std::io::stdin();
-        let mut fds = [rustix::event::PollFd::new(&stdin, rustix::event::PollFlags::IN)];
-        let now = rustix::event::Timespec { tv_sec: 0, tv_nsec: 0 };
-        if rustix::event::poll(&mut fds, Some(&now)).unwrap_or(0) == 0 {
-            return Ok(true);
+/// Sends what the terminal has for the running line now, if anything (a
+/// cooked terminal gives whole lines); `false` once its input ended
+/// (Ctrl-D), which the line is told as EOF.
+fn forward_input(socket: &mut Socket) -> Result<bool> {
+    let stdin = std::io::stdin();
+    let mut fds = [rustix::event::PollFd::new(&stdin, rustix::event::PollFlags::IN)];
+    let now = rustix::event::Timespec { tv_sec: 0, tv_nsec: 0 };
+    if rustix::event::poll(&mut fds, Some(&now)).unwrap_or(0) == 0 {
+        return Ok(true);
+    }
+    let mut buf = [0u8; 4096];
+    match rustix::io::read(std::os::fd::AsFd::as_fd(&stdin), &mut buf) {
+        Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => Ok(true),
+        Ok(0) | Err(_) => {
+            send(socket, json!({"type": "eof"}))?;
+            Ok(false)
         }
-        let mut buf = [0u8; 4096];
-        match rustix::io::read(std::os::fd::AsFd::as_fd(&stdin), &mut buf) {
-            Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => Ok(true),
-            Ok(0) | Err(_) => {
-                send(socket, json!({"type": "eof"}))?;
-                Ok(false)
-            }
-            Ok(n) => {
-                let data = base64::engine::general_purpose::STANDARD.encode(&buf[..n]);
-                send(socket, json!({"type": "stdin", "data_b64": data}))?;
-                Ok(true)
-            }
+        Ok(n) => {
+            let data = base64::engine::general_purpose::STANDARD.encode(&buf[..n]);
+            send(socket, json!({"type": "stdin", "data_b64": data}))?;
+            Ok(true)
         }
     }
 }
 
 /// The next JSON message; forwards Ctrl-C, and the terminal's input to a
-/// running line, while waiting.
-fn receive(socket: &mut Socket, interrupted: &AtomicBool, input: &mut Option<Forward>) -> Result<Value> {
+/// running line while `input` is open, while waiting.
+fn receive(socket: &mut Socket, interrupted: &AtomicBool, input: &mut bool) -> Result<Value> {
     loop {
         if interrupted.swap(false, Ordering::SeqCst) {
             send(socket, json!({"type": "interrupt"}))?;
         }
-        if let Some(forward) = input
-            && !forward.pump(socket)?
-        {
-            *input = None;
+        if *input {
+            *input = forward_input(socket)?;
         }
         match socket.read() {
             Ok(Message::Text(text)) => return serde_json::from_str(&text).context("a message from the server"),
