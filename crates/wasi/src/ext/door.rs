@@ -283,7 +283,9 @@ fn serve(ctx: &mut WasiCtx, request: Request) -> Result<Value, SysError> {
         }
         Request::Accept { fd } => {
             let (fd, peer) = accept_into_table(ctx, fd, false)?;
-            json!({ "fd": fd, "host": peer.ip().to_string(), "port": peer.port() })
+            let mut answer = shown(peer);
+            answer["fd"] = json!(fd);
+            answer
         }
         Request::Sockname { fd } => {
             let file = socket_file(ctx, fd)?;
